@@ -20,6 +20,8 @@ class Command(Protocol):
 # Subcommand name -> (module, one-line help); modules are imported only when needed.
 COMMANDS: dict[str, tuple[str, str]] = {
     "edge": ("liveqa.edge.command", "run the GRIP edge proxy"),
+    "origin": ("liveqa.origin.command", "run the Q&A origin app"),
+    "db": ("liveqa.store.command", "manage the database (upgrade)"),
     "bench": ("liveqa.bench.command", "benchmark a GRIP proxy (liveqa edge or Pushpin)"),
 }
 
