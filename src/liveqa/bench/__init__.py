@@ -1,0 +1,1 @@
+"""`liveqa bench`: load generation and side-by-side comparison of GRIP proxies."""
