@@ -124,7 +124,7 @@ class Pushpin:
         return self.directory / "log"
 
     def start(self, timeout: float = 20.0) -> None:
-        """Write a private config into a temporary directory, start pushpin and wait for its ports."""
+        """Write a private config in a temporary directory, start pushpin, wait for its ports."""
         self.directory = Path(tempfile.mkdtemp(prefix="liveqa-pushpin-"))
         rundir = self.directory / "run"
         rundir.mkdir()
