@@ -1,0 +1,41 @@
+"""Sans-I/O GRIP protocol core shared by the edge and the origin."""
+
+from liveqa.grip.events import (
+    BINARY,
+    CLOSE,
+    CONTENT_TYPE,
+    DISCONNECT,
+    OPEN,
+    PING,
+    PONG,
+    TEXT,
+    EventsError,
+    WebSocketEvent,
+    close_event,
+    close_payload,
+    decode_events,
+    encode_event,
+    encode_events,
+    is_sendable_close_code,
+    parse_close_payload,
+)
+
+__all__ = [
+    "BINARY",
+    "CLOSE",
+    "CONTENT_TYPE",
+    "DISCONNECT",
+    "OPEN",
+    "PING",
+    "PONG",
+    "TEXT",
+    "EventsError",
+    "WebSocketEvent",
+    "close_event",
+    "close_payload",
+    "decode_events",
+    "encode_event",
+    "encode_events",
+    "is_sendable_close_code",
+    "parse_close_payload",
+]
