@@ -1,0 +1,16 @@
+"""The only state of liveqa: SQLAlchemy Core tables, one query set, packaged Alembic migrations."""
+
+from liveqa.store.database import Database
+from liveqa.store.engine import create_engine, database_url
+from liveqa.store.queries import Queries
+from liveqa.store.records import Participant, Question, Room
+
+__all__ = [
+    "Database",
+    "Participant",
+    "Queries",
+    "Question",
+    "Room",
+    "create_engine",
+    "database_url",
+]

@@ -1,0 +1,48 @@
+"""`liveqa db`: manage the database schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from liveqa.settings import add_option
+from liveqa.store.database import Database
+from liveqa.store.migrate import current_revision, head_revision
+
+DEFAULT_DATABASE_URL = "sqlite:///liveqa.db"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the `upgrade` and `current` actions and the database option."""
+    parser.add_argument(
+        "action",
+        choices=("upgrade", "current"),
+        help="upgrade: apply pending migrations; current: print the schema revision",
+    )
+    add_option(
+        parser,
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help="sqlite:///path/to/file.db or postgresql://user@host/dbname",
+    )
+
+
+async def _run(action: str, url: str) -> str:
+    database = Database.connect(url)
+    try:
+        if action == "upgrade":
+            await database.upgrade()
+        revision = await current_revision(database.engine)
+    finally:
+        await database.close()
+    return f"{revision or 'empty'} (head {head_revision()})"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen action and print the resulting revision."""
+    try:
+        print(asyncio.run(_run(args.action, args.database_url)))
+    except ValueError as exc:
+        print(f"liveqa db: {exc}")
+        return 2
+    return 0

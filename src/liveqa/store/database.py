@@ -1,0 +1,51 @@
+"""The store: an engine plus transactions that hand out the query set."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from liveqa.store.engine import WRITE_OPTION, create_engine
+from liveqa.store.migrate import upgrade
+from liveqa.store.queries import Queries
+
+
+class Database:
+    """Transactions on one database; every write commits before the caller publishes it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def connect(cls, url: str) -> Database:
+        """A store for a `sqlite:///...` or `postgresql://...` URL (no I/O until first use)."""
+        return cls(create_engine(url))
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    async def upgrade(self) -> None:
+        """Apply pending migrations."""
+        await upgrade(self.engine)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Queries]:
+        """A write transaction, committed when the block ends without an exception."""
+        async with self.engine.connect() as connection:
+            await connection.execution_options(**{WRITE_OPTION: True})
+            async with connection.begin():
+                yield Queries(connection)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Queries]:
+        """A read-only transaction: one consistent snapshot."""
+        async with self.engine.connect() as connection, connection.begin():
+            yield Queries(connection)
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,384 @@
+"""The one query set, written once for SQLite and PostgreSQL, run inside a caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, not_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+
+from liveqa.store.records import Participant, Question, Room
+from liveqa.store.tables import (
+    participants,
+    questions,
+    room_hosts,
+    room_members,
+    rooms,
+    settings,
+    votes,
+)
+
+ROOM_FIELDS = frozenset(
+    {"display_name", "theme_color", "state", "moderation", "allow_anonymous", "host_key"}
+)
+
+_authors = aliased(participants, name="authors")
+_answerers = aliased(participants, name="answerers")
+
+
+def _room(row: Any) -> Room:
+    return Room(
+        id=row.id,
+        display_name=row.display_name,
+        theme_color=row.theme_color,
+        state=row.state,
+        moderation=bool(row.moderation),
+        allow_anonymous=bool(row.allow_anonymous),
+        highlighted_question_id=row.highlighted_question_id,
+        host_key=row.host_key,
+        seq=int(row.seq),
+        created_by=row.created_by,
+        created_at=int(row.created_at),
+    )
+
+
+def _question(row: Any) -> Question:
+    return Question(
+        id=row.id,
+        room_id=row.room_id,
+        author_id=row.author_id,
+        author_name=row.author_name,
+        nonce=row.nonce,
+        text=row.text,
+        anonymous=bool(row.anonymous),
+        pending=bool(row.pending),
+        created_at=int(row.created_at),
+        upvotes=int(row.upvotes),
+        answer_text=row.answer_text,
+        answer_author_id=row.answer_author_id,
+        answer_author_name=row.answer_author_name,
+        answered_at=None if row.answered_at is None else int(row.answered_at),
+        voted=bool(row.voted),
+    )
+
+
+class Queries:
+    """Every read and write of the app; the caller owns the transaction (see Store)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def _insert_new(self, statement: Any) -> bool:
+        """Run an INSERT in a savepoint; False when a unique constraint says the row exists."""
+        try:
+            async with self.connection.begin_nested():
+                await self.connection.execute(statement)
+        except IntegrityError:
+            return False
+        return True
+
+    # Participants
+
+    async def create_participant(self, participant_id: str, display_name: str, now: int) -> None:
+        """Insert a participant."""
+        await self.connection.execute(
+            insert(participants).values(
+                id=participant_id, display_name=display_name, created_at=now
+            )
+        )
+
+    async def participant(self, participant_id: str) -> Participant | None:
+        """The participant with this id, if any."""
+        row = (
+            await self.connection.execute(
+                select(participants).where(participants.c.id == participant_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        return Participant(row.id, row.display_name, int(row.created_at))
+
+    async def rename_participant(self, participant_id: str, display_name: str) -> None:
+        """Change a participant's display name."""
+        await self.connection.execute(
+            update(participants)
+            .where(participants.c.id == participant_id)
+            .values(display_name=display_name)
+        )
+
+    async def participant_rooms(self, participant_id: str) -> list[str]:
+        """Ids of the rooms the participant joined or posted in, sorted."""
+        joined = select(room_members.c.room_id).where(
+            room_members.c.participant_id == participant_id
+        )
+        posted = select(questions.c.room_id).where(questions.c.author_id == participant_id)
+        rows = await self.connection.execute(joined.union(posted))
+        return sorted(row[0] for row in rows)
+
+    # Rooms
+
+    async def create_room(
+        self,
+        room_id: str,
+        *,
+        display_name: str,
+        theme_color: str,
+        host_key: str,
+        created_by: str,
+        now: int,
+        moderation: bool = False,
+        allow_anonymous: bool = True,
+    ) -> bool:
+        """Insert a room with its creator as host; False when the id is taken."""
+        created = await self._insert_new(
+            insert(rooms).values(
+                id=room_id,
+                display_name=display_name,
+                theme_color=theme_color,
+                state="open",
+                moderation=moderation,
+                allow_anonymous=allow_anonymous,
+                highlighted_question_id=None,
+                host_key=host_key,
+                seq=0,
+                created_by=created_by,
+                created_at=now,
+            )
+        )
+        if created:
+            await self.add_host(room_id, created_by, now)
+        return created
+
+    async def room(self, room_id: str, *, lock: bool = False) -> Room | None:
+        """The room, if any; `lock` holds its row until commit, serialising writers per room."""
+        statement = select(rooms).where(rooms.c.id == room_id)
+        if lock:
+            statement = statement.with_for_update()
+        row = (await self.connection.execute(statement)).first()
+        return None if row is None else _room(row)
+
+    async def lock_rooms(self, room_ids: Iterable[str]) -> list[Room]:
+        """Lock several rooms in id order (one order everywhere, so writers never deadlock)."""
+        ids = sorted(set(room_ids))
+        if not ids:
+            return []
+        statement = select(rooms).where(rooms.c.id.in_(ids)).order_by(rooms.c.id).with_for_update()
+        return [_room(row) for row in await self.connection.execute(statement)]
+
+    async def update_room(self, room_id: str, values: Mapping[str, Any]) -> None:
+        """Change room settings (keys of ROOM_FIELDS)."""
+        unknown = set(values) - ROOM_FIELDS
+        if unknown:
+            raise ValueError(f"not a room setting: {sorted(unknown)}")
+        if values:
+            await self.connection.execute(
+                update(rooms).where(rooms.c.id == room_id).values(**values)
+            )
+
+    async def set_highlight(self, room_id: str, question_id: str | None) -> None:
+        """Set or clear the room's highlighted question."""
+        await self.connection.execute(
+            update(rooms).where(rooms.c.id == room_id).values(highlighted_question_id=question_id)
+        )
+
+    async def next_seq(self, room_id: str) -> int:
+        """Allocate the room's next event number inside the caller's transaction.
+
+        The increment is part of the write it numbers: a rollback gives the number back, and the
+        row lock it takes orders concurrent writers, so numbers never skip or repeat.
+        """
+        result = await self.connection.execute(
+            update(rooms)
+            .where(rooms.c.id == room_id)
+            .values(seq=rooms.c.seq + 1)
+            .returning(rooms.c.seq)
+        )
+        return int(result.scalar_one())
+
+    async def is_host(self, room_id: str, participant_id: str) -> bool:
+        """Whether the participant is a host of the room."""
+        row = (
+            await self.connection.execute(
+                select(literal(1)).where(
+                    room_hosts.c.room_id == room_id,
+                    room_hosts.c.participant_id == participant_id,
+                )
+            )
+        ).first()
+        return row is not None
+
+    async def add_host(self, room_id: str, participant_id: str, now: int) -> bool:
+        """Make the participant a host; False when they already were."""
+        return await self._insert_new(
+            insert(room_hosts).values(room_id=room_id, participant_id=participant_id, added_at=now)
+        )
+
+    async def add_member(self, room_id: str, participant_id: str, now: int) -> bool:
+        """Record that the participant joined the room; False when already recorded."""
+        return await self._insert_new(
+            insert(room_members).values(
+                room_id=room_id, participant_id=participant_id, joined_at=now
+            )
+        )
+
+    # Questions
+
+    def _question_select(self, viewer_id: str | None) -> Any:
+        voted: ColumnElement[Any]
+        if viewer_id is None:
+            voted = literal(False)
+            statement = select(questions)
+        else:
+            own_vote = votes.alias("own_vote")
+            voted = own_vote.c.participant_id.is_not(None)
+            statement = select(questions).outerjoin(
+                own_vote,
+                and_(
+                    own_vote.c.question_id == questions.c.id,
+                    own_vote.c.participant_id == viewer_id,
+                ),
+            )
+        return (
+            statement.add_columns(
+                _authors.c.display_name.label("author_name"),
+                _answerers.c.display_name.label("answer_author_name"),
+                voted.label("voted"),
+            )
+            .join(_authors, _authors.c.id == questions.c.author_id)
+            .outerjoin(_answerers, _answerers.c.id == questions.c.answer_author_id)
+        )
+
+    async def question(
+        self, room_id: str, question_id: str, viewer_id: str | None = None
+    ) -> Question | None:
+        """The question if it belongs to this room (ids from other rooms are not found)."""
+        statement = self._question_select(viewer_id).where(
+            questions.c.id == question_id, questions.c.room_id == room_id
+        )
+        row = (await self.connection.execute(statement)).first()
+        return None if row is None else _question(row)
+
+    async def question_by_nonce(self, author_id: str, nonce: str) -> Question | None:
+        """The question this author already posted with this nonce, in any room."""
+        statement = self._question_select(author_id).where(
+            questions.c.author_id == author_id, questions.c.nonce == nonce
+        )
+        row = (await self.connection.execute(statement)).first()
+        return None if row is None else _question(row)
+
+    async def room_questions(
+        self, room_id: str, viewer_id: str | None, *, pending: str = "own"
+    ) -> list[Question]:
+        """The room's questions, oldest first; `pending`: "all", "own" (the viewer's) or "none"."""
+        statement = self._question_select(viewer_id).where(questions.c.room_id == room_id)
+        if pending == "none" or (pending == "own" and viewer_id is None):
+            statement = statement.where(not_(questions.c.pending))
+        elif pending == "own":
+            statement = statement.where(
+                (not_(questions.c.pending)) | (questions.c.author_id == viewer_id)
+            )
+        elif pending != "all":
+            raise ValueError(f"pending must be all, own or none, not {pending!r}")
+        statement = statement.order_by(questions.c.created_at, questions.c.id)
+        return [_question(row) for row in await self.connection.execute(statement)]
+
+    async def count_questions(self, room_id: str) -> int:
+        """How many questions (pending included) the room holds."""
+        result = await self.connection.execute(
+            select(func.count()).select_from(questions).where(questions.c.room_id == room_id)
+        )
+        return int(result.scalar_one())
+
+    async def insert_question(
+        self,
+        *,
+        question_id: str,
+        room_id: str,
+        author_id: str,
+        nonce: str,
+        text: str,
+        anonymous: bool,
+        pending: bool,
+        now: int,
+    ) -> None:
+        """Insert a question carrying its author's vote."""
+        await self.connection.execute(
+            insert(questions).values(
+                id=question_id,
+                room_id=room_id,
+                author_id=author_id,
+                nonce=nonce,
+                text=text,
+                anonymous=anonymous,
+                pending=pending,
+                created_at=now,
+                upvotes=1,
+            )
+        )
+        await self.connection.execute(
+            insert(votes).values(question_id=question_id, participant_id=author_id, created_at=now)
+        )
+
+    async def set_answer(self, question_id: str, *, text: str, author_id: str, now: int) -> None:
+        """Set (or replace) the answer of a question."""
+        await self.connection.execute(
+            update(questions)
+            .where(questions.c.id == question_id)
+            .values(answer_text=text, answer_author_id=author_id, answered_at=now)
+        )
+
+    async def approve_question(self, question_id: str) -> None:
+        """Publish a question held for moderation."""
+        await self.connection.execute(
+            update(questions).where(questions.c.id == question_id).values(pending=False)
+        )
+
+    async def delete_question(self, question_id: str) -> None:
+        """Delete a question and its votes."""
+        await self.connection.execute(delete(votes).where(votes.c.question_id == question_id))
+        await self.connection.execute(delete(questions).where(questions.c.id == question_id))
+
+    async def set_vote(self, question_id: str, participant_id: str, voted: bool, now: int) -> int:
+        """Add or remove one participant's vote (idempotent) and return the question's votes.
+
+        The primary key (question, participant) makes a second vote impossible, whatever the
+        caller checks; the count is recomputed from the votes, never incremented blindly.
+        """
+        if voted:
+            await self._insert_new(
+                insert(votes).values(
+                    question_id=question_id, participant_id=participant_id, created_at=now
+                )
+            )
+        else:
+            await self.connection.execute(
+                delete(votes).where(
+                    votes.c.question_id == question_id, votes.c.participant_id == participant_id
+                )
+            )
+        count = (
+            select(func.count())
+            .select_from(votes)
+            .where(votes.c.question_id == question_id)
+            .scalar_subquery()
+        )
+        result = await self.connection.execute(
+            update(questions)
+            .where(questions.c.id == question_id)
+            .values(upvotes=count)
+            .returning(questions.c.upvotes)
+        )
+        return int(result.scalar_one())
+
+    # Settings
+
+    async def setting(self, name: str, default: str) -> str:
+        """The stored value of a setting, storing `default` first if there is none."""
+        await self._insert_new(insert(settings).values(name=name, value=default))
+        result = await self.connection.execute(
+            select(settings.c.value).where(settings.c.name == name)
+        )
+        return str(result.scalar_one())

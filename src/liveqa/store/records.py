@@ -1,0 +1,52 @@
+"""Rows as the store returns them: plain immutable values, times in epoch milliseconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A person, known by a server-issued id."""
+
+    id: str
+    display_name: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """A Q&A room and its settings; `seq` is the number of the room's last event."""
+
+    id: str
+    display_name: str
+    theme_color: str
+    state: str
+    moderation: bool
+    allow_anonymous: bool
+    highlighted_question_id: str | None
+    host_key: str
+    seq: int
+    created_by: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question with its author and answerer names; `voted` is the viewer's own vote."""
+
+    id: str
+    room_id: str
+    author_id: str
+    author_name: str
+    nonce: str
+    text: str
+    anonymous: bool
+    pending: bool
+    created_at: int
+    upvotes: int
+    answer_text: str | None
+    answer_author_id: str | None
+    answer_author_name: str | None
+    answered_at: int | None
+    voted: bool = False

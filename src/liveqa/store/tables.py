@@ -1,0 +1,132 @@
+"""The schema as SQLAlchemy Core tables; times are integer milliseconds since the epoch (UTC)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names keep migrations identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROOM_STATES = ("open", "voting", "closed")
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("theme_color", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("moderation", Boolean, nullable=False),
+    Column("allow_anonymous", Boolean, nullable=False),
+    # No foreign key: a question row may go while the room row is locked by the same writer.
+    Column("highlighted_question_id", String(32), nullable=True),
+    Column("host_key", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("created_by", String(32), ForeignKey("participants.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    CheckConstraint("state IN ('open', 'voting', 'closed')", name="state"),
+    CheckConstraint("seq >= 0", name="seq"),
+)
+
+room_hosts = Table(
+    "room_hosts",
+    metadata,
+    Column("room_id", String(32), ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "participant_id",
+        String(32),
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("added_at", BigInteger, nullable=False),
+)
+
+# Rooms a participant has opened a socket in: where a display-name change is published.
+room_members = Table(
+    "room_members",
+    metadata,
+    Column("room_id", String(32), ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "participant_id",
+        String(32),
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("joined_at", BigInteger, nullable=False),
+    Index("ix_room_members_participant_id", "participant_id"),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("room_id", String(32), ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", String(32), ForeignKey("participants.id"), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("pending", Boolean, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("upvotes", Integer, nullable=False),
+    Column("answer_text", Text, nullable=True),
+    Column("answer_author_id", String(32), ForeignKey("participants.id"), nullable=True),
+    Column("answered_at", BigInteger, nullable=True),
+    UniqueConstraint("author_id", "nonce"),
+    CheckConstraint("upvotes >= 0", name="upvotes"),
+    Index("ix_questions_room_id_created_at", "room_id", "created_at"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column(
+        "question_id",
+        String(32),
+        ForeignKey("questions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "participant_id",
+        String(32),
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# Instance-wide values shared by every origin process, such as the cookie signing key.
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

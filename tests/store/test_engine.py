@@ -1,0 +1,51 @@
+"""Database URLs map to async drivers; SQLite connections run in WAL mode with foreign keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from liveqa.store.engine import create_engine, database_url
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("sqlite:///liveqa.db", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite"),
+        ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+asyncpg"),
+        ("postgres://u:p@db/qa", "postgresql+asyncpg"),
+        ("postgresql+asyncpg://u@db/qa", "postgresql+asyncpg"),
+    ],
+)
+def test_database_url_maps_to_async_driver(url: str, driver: str) -> None:
+    parsed = database_url(url)
+    assert parsed.drivername == driver
+    assert parsed.database == url.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://u@db/qa", "unsupported database URL scheme 'mysql'"),
+        ("sqlite://", "needs a file path"),
+        ("sqlite:///:memory:", "needs a file path"),
+        ("not a url", "invalid database URL"),
+    ],
+)
+def test_database_url_refuses_unsupported(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        database_url(url)
+
+
+async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/wal.db")
+    try:
+        async with engine.connect() as connection:
+            mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+            keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+            sync = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
+    finally:
+        await engine.dispose()
+    assert (mode, keys, sync) == ("wal", 1, 2)

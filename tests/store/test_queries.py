@@ -1,0 +1,323 @@
+"""The query set on SQLite and PostgreSQL: constraints, sequence numbers, visibility."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from liveqa.store import Database, Queries
+from liveqa.store.tables import votes
+
+
+async def _room(queries: Queries, room_id: str = "room-a", creator: str = "p1") -> None:
+    if await queries.participant(creator) is None:
+        await queries.create_participant(creator, creator.upper(), 1)
+    created = await queries.create_room(
+        room_id,
+        display_name=f"Room {room_id}",
+        theme_color="#038cfc",
+        host_key="k" * 24,
+        created_by=creator,
+        now=2,
+    )
+    assert created
+
+
+async def _question(
+    queries: Queries, question_id: str, *, author: str = "p1", room_id: str = "room-a", **kw: bool
+) -> None:
+    await queries.insert_question(
+        question_id=question_id,
+        room_id=room_id,
+        author_id=author,
+        nonce=f"n-{question_id}",
+        text=f"text of {question_id}",
+        anonymous=kw.get("anonymous", False),
+        pending=kw.get("pending", False),
+        now=10 + len(question_id),
+    )
+
+
+async def test_participants_create_read_rename(database: Database) -> None:
+    async with database.write() as queries:
+        await queries.create_participant("p1", "Ada", 5)
+    async with database.write() as queries:
+        await queries.rename_participant("p1", "Grace")
+    async with database.read() as queries:
+        participant = await queries.participant("p1")
+        missing = await queries.participant("nobody")
+    assert participant is not None
+    assert (participant.id, participant.display_name, participant.created_at) == ("p1", "Grace", 5)
+    assert missing is None
+
+
+async def test_room_ids_are_unique(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+    async with database.write() as queries:
+        again = await queries.create_room(
+            "room-a", display_name="x", theme_color="#d35192", host_key="z", created_by="p1", now=3
+        )
+        room = await queries.room("room-a")
+    assert again is False
+    assert room is not None
+    assert (room.display_name, room.theme_color, room.state, room.seq) == (
+        "Room room-a",
+        "#038cfc",
+        "open",
+        0,
+    )
+
+
+async def test_creator_is_host_and_hosts_are_per_room(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p2")
+        assert await queries.add_host("room-a", "p2", 9) is True
+        assert await queries.add_host("room-a", "p2", 9) is False
+    async with database.read() as queries:
+        hosts = [
+            await queries.is_host(room, person)
+            for room in ("room-a", "room-b")
+            for person in ("p1", "p2")
+        ]
+    assert hosts == [True, True, False, True]
+
+
+async def test_update_room_and_highlight(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await queries.update_room(
+            "room-a", {"display_name": "Town hall", "state": "voting", "moderation": True}
+        )
+        await queries.set_highlight("room-a", "q1")
+    async with database.read() as queries:
+        room = await queries.room("room-a")
+    assert room is not None
+    assert (room.display_name, room.state, room.moderation, room.highlighted_question_id) == (
+        "Town hall",
+        "voting",
+        True,
+        "q1",
+    )
+    async with database.write() as queries:
+        with pytest.raises(ValueError, match="not a room setting"):
+            await queries.update_room("room-a", {"seq": 99})
+
+
+async def test_room_state_is_constrained_in_schema(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+    with pytest.raises(IntegrityError):
+        async with database.write() as queries:
+            await queries.update_room("room-a", {"state": "exploded"})
+
+
+async def test_next_seq_counts_up_and_rollback_returns_the_number(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        assert [await queries.next_seq("room-a") for _ in range(3)] == [1, 2, 3]
+    try:
+        async with database.write() as queries:
+            assert await queries.next_seq("room-a") == 4
+            raise RuntimeError("abort")
+    except RuntimeError:
+        pass
+    async with database.write() as queries:
+        assert await queries.next_seq("room-a") == 4
+
+
+async def test_seq_has_no_gaps_across_several_origin_processes(database: Database) -> None:
+    """Two engines on one database stand for two origin processes racing on one room."""
+    async with database.write() as queries:
+        await _room(queries)
+    second = Database.connect(database.engine.url.render_as_string(hide_password=False))
+    allocated: list[int] = []
+
+    async def writer(store: Database, fail: bool) -> None:
+        try:
+            async with store.write() as queries:
+                room = await queries.room("room-a", lock=True)
+                assert room is not None
+                seq = await queries.next_seq("room-a")
+                if fail:
+                    raise RuntimeError("rolled back")
+                allocated.append(seq)
+        except RuntimeError:
+            pass
+
+    try:
+        await asyncio.gather(
+            *(writer(database if i % 2 else second, fail=i % 5 == 0) for i in range(40))
+        )
+    finally:
+        await second.close()
+    assert sorted(allocated) == list(range(1, len(allocated) + 1))
+    assert len(allocated) == 32
+    async with database.read() as queries:
+        room = await queries.room("room-a")
+    assert room is not None
+    assert room.seq == 32
+
+
+async def test_votes_one_per_participant_and_toggle(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await queries.create_participant("p2", "Bob", 1)
+        await _question(queries, "q1")
+    async with database.write() as queries:
+        assert await queries.set_vote("q1", "p2", True, 20) == 2
+        assert await queries.set_vote("q1", "p2", True, 21) == 2
+        assert await queries.set_vote("q1", "p1", False, 22) == 1
+        assert await queries.set_vote("q1", "p1", False, 23) == 1
+    async with database.read() as queries:
+        bob = await queries.question("room-a", "q1", "p2")
+        ada = await queries.question("room-a", "q1", "p1")
+    assert bob is not None
+    assert ada is not None
+    assert (bob.upvotes, bob.voted, ada.voted) == (1, True, False)
+
+
+async def test_a_second_vote_is_impossible_in_the_schema(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await _question(queries, "q1")
+    with pytest.raises(IntegrityError):
+        async with database.write() as queries:
+            await queries.connection.execute(
+                insert(votes).values(question_id="q1", participant_id="p1", created_at=1)
+            )
+
+
+async def test_question_nonce_is_unique_per_author(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await queries.create_participant("p2", "Bob", 1)
+        await _question(queries, "q1")
+        await queries.insert_question(
+            question_id="q2",
+            room_id="room-a",
+            author_id="p2",
+            nonce="n-q1",
+            text="same nonce, other author",
+            anonymous=False,
+            pending=False,
+            now=30,
+        )
+    with pytest.raises(IntegrityError):
+        async with database.write() as queries:
+            await queries.insert_question(
+                question_id="q3",
+                room_id="room-a",
+                author_id="p1",
+                nonce="n-q1",
+                text="retry",
+                anonymous=False,
+                pending=False,
+                now=31,
+            )
+    async with database.read() as queries:
+        found = await queries.question_by_nonce("p1", "n-q1")
+        none = await queries.question_by_nonce("p1", "other")
+    assert found is not None
+    assert (found.id, found.text, none) == ("q1", "text of q1", None)
+
+
+async def test_questions_are_scoped_to_their_room(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a")
+        await _room(queries, "room-b")
+        await _question(queries, "q1", room_id="room-b")
+    async with database.read() as queries:
+        assert await queries.question("room-a", "q1") is None
+        assert await queries.question("room-b", "q1") is not None
+        assert await queries.count_questions("room-a") == 0
+        assert await queries.count_questions("room-b") == 1
+
+
+async def test_room_questions_visibility_of_pending(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await queries.create_participant("p2", "Bob", 1)
+        await _question(queries, "q1")
+        await _question(queries, "q22", author="p2", pending=True)
+        await _question(queries, "q333", pending=True)
+    async with database.read() as queries:
+        views = {
+            (viewer, pending): [
+                q.id for q in await queries.room_questions("room-a", viewer, pending=pending)
+            ]
+            for viewer in ("p1", "p2", None)
+            for pending in ("all", "own", "none")
+        }
+        with pytest.raises(ValueError, match="pending must be"):
+            await queries.room_questions("room-a", None, pending="some")
+    assert views[("p1", "all")] == ["q1", "q22", "q333"]
+    assert views[("p1", "own")] == ["q1", "q333"]
+    assert views[("p2", "own")] == ["q1", "q22"]
+    assert views[(None, "own")] == ["q1"]
+    assert views[("p2", "none")] == ["q1"]
+
+
+async def test_answer_approve_delete(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await queries.create_participant("p2", "Bob", 1)
+        await _question(queries, "q1", author="p2", pending=True, anonymous=True)
+        await queries.set_vote("q1", "p1", True, 12)
+    async with database.write() as queries:
+        await queries.approve_question("q1")
+        await queries.set_answer("q1", text="Yes.", author_id="p1", now=40)
+    async with database.read() as queries:
+        question = await queries.question("room-a", "q1", "p1")
+    assert question is not None
+    assert (
+        question.author_name,
+        question.anonymous,
+        question.pending,
+        question.answer_text,
+        question.answer_author_name,
+        question.answered_at,
+        question.upvotes,
+        question.voted,
+    ) == ("Bob", True, False, "Yes.", "P1", 40, 2, True)
+    async with database.write() as queries:
+        await queries.delete_question("q1")
+    async with database.read() as queries:
+        assert await queries.question("room-a", "q1") is None
+        remaining = await queries.connection.execute(votes.select())
+        assert remaining.all() == []
+
+
+async def test_participant_rooms_joined_or_posted(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a")
+        await _room(queries, "room-b")
+        await _room(queries, "room-c")
+        await queries.create_participant("p2", "Bob", 1)
+        assert await queries.add_member("room-c", "p2", 3) is True
+        assert await queries.add_member("room-c", "p2", 4) is False
+        await _question(queries, "q1", author="p2", room_id="room-a")
+    async with database.read() as queries:
+        assert await queries.participant_rooms("p2") == ["room-a", "room-c"]
+        assert await queries.participant_rooms("p1") == []
+
+
+async def test_lock_rooms_returns_existing_in_order(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-b")
+        await _room(queries, "room-a")
+        locked = await queries.lock_rooms(["room-b", "gone", "room-a", "room-b"])
+        assert await queries.lock_rooms([]) == []
+    assert [room.id for room in locked] == ["room-a", "room-b"]
+
+
+async def test_setting_is_created_once(database: Database) -> None:
+    async with database.write() as queries:
+        first = await queries.setting("secret", "one")
+    async with database.write() as queries:
+        second = await queries.setting("secret", "two")
+    assert (first, second) == ("one", "one")
