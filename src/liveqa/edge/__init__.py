@@ -1,0 +1,1 @@
+"""The GRIP edge proxy: client WebSockets, WebSocket-over-HTTP to the origin, fan-out."""

@@ -1,0 +1,117 @@
+"""`liveqa edge`: run the GRIP edge proxy."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import resource
+import signal
+
+from liveqa.edge.server import Edge, EdgeConfig
+from liveqa.settings import add_option
+
+
+def host_port(value: str) -> tuple[str, int]:
+    """Parse `HOST:PORT` (`[::1]:80` for IPv6)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Options of `liveqa edge`."""
+    add_option(
+        parser,
+        "--origin",
+        action="append",
+        required=True,
+        metavar="URL",
+        help="origin base URL; repeat to give fallbacks tried when one cannot be reached",
+    )
+    add_option(
+        parser,
+        "--listen",
+        type=host_port,
+        default=("127.0.0.1", 7999),
+        metavar="HOST:PORT",
+        help="client-facing address",
+    )
+    add_option(
+        parser,
+        "--publish-listen",
+        type=host_port,
+        default=("127.0.0.1", 5561),
+        metavar="HOST:PORT",
+        help="GRIP publish API address",
+    )
+    add_option(parser, "--sig-key", help="key that signs Grip-Sig on every origin request")
+    add_option(parser, "--sig-iss", default="pushpin", help="issuer claim of Grip-Sig")
+    add_option(parser, "--publish-key", help="key that publishers must present (Bearer key or JWT)")
+    add_option(
+        parser,
+        "--max-message-size",
+        type=int,
+        default=1 << 20,
+        help="largest client message in bytes (bigger ones close the client with 1009)",
+    )
+    add_option(
+        parser,
+        "--client-buffer-limit",
+        type=int,
+        default=1 << 20,
+        help="unsent bytes after which a slow client is closed with 1013",
+    )
+    add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
+
+
+def raise_open_files_limit() -> int:
+    """Raise the soft open-files limit to the hard one; return the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+async def serve(config: EdgeConfig) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    edge = Edge(config)
+    await edge.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await edge.shutdown()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of `liveqa edge`."""
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    raise_open_files_limit()
+    (host, port), (publish_host, publish_port) = args.listen, args.publish_listen
+    config = EdgeConfig(
+        origins=args.origin,
+        host=host,
+        port=port,
+        publish_host=publish_host,
+        publish_port=publish_port,
+        sig_key=args.sig_key.encode() if args.sig_key else None,
+        sig_iss=args.sig_iss,
+        publish_key=args.publish_key.encode() if args.publish_key else None,
+        max_message_size=args.max_message_size,
+        max_client_buffer=args.client_buffer_limit,
+    )
+    if config.sig_key is None:
+        logging.getLogger("liveqa.edge").warning("no --sig-key: origin requests are not signed")
+    try:
+        asyncio.run(serve(config))
+    except ValueError as exc:
+        logging.getLogger("liveqa.edge").error("%s", exc)
+        return 2
+    return 0

@@ -1,0 +1,402 @@
+"""One client socket: the opening handshake, RFC 6455 frames in and out, and closing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from liveqa.edge import frames
+from liveqa.edge.handshake import (
+    MAX_HEAD_SIZE,
+    HandshakeError,
+    RequestHead,
+    error_response,
+    http_response,
+    parse_request_head,
+    switching_protocols,
+    websocket_key,
+)
+from liveqa.edge.session import MAX_REJECTION_BODY, Session
+from liveqa.edge.upstream import OriginResponse
+from liveqa.grip import events as ev
+
+if TYPE_CHECKING:
+    from liveqa.edge.hub import Hub
+    from liveqa.edge.server import Edge
+
+log = logging.getLogger("liveqa.edge")
+
+HANDSHAKE_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 5.0
+
+# Connection states.
+HEAD, OPENING, OPEN, CLOSING, CLIENT_CLOSING, CLOSED = range(6)
+
+_EVENT_TYPES = {frames.TEXT: ev.TEXT, frames.BINARY: ev.BINARY}
+_EVENT_TYPES[frames.PING] = ev.PING
+_EVENT_TYPES[frames.PONG] = ev.PONG
+_BARE_CLOSE = ev.encode_event(ev.WebSocketEvent(ev.CLOSE))
+_NOT_IN_REJECTION = frozenset(("content-length", "transfer-encoding", "connection", "keep-alive"))
+
+
+class ClientConnection(asyncio.Protocol):
+    """A client socket held by the edge; its traffic goes to the origin through a Session."""
+
+    __slots__ = (
+        "_buffer",
+        "_close_after_flush",
+        "_delayed",
+        "_keepalive",
+        "_key",
+        "_parser",
+        "_publisher_closed",
+        "_timer",
+        "channels",
+        "edge",
+        "hub",
+        "last_write",
+        "outbox",
+        "session",
+        "state",
+        "transport",
+    )
+
+    def __init__(self, edge: Edge) -> None:
+        self.edge = edge
+        self.hub: Hub = edge.hub
+        self.transport: asyncio.Transport | None = None
+        self.state = HEAD
+        self.outbox: list[bytes] | None = None
+        self.channels: set[str] = set()
+        self.session: Session | None = None
+        self.last_write = 0.0
+        self._buffer = b""
+        self._key = ""
+        self._parser: frames.FrameParser | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._keepalive: tuple[bytes, int, bool] | None = None
+        self._delayed: tuple[bytes, asyncio.TimerHandle] | None = None
+        self._close_after_flush = False
+        self._publisher_closed = False
+
+    # -- asyncio.Protocol --------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Start waiting for the request head."""
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._timer = asyncio.get_running_loop().call_later(HANDSHAKE_TIMEOUT, self._too_late)
+
+    def data_received(self, data: bytes) -> None:
+        """Feed the handshake parser or the frame parser."""
+        if self.state == HEAD:
+            self._head_data(data)
+        elif self.state == OPENING:
+            self._buffer += data
+        elif self.state != CLOSED:
+            self._frame_data(data)
+
+    def eof_received(self) -> bool | None:
+        """A half-closed client is treated as gone."""
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Clean up; tell the origin unless the close was a clean handshake."""
+        previous = self.state
+        self.state = CLOSED
+        self.transport = None
+        self.outbox = None
+        self._cancel_timers()
+        if previous in (OPEN, CLOSING, CLIENT_CLOSING):
+            self.hub.remove(self)
+            self.edge.forget(self)
+        if self.session is not None and previous != OPENING:
+            self.session.disconnect()
+
+    # -- handshake ---------------------------------------------------------------------------
+
+    def _head_data(self, data: bytes) -> None:
+        buffer = self._buffer + data
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buffer) > MAX_HEAD_SIZE:
+                self._hand_over(buffer)
+            else:
+                self._buffer = buffer
+            return
+        try:
+            head = parse_request_head(buffer[:end])
+        except HandshakeError:
+            # Not ours to judge: aiohttp answers malformed HTTP with the right error.
+            self._hand_over(buffer)
+            return
+        if not head.is_websocket:
+            self._hand_over(buffer)
+            return
+        self._buffer = buffer[end + 4 :]
+        self.start_websocket(head)
+
+    def start_websocket(self, head: RequestHead) -> None:
+        """Check the handshake and ask the origin whether to accept it."""
+        try:
+            self._key = websocket_key(head)
+        except HandshakeError as exc:
+            self.edge.metrics.handshakes_rejected_total += 1
+            self._finish(error_response(exc))
+            return
+        assert self.transport is not None
+        peer = self.transport.get_extra_info("peername")
+        self.state = OPENING
+        self.session = Session(self, self.edge.upstream, head, peer[0] if peer else None)
+        self.edge.spawn(self.session.open())
+
+    def _hand_over(self, buffer: bytes) -> None:
+        """Give the socket to the aiohttp server that reverse-proxies plain HTTP."""
+        transport = self.transport
+        assert transport is not None
+        self._cancel_timers()
+        self.state = CLOSED
+        self.transport = None
+        protocol = self.edge.http_protocol()
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
+        protocol.data_received(buffer)
+
+    def _too_late(self) -> None:
+        self._timer = None
+        if self.state == HEAD and self.transport is not None:
+            self.transport.abort()
+
+    def _finish(self, response: bytes) -> None:
+        """Write a final HTTP response and close."""
+        if self.transport is not None:
+            self.transport.write(response)
+            self.transport.close()
+        self.state = CLOSED
+
+    def refuse(self, status: int, text: str) -> None:
+        """The origin cannot be used: answer the handshake with an error."""
+        self.edge.metrics.handshakes_rejected_total += 1
+        headers = [("Content-Type", "text/plain")]
+        self._finish(http_response(status, None, headers, text.encode()))
+
+    def reject(self, response: OriginResponse) -> None:
+        """The origin refused the connection: pass its answer on to the client."""
+        self.edge.metrics.handshakes_rejected_total += 1
+        headers = [
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in _NOT_IN_REJECTION
+        ]
+        body = response.body[:MAX_REJECTION_BODY]
+        self._finish(http_response(response.status, response.reason, headers, body))
+
+    def accept(self, headers: list[tuple[str, str]]) -> bool:
+        """Complete the handshake with 101; False when the client has already gone."""
+        if self.state != OPENING or self.transport is None:
+            return False
+        self._cancel_timers()
+        self.transport.write(switching_protocols(self._key, headers))
+        self.state = OPEN
+        self._parser = frames.FrameParser(self.edge.max_message_size)
+        self.edge.register(self)
+        if self._buffer:
+            early, self._buffer = self._buffer, b""
+            self._frame_data(early)
+        return True
+
+    # -- frames from the client -------------------------------------------------------------
+
+    def _frame_data(self, data: bytes) -> None:
+        assert self._parser is not None
+        assert self.session is not None
+        try:
+            messages = self._parser.feed(data)
+        except frames.ProtocolError as exc:
+            if exc.code == 1009:
+                self.edge.metrics.oversize_closed_total += 1
+            self.close_for(exc.code, str(exc))
+            return
+        session = self.session
+        for opcode, payload in messages:
+            if self.state == CLOSED:
+                return
+            if opcode == frames.CLOSE:
+                self._client_close(payload)
+            elif self.state != OPEN:
+                continue
+            elif opcode == frames.PING and (session.detached or session.finished):
+                self.send(frames.PONG, payload)
+            else:
+                session.client_event(
+                    ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload))
+                )
+
+    def _client_close(self, payload: bytes) -> None:
+        assert self.session is not None
+        try:
+            code, reason = frames.parse_close(payload)
+        except frames.ProtocolError as exc:
+            self.close_for(exc.code, str(exc))
+            return
+        if self.state == CLOSING:
+            # The client answered our close: the origin hears the reply, then the socket ends.
+            event = _BARE_CLOSE if self._publisher_closed else _close_event(payload)
+            self.session.client_close(event)
+            self._close_transport()
+        elif self.state == OPEN:
+            self.state = CLIENT_CLOSING
+            if not self.session.client_close(_close_event(payload)):
+                self._answer_close(code, reason)
+
+    # -- frames to the client ----------------------------------------------------------------
+
+    def send(self, opcode: int, payload: bytes) -> None:
+        """Queue a frame for the client."""
+        if self.state == OPEN or self.state == CLIENT_CLOSING:
+            self.hub.queue(self, frames.encode_frame(opcode, payload))
+
+    def flush(self) -> None:
+        """Write everything queued in one call (called by the hub once per loop tick)."""
+        outbox, self.outbox = self.outbox, None
+        transport = self.transport
+        if outbox is None or transport is None:
+            return
+        transport.write(outbox[0] if len(outbox) == 1 else b"".join(outbox))
+        if self._keepalive is not None:
+            self.last_write = asyncio.get_running_loop().time()
+        if self._close_after_flush:
+            transport.close()
+        elif transport.get_write_buffer_size() > self.edge.max_client_buffer:
+            self._too_slow()
+
+    def _too_slow(self) -> None:
+        self.edge.metrics.slow_closed_total += 1
+        log.info("closing a client that does not read fast enough (1013)")
+        self.close_for(1013, "client too slow")
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def close_for(self, code: int, reason: str) -> None:
+        """The edge itself closes the client (protocol error, too slow, shutdown)."""
+        if self.state not in (OPEN, CLIENT_CLOSING):
+            return
+        self.hub.remove(self)
+        if self.session is not None:
+            self.session.disconnect()
+        self._send_close(code, reason)
+
+    def close_by_origin(self, code: int | None, reason: str) -> None:
+        """The origin sent CLOSE: start the close handshake, or answer the client's close."""
+        if self.state == CLIENT_CLOSING:
+            self._answer_close(code, reason)
+        elif self.state == OPEN:
+            self._send_close(code, reason)
+
+    def close_by_publisher(self, code: int | None, reason: str) -> None:
+        """A publish with `action: close` reached this subscriber."""
+        if self.state == OPEN:
+            self._publisher_closed = True
+            self._send_close(code, reason)
+
+    def close_unanswered(self) -> None:
+        """The origin did not answer the client's close: echo the client's code ourselves."""
+        if self.state == CLIENT_CLOSING:
+            self._answer_close(None, "")
+
+    def origin_failed(self) -> None:
+        """The origin broke the session: close the client with 1011."""
+        if self.state in (OPEN, CLIENT_CLOSING):
+            self.hub.remove(self)
+            self._send_close(1011, "origin error")
+
+    def abort(self) -> None:
+        """Drop the client without a close handshake (the origin sent DISCONNECT)."""
+        if self.transport is not None:
+            self.transport.abort()
+
+    def refresh(self) -> None:
+        """A publish with `action: refresh`: ask the origin what to send."""
+        if self.session is not None and self.state == OPEN:
+            self.session.poll()
+
+    def _send_close(self, code: int | None, reason: str) -> None:
+        self.hub.queue(self, frames.encode_close(code, reason))
+        self.state = CLOSING
+        self._cancel_timers()
+        self._timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._close_timeout)
+
+    def _answer_close(self, code: int | None, reason: str) -> None:
+        self.hub.queue(self, frames.encode_close(code, reason))
+        self.hub.remove(self)
+        self._close_after_flush = True
+
+    def _close_transport(self) -> None:
+        if self.outbox is None and self.transport is not None:
+            self.transport.close()
+        else:
+            self._close_after_flush = True
+
+    def _close_timeout(self) -> None:
+        self._timer = None
+        self.abort()
+
+    # -- GRIP keep-alive and delayed messages -----------------------------------------------
+
+    def set_keepalive(self, frame: bytes | None, timeout: int, interval: bool) -> None:
+        """Send `frame` after `timeout` idle seconds (or every `timeout` s); None turns it off."""
+        if self._timer is not None and self._keepalive is not None:
+            self._timer.cancel()
+            self._timer = None
+        if frame is None or self.state != OPEN:
+            self._keepalive = None
+            return
+        self._keepalive = (frame, timeout, interval)
+        loop = asyncio.get_running_loop()
+        self.last_write = loop.time()
+        self._timer = loop.call_later(timeout, self._keepalive_due)
+
+    def _keepalive_due(self) -> None:
+        self._timer = None
+        if self._keepalive is None or self.state != OPEN:
+            return
+        frame, timeout, interval = self._keepalive
+        loop = asyncio.get_running_loop()
+        idle = loop.time() - self.last_write
+        if interval or idle >= timeout - 0.05:
+            self.hub.queue(self, frame)
+            self.last_write = loop.time()
+            idle = 0.0
+        self._timer = loop.call_later(timeout - idle, self._keepalive_due)
+
+    def send_delayed(self, frame: bytes | None, timeout: int) -> None:
+        """Send `frame` after `timeout` s unless replaced or flushed first."""
+        if self._delayed is not None:
+            self._delayed[1].cancel()
+            self._delayed = None
+        if frame is not None and self.state == OPEN:
+            handle = asyncio.get_running_loop().call_later(timeout, self.flush_delayed)
+            self._delayed = (frame, handle)
+
+    def flush_delayed(self) -> None:
+        """Send the pending delayed message now."""
+        if self._delayed is not None:
+            frame, handle = self._delayed
+            handle.cancel()
+            self._delayed = None
+            if self.state == OPEN:
+                self.hub.queue(self, frame)
+
+    def _cancel_timers(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._keepalive = None
+        if self._delayed is not None:
+            self._delayed[1].cancel()
+            self._delayed = None
+
+
+def _close_event(payload: bytes) -> bytes:
+    return ev.encode_event(ev.WebSocketEvent(ev.CLOSE, payload or None))

@@ -1,0 +1,122 @@
+"""Channels and fan-out: each published message is framed once and queued to every subscriber.
+
+The hot path is the project's own code: a subscriber's frames are only appended to a list here,
+and every connection with queued bytes is written once per loop tick, so one publish to 15,000
+sockets never awaits any of them and a slow reader cannot stall the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from liveqa.edge import frames
+from liveqa.edge.metrics import EdgeMetrics
+from liveqa.grip.publish import PublishItem
+
+SUBSCRIPTION_LIMIT = 20
+
+_OPCODES = {"text": frames.TEXT, "binary": frames.BINARY, "ping": frames.PING, "pong": frames.PONG}
+
+
+class Subscriber(Protocol):
+    """What the hub needs of a client connection."""
+
+    outbox: list[bytes] | None
+    channels: set[str]
+
+    def flush(self) -> None:
+        """Write the outbox to the socket in one call."""
+
+    def close_by_publisher(self, code: int | None, reason: str) -> None:
+        """Close because a publish asked for it."""
+
+    def refresh(self) -> None:
+        """Ask the origin for news (the `refresh` action)."""
+
+
+class Hub:
+    """Subscriptions by channel, and the per-tick flush of queued frames."""
+
+    def __init__(self, metrics: EdgeMetrics) -> None:
+        self.metrics = metrics
+        self.channels: dict[str, set[Subscriber]] = {}
+        self._dirty: list[Subscriber] = []
+        self._flush_scheduled = False
+
+    def subscribe(self, subscriber: Subscriber, channel: str) -> bool:
+        """Add a subscription; False when the connection already has the maximum."""
+        if channel in subscriber.channels:
+            return True
+        if len(subscriber.channels) >= SUBSCRIPTION_LIMIT:
+            return False
+        subscriber.channels.add(channel)
+        self.channels.setdefault(channel, set()).add(subscriber)
+        self.metrics.subscriptions += 1
+        return True
+
+    def unsubscribe(self, subscriber: Subscriber, channel: str) -> None:
+        """Remove one subscription, if present."""
+        if channel not in subscriber.channels:
+            return
+        subscriber.channels.discard(channel)
+        members = self.channels.get(channel)
+        if members is not None:
+            members.discard(subscriber)
+            if not members:
+                del self.channels[channel]
+        self.metrics.subscriptions -= 1
+
+    def remove(self, subscriber: Subscriber) -> None:
+        """Forget every subscription of a closing connection."""
+        for channel in list(subscriber.channels):
+            self.unsubscribe(subscriber, channel)
+
+    def queue(self, subscriber: Subscriber, frame: bytes) -> None:
+        """Queue one frame for one connection (replies, keep-alives)."""
+        if subscriber.outbox is None:
+            subscriber.outbox = [frame]
+            self._dirty.append(subscriber)
+            self._schedule_flush()
+        else:
+            subscriber.outbox.append(frame)
+
+    def publish(self, item: PublishItem) -> None:
+        """Deliver one published item to the channel's WebSocket subscribers."""
+        self.metrics.published_items_total += 1
+        message = item.ws_message
+        members = self.channels.get(item.channel)
+        if message is None or not members:
+            return
+        if message.action == "close":
+            for subscriber in list(members):
+                subscriber.close_by_publisher(message.code, message.reason)
+            return
+        if message.action == "refresh":
+            for subscriber in list(members):
+                subscriber.refresh()
+            return
+        if message.action != "send":
+            return
+        frame = frames.encode_frame(_OPCODES[message.kind], message.payload)
+        dirty = self._dirty
+        for subscriber in members:
+            outbox = subscriber.outbox
+            if outbox is None:
+                subscriber.outbox = [frame]
+                dirty.append(subscriber)
+            else:
+                outbox.append(frame)
+        self.metrics.deliveries_total += len(members)
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        dirty, self._dirty = self._dirty, []
+        for subscriber in dirty:
+            subscriber.flush()

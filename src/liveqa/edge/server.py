@@ -1,0 +1,202 @@
+"""The edge process: the client listener, the publish listener and what they share."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import aiohttp
+from aiohttp import web
+from yarl import URL
+
+from liveqa.edge.cache import ResponseCache
+from liveqa.edge.connection import ClientConnection
+from liveqa.edge.handshake import RequestHead
+from liveqa.edge.hub import Hub
+from liveqa.edge.metrics import EdgeMetrics
+from liveqa.edge.proxy import proxy_handler
+from liveqa.edge.publish import publish_app
+from liveqa.edge.upstream import Signer, Upstream
+
+log = logging.getLogger("liveqa.edge")
+
+SHUTDOWN_GRACE = 5.0
+
+
+@dataclass
+class EdgeConfig:
+    """Everything `liveqa edge` can be told."""
+
+    origins: list[str]
+    host: str = "127.0.0.1"
+    port: int = 7999
+    publish_host: str = "127.0.0.1"
+    publish_port: int = 5561
+    sig_key: bytes | None = None
+    sig_iss: str = "pushpin"
+    publish_key: bytes | None = None
+    max_message_size: int = 1 << 20
+    max_client_buffer: int = 1 << 20
+    origin_connections: int = 256
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only listens on this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Feed:
+    """Stands in for aiohttp's WebSocket reader so an adopted socket's bytes reach our parser."""
+
+    def __init__(self, connection: ClientConnection, done: asyncio.Future[None]) -> None:
+        self.connection = connection
+        self.done = done
+
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+        self.connection.data_received(data)
+        return False, b""
+
+    def feed_eof(self) -> None:
+        self.connection.connection_lost(None)
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+class Edge:
+    """A GRIP proxy: holds client WebSockets, talks WebSocket-over-HTTP to the origin, fans out."""
+
+    def __init__(self, config: EdgeConfig) -> None:
+        if config.publish_key is None and not is_loopback(config.publish_host):
+            raise ValueError("the publish listener needs --publish-key unless it binds loopback")
+        self.config = config
+        self.metrics = EdgeMetrics()
+        self.hub = Hub(self.metrics)
+        self.max_message_size = config.max_message_size
+        self.max_client_buffer = config.max_client_buffer
+        self.connections: set[ClientConnection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._client: aiohttp.ClientSession | None = None
+        self._upstream: Upstream | None = None
+        self._http_server: web.Server | None = None
+        self._server: asyncio.Server | None = None
+        self._publish_runner: web.AppRunner | None = None
+        self.port = config.port
+        self.publish_port = config.publish_port
+
+    @property
+    def upstream(self) -> Upstream:
+        """The origin client (available once started)."""
+        assert self._upstream is not None
+        return self._upstream
+
+    async def start(self) -> None:
+        """Bind both listeners."""
+        config = self.config
+        targets = [URL(origin) for origin in config.origins]
+        self._client = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=config.origin_connections, limit_per_host=0),
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        signer = Signer(config.sig_key, config.sig_iss) if config.sig_key else None
+        self._upstream = Upstream(targets, self._client, signer, self.metrics)
+        proxy = proxy_handler(targets, self._client, ResponseCache(), self.metrics)
+
+        async def handle_http(request: web.BaseRequest) -> web.StreamResponse:
+            if "websocket" in request.headers.get("Upgrade", "").lower():
+                return await self._adopt(request)
+            return await proxy(cast(web.Request, request))
+
+        self._http_server = web.Server(handle_http, access_log=None)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: ClientConnection(self), config.host, config.port, backlog=4096
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        app = publish_app(self.hub.publish, self.metrics, key=config.publish_key)
+        self._publish_runner = web.AppRunner(app, access_log=None)
+        await self._publish_runner.setup()
+        site = web.TCPSite(self._publish_runner, config.publish_host, config.publish_port)
+        await site.start()
+        server = site._server
+        assert isinstance(server, asyncio.Server)
+        self.publish_port = server.sockets[0].getsockname()[1]
+        log.info(
+            "edge listening on %s:%d, publish on %s:%d, origins %s",
+            config.host,
+            self.port,
+            config.publish_host,
+            self.publish_port,
+            ", ".join(config.origins),
+        )
+
+    def http_protocol(self) -> asyncio.Protocol:
+        """A fresh aiohttp protocol for a socket that carries plain HTTP."""
+        assert self._http_server is not None
+        return self._http_server()
+
+    async def _adopt(self, request: web.BaseRequest) -> web.StreamResponse:
+        """A WebSocket upgrade that arrived on a kept-alive HTTP connection aiohttp already owns."""
+        connection = ClientConnection(self)
+        connection.transport = cast(asyncio.Transport, request.transport)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        protocol = request.protocol
+        protocol.set_parser(cast(Any, _Feed(connection, done)))
+        version = f"HTTP/{request.version.major}.{request.version.minor}"
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.raw_headers
+        ]
+        connection.start_websocket(RequestHead(request.method, request.raw_path, version, headers))
+        await done
+        return web.Response()
+
+    def register(self, connection: ClientConnection) -> None:
+        """A client socket was accepted."""
+        self.connections.add(connection)
+        self.metrics.connections += 1
+        self.metrics.connections_total += 1
+
+    def forget(self, connection: ClientConnection) -> None:
+        """An accepted client socket ended."""
+        self.connections.discard(connection)
+        self.metrics.connections = len(self.connections)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a background task that shutdown waits for."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def shutdown(self) -> None:
+        """Stop listening, tell the origin every connection ends, close clients with 1001."""
+        if self._server is not None:
+            self._server.close()
+        for connection in list(self.connections):
+            connection.close_for(1001, "server shutting down")
+        sessions = [c.session.wait_idle() for c in self.connections if c.session is not None]
+        pending = [*sessions, *self._tasks]
+        if pending:
+            await asyncio.wait([asyncio.ensure_future(p) for p in pending], timeout=SHUTDOWN_GRACE)
+        for connection in list(self.connections):
+            connection.abort()
+        if self._publish_runner is not None:
+            await self._publish_runner.cleanup()
+        if self._http_server is not None:
+            await self._http_server.shutdown(1.0)
+        if self._server is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+        if self._client is not None:
+            await self._client.close()

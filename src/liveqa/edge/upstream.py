@@ -1,0 +1,111 @@
+"""Requests from the edge to the origin: target failover, Grip-Sig, bounded response bodies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from liveqa.edge.metrics import EdgeMetrics
+from liveqa.grip.sig import mint_sig
+
+MAX_RESPONSE_BODY = 1_000_000
+# Re-mint the Grip-Sig once a minute: every request carries one, and signing costs more than a POST.
+SIG_REFRESH_SECONDS = 60.0
+
+
+class OriginUnreachable(Exception):
+    """No target accepted a connection: the request certainly was not processed."""
+
+
+class OriginError(Exception):
+    """The origin was reached but the exchange failed (it may have processed the request)."""
+
+
+@dataclass(slots=True)
+class OriginResponse:
+    """What the origin answered."""
+
+    status: int
+    reason: str
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+
+class Signer:
+    """Grip-Sig tokens for origin requests, cached for a minute (each stays valid for an hour)."""
+
+    def __init__(self, key: bytes, iss: str) -> None:
+        self.key, self.iss = key, iss
+        self._token = ""
+        self._minted = -SIG_REFRESH_SECONDS
+
+    def token(self) -> str:
+        """A token valid for at least 59 more minutes."""
+        now = time.monotonic()
+        if now - self._minted >= SIG_REFRESH_SECONDS:
+            self._token, self._minted = mint_sig(self.key, self.iss), now
+        return self._token
+
+
+class Upstream:
+    """Sends requests to the first origin target that accepts a connection."""
+
+    def __init__(
+        self,
+        targets: Sequence[URL],
+        client: aiohttp.ClientSession,
+        signer: Signer | None,
+        metrics: EdgeMetrics,
+        timeout: float = 60.0,
+    ) -> None:
+        self.targets = [str(target).rstrip("/") for target in targets]
+        self.client = client
+        self.signer = signer
+        self.metrics = metrics
+        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=10.0)
+
+    def sign(self, headers: list[tuple[str, str]]) -> None:
+        """Append a fresh Grip-Sig when a signing key is configured."""
+        if self.signer is not None:
+            headers.append(("Grip-Sig", self.signer.token()))
+
+    async def post(
+        self, target: str, headers: list[tuple[str, str]], body: bytes
+    ) -> OriginResponse:
+        """POST `body` to path-and-query `target`; raises OriginUnreachable or OriginError."""
+        started = time.monotonic()
+        self.metrics.origin_requests_total += 1
+        for base in self.targets:
+            url = URL(base + target, encoded=True)
+            try:
+                async with self.client.post(
+                    url, headers=headers, data=body, timeout=self.timeout, allow_redirects=False
+                ) as response:
+                    data = await _read_bounded(response)
+                    self.metrics.observe_origin_latency(time.monotonic() - started)
+                    return OriginResponse(
+                        response.status, response.reason or "", response.headers, data
+                    )
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
+                continue
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                self.metrics.origin_errors_total += 1
+                raise OriginError(f"{type(exc).__name__}: {exc}") from exc
+        self.metrics.origin_errors_total += 1
+        raise OriginUnreachable("Unable to connect to any targets")
+
+
+async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BODY:
+            raise OriginError(f"origin response body over {MAX_RESPONSE_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
