@@ -1,0 +1,126 @@
+"""Start the GRIP proxies under test (Debian's Pushpin, `liveqa edge`) in front of an origin."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from liveqa.bench.pushpin import Pushpin, free_port
+
+KINDS = ("pushpin", "liveqa")
+# PyJWT warns (an error under filterwarnings) about HMAC keys shorter than 32 bytes.
+SIG_KEY = "compat-suite-grip-sig-key-0123456789"
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """A running proxy: where clients connect and where publishers post."""
+
+    kind: str
+    http_port: int
+    publish_port: int
+
+    def ws_url(self, path: str) -> str:
+        """The client-facing WebSocket URL for `path` (path and query)."""
+        return f"ws://127.0.0.1:{self.http_port}{path}"
+
+    @property
+    def publish_url(self) -> str:
+        """The GRIP publish endpoint."""
+        return f"http://127.0.0.1:{self.publish_port}/publish/"
+
+
+@contextlib.asynccontextmanager
+async def run_proxy(kind: str, origin_port: int) -> AsyncIterator[Proxy]:
+    """Run a proxy of `kind` routing WebSocket-over-HTTP to 127.0.0.1:`origin_port`."""
+    if kind == "pushpin":
+        async with _pushpin(origin_port) as proxy:
+            yield proxy
+    else:
+        async with _liveqa(origin_port) as proxy:
+            yield proxy
+
+
+@contextlib.asynccontextmanager
+async def _pushpin(origin_port: int) -> AsyncIterator[Proxy]:
+    pushpin = Pushpin(origin=f"127.0.0.1:{origin_port}", sig_key=SIG_KEY)
+    # Pushpin.start blocks while it waits; a thread keeps the origin's event loop answering.
+    await asyncio.to_thread(pushpin.start)
+    try:
+        yield Proxy("pushpin", pushpin.http_port, pushpin.publish_port)
+    finally:
+        await asyncio.to_thread(pushpin.stop)
+
+
+@contextlib.asynccontextmanager
+async def _liveqa(origin_port: int, wait: float = 15.0) -> AsyncIterator[Proxy]:
+    http_port, publish_port = free_port(), free_port()
+    command = [
+        "-m",
+        "liveqa",
+        "edge",
+        "--origin",
+        f"http://127.0.0.1:{origin_port}",
+        "--listen",
+        f"127.0.0.1:{http_port}",
+        "--publish-listen",
+        f"127.0.0.1:{publish_port}",
+        "--sig-key",
+        SIG_KEY,
+        "--sig-iss",
+        "pushpin",
+    ]
+    with tempfile.TemporaryDirectory(prefix="liveqa-compat-") as directory:
+        log_path = Path(directory) / "edge.log"
+        with log_path.open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            deadline = time.monotonic() + wait
+            for port in (http_port, publish_port):
+                await _wait_for_port(port, deadline, process, log_path)
+            yield Proxy("liveqa", http_port, publish_port)
+        finally:
+            await _stop(process)
+
+
+async def _wait_for_port(
+    port: int, deadline: float, process: asyncio.subprocess.Process, log_path: Path
+) -> None:
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            tail = (await asyncio.to_thread(log_path.read_text, errors="replace"))[-2000:]
+            raise RuntimeError(f"liveqa edge exited with status {process.returncode}:\n{tail}")
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            await writer.wait_closed()
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"liveqa edge did not listen on 127.0.0.1:{port} in time")
+
+
+async def _stop(process: asyncio.subprocess.Process, grace: float = 10.0) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
