@@ -42,9 +42,13 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Queries]:
-        """A read-only transaction: one consistent snapshot."""
-        async with self.engine.connect() as connection, connection.begin():
-            yield Queries(connection)
+        """A read transaction on one consistent snapshot (a room's questions match its seq)."""
+        async with self.engine.connect() as connection:
+            if self.dialect == "postgresql":
+                # READ COMMITTED would give each statement its own snapshot.
+                await connection.execution_options(isolation_level="REPEATABLE READ")
+            async with connection.begin():
+                yield Queries(connection)
 
     async def close(self) -> None:
         """Close every pooled connection."""

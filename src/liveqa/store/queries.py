@@ -130,7 +130,7 @@ class Queries:
         created_by: str,
         now: int,
         moderation: bool = False,
-        allow_anonymous: bool = True,
+        allow_anonymous: bool = False,
     ) -> bool:
         """Insert a room with its creator as host; False when the id is taken."""
         created = await self._insert_new(

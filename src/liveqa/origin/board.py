@@ -1,0 +1,568 @@
+"""The Q&A domain in one place: who may do what, in which room state, within which limits.
+
+Every method runs its checks and writes in one store transaction and returns what to publish;
+callers publish only after the method returned, so nothing is published that was not committed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from liveqa.origin.errors import Refused, conflict, forbidden, invalid, not_found, unauthenticated
+from liveqa.origin.limits import (
+    DEFAULT_THEME_COLOR,
+    Limits,
+    check_nonce,
+    check_room_id,
+    check_room_state,
+    check_theme_color,
+    clean_text,
+    is_question_id,
+    room_id_problem,
+)
+from liveqa.origin.messages import (
+    Ack,
+    Incoming,
+    QuestionAnswer,
+    QuestionApprove,
+    QuestionDelete,
+    QuestionDeleted,
+    QuestionHighlight,
+    QuestionPost,
+    QuestionUpdated,
+    QuestionUpvote,
+    QuestionUpvoted,
+    RoomInfoUpdate,
+    RoomUpdated,
+    ServerMessage,
+    UserInfoUpdate,
+    UserUpdated,
+    VoteChanged,
+)
+from liveqa.origin.ratelimit import Rate, RateLimiter
+from liveqa.origin.views import (
+    HostKeyView,
+    MeView,
+    RoomCreated,
+    RoomSnapshot,
+    host_link,
+    participant_view,
+    question_view,
+    room_view,
+)
+from liveqa.store import Database, Participant, Queries, Question, Room
+
+
+def room_channel(room_id: str) -> str:
+    """Everyone in the room."""
+    return f"room-{room_id}"
+
+
+def hosts_channel(room_id: str) -> str:
+    """The room's hosts only (questions held for moderation)."""
+    return f"hosts-{room_id}"
+
+
+def participant_channel(participant_id: str) -> str:
+    """Every socket of one participant (their own votes and pending questions)."""
+    return f"participant-{participant_id}"
+
+
+def now_ms() -> int:
+    """Wall-clock time in epoch milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Per-participant allowances (product.md abuse limits)."""
+
+    questions: Rate = field(default_factory=lambda: Rate(5, 30))
+    votes: Rate = field(default_factory=lambda: Rate(60, 60))
+    rooms: Rate = field(default_factory=lambda: Rate(5, 3600))
+    names: Rate = field(default_factory=lambda: Rate(10, 60))
+    host_keys: Rate = field(default_factory=lambda: Rate(10, 60))
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A message to publish to a channel once the write is committed."""
+
+    channel: str
+    message: ServerMessage
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a socket message: a reply to the sender and messages to publish."""
+
+    reply: Ack
+    publications: list[Publication] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts where, taken from the connection (never from the message)."""
+
+    participant_id: str
+    room_id: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A socket accepted into a room."""
+
+    participant: Participant
+    room: Room
+    is_host: bool
+
+
+class Board:
+    """The rules of liveqa on top of a Database."""
+
+    def __init__(
+        self,
+        database: Database,
+        limits: Limits | None = None,
+        rates: Rates | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self.database = database
+        self.limits = limits or Limits()
+        rates = rates or Rates()
+        self.clock = clock
+        self.question_rate = RateLimiter(rates.questions, "questions")
+        self.vote_rate = RateLimiter(rates.votes, "votes")
+        self.room_rate = RateLimiter(rates.rooms, "new rooms")
+        self.name_rate = RateLimiter(rates.names, "name changes")
+        self.host_key_rate = RateLimiter(rates.host_keys, "host key attempts")
+
+    # Participants
+
+    async def create_participant(self, display_name: str | None = None) -> Participant:
+        """A new participant with a server-issued id."""
+        if display_name is None:
+            name = f"Guest {secrets.randbelow(9000) + 1000}"
+        else:
+            name = clean_text(display_name, "display name", self.limits.display_name)
+        participant = Participant(secrets.token_hex(8), name, self.clock())
+        async with self.database.write() as queries:
+            await queries.create_participant(participant.id, name, participant.created_at)
+        return participant
+
+    async def participant(self, participant_id: str) -> Participant | None:
+        """The participant, if it exists."""
+        async with self.database.read() as queries:
+            return await queries.participant(participant_id)
+
+    async def rename(
+        self, participant_id: str, display_name: str
+    ) -> tuple[Participant, list[Publication]]:
+        """Change a display name; every room the participant joined or posted in is told."""
+        name = clean_text(display_name, "display name", self.limits.display_name)
+        self.name_rate.take(participant_id)
+        publications: list[Publication] = []
+        async with self.database.write() as queries:
+            rooms = await queries.lock_rooms(await queries.participant_rooms(participant_id))
+            participant = await queries.participant(participant_id)
+            if participant is None:
+                raise unauthenticated()
+            participant = Participant(participant.id, name, participant.created_at)
+            await queries.rename_participant(participant_id, name)
+            view = participant_view(participant)
+            for room in rooms:
+                seq = await queries.next_seq(room.id)
+                event = UserUpdated(room_id=room.id, seq=seq, participant=view)
+                publications.append(Publication(room_channel(room.id), event))
+        return participant, publications
+
+    # Rooms
+
+    async def create_room(
+        self,
+        participant_id: str,
+        room_id: str,
+        display_name: str | None = None,
+        theme_color: str | None = None,
+    ) -> RoomCreated:
+        """Create a room; its creator becomes host and gets the host key."""
+        check_room_id(room_id)
+        name = (
+            f"New Room: {room_id}"
+            if display_name is None
+            else clean_text(display_name, "room name", self.limits.room_name)
+        )
+        color = DEFAULT_THEME_COLOR if theme_color is None else check_theme_color(theme_color)
+        self.room_rate.take(participant_id)
+        key = secrets.token_urlsafe(24)
+        async with self.database.write() as queries:
+            if await queries.participant(participant_id) is None:
+                raise unauthenticated()
+            created = await queries.create_room(
+                room_id,
+                display_name=name,
+                theme_color=color,
+                host_key=key,
+                created_by=participant_id,
+                now=self.clock(),
+            )
+            if not created:
+                raise conflict(f"room {room_id!r} already exists", "room_exists")
+            room = await queries.room(room_id)
+        assert room is not None
+        return RoomCreated(room=room_view(room), host_key=key, host_link=host_link(room_id, key))
+
+    async def snapshot(self, room_id: str, participant_id: str | None) -> RoomSnapshot:
+        """The room as this participant may see it, with the seq it is consistent with."""
+        if room_id_problem(room_id) is not None:
+            raise not_found(f"no room {room_id!r}")
+        async with self.database.read() as queries:
+            room = await queries.room(room_id)
+            if room is None:
+                raise not_found(f"no room {room_id!r}")
+            me = None
+            is_host = False
+            if participant_id is not None:
+                participant = await queries.participant(participant_id)
+                if participant is not None:
+                    is_host = await queries.is_host(room_id, participant_id)
+                    me = MeView(
+                        participant_id=participant.id,
+                        display_name=participant.display_name,
+                        is_host=is_host,
+                        host_key=room.host_key if is_host else None,
+                    )
+            viewer = None if me is None else me.participant_id
+            questions = await queries.room_questions(
+                room_id, viewer, pending="all" if is_host else "own"
+            )
+        return RoomSnapshot(
+            room=room_view(room),
+            questions=[question_view(q, viewer, personal=True) for q in questions],
+            seq=room.seq,
+            me=me,
+        )
+
+    async def join_as_host(self, room_id: str, participant_id: str, host_key: str) -> MeView:
+        """Make the participant a host if `host_key` is the room's key."""
+        self.host_key_rate.take(participant_id)
+        async with self.database.write() as queries:
+            participant = await queries.participant(participant_id)
+            if participant is None:
+                raise unauthenticated()
+            room = await self._room(queries, room_id)
+            if not hmac.compare_digest(room.host_key.encode(), host_key.encode()):
+                raise forbidden("wrong host key", "wrong_host_key")
+            await queries.add_host(room_id, participant_id, self.clock())
+        return MeView(
+            participant_id=participant.id,
+            display_name=participant.display_name,
+            is_host=True,
+            host_key=room.host_key,
+        )
+
+    async def rotate_host_key(self, room_id: str, participant_id: str) -> HostKeyView:
+        """Give the room a new host key; existing hosts stay hosts."""
+        key = secrets.token_urlsafe(24)
+        async with self.database.write() as queries:
+            await self._room(queries, room_id, lock=True)
+            await self._require_host(queries, room_id, participant_id)
+            await queries.update_room(room_id, {"host_key": key})
+        return HostKeyView(host_key=key, host_link=host_link(room_id, key))
+
+    async def export(self, room_id: str, participant_id: str) -> tuple[Room, list[Question]]:
+        """Everything in the room, pending questions included (hosts only)."""
+        async with self.database.read() as queries:
+            room = await self._room(queries, room_id)
+            await self._require_host(queries, room_id, participant_id)
+            return room, await queries.room_questions(room_id, None, pending="all")
+
+    async def join(self, room_id: str, participant_id: str | None) -> Joined:
+        """Accept a socket of `participant_id` into `room_id`, or refuse it."""
+        if participant_id is None:
+            raise unauthenticated()
+        if room_id_problem(room_id) is not None:
+            raise not_found(f"no room {room_id!r}")
+        async with self.database.write() as queries:
+            participant = await queries.participant(participant_id)
+            if participant is None:
+                raise unauthenticated()
+            room = await self._room(queries, room_id)
+            await queries.add_member(room_id, participant_id, self.clock())
+            is_host = await queries.is_host(room_id, participant_id)
+        return Joined(participant, room, is_host)
+
+    # Socket messages
+
+    async def handle(self, actor: Actor, message: Incoming) -> Outcome:
+        """Apply one client message as `actor`; raises Refused when it is not allowed."""
+        match message:
+            case QuestionPost():
+                return await self._post(actor, message)
+            case QuestionUpvote():
+                return await self._upvote(actor, message)
+            case QuestionAnswer():
+                return await self._answer(actor, message)
+            case QuestionDelete():
+                return await self._delete(actor, message)
+            case QuestionApprove():
+                return await self._approve(actor, message)
+            case QuestionHighlight():
+                return await self._highlight(actor, message)
+            case RoomInfoUpdate():
+                return await self._update_room(actor, message)
+            case UserInfoUpdate():
+                _, publications = await self.rename(actor.participant_id, message.display_name)
+                return Outcome(Ack(ref=message.ref), publications)
+        raise invalid(f"unsupported message {type(message).__name__}")
+
+    async def _post(self, actor: Actor, message: QuestionPost) -> Outcome:
+        text = clean_text(message.question_text, "question", self.limits.question, multiline=True)
+        nonce = check_nonce(message.nonce)
+        self.question_rate.take(actor.participant_id)
+        try:
+            return await self._insert_question(actor, message, text, nonce)
+        except IntegrityError:
+            # The same nonce raced in from another room or process: the retry sees the winner.
+            return await self._insert_question(actor, message, text, nonce)
+
+    async def _insert_question(
+        self, actor: Actor, message: QuestionPost, text: str, nonce: str
+    ) -> Outcome:
+        room_id, author = actor.room_id, actor.participant_id
+        async with self.database.write() as queries:
+            room = await self._room(queries, room_id, lock=True)
+            existing = await queries.question_by_nonce(author, nonce)
+            if existing is not None:
+                if existing.room_id != room_id:
+                    raise conflict("this nonce was already used in another room", "nonce_reused")
+                return Outcome(
+                    Ack(ref=message.ref, question_id=existing.id, pending=existing.pending)
+                )
+            is_host = await queries.is_host(room_id, author)
+            if room.state == "closed":
+                raise forbidden("the room is closed", "room_closed")
+            if room.state == "voting":
+                raise forbidden("the room takes no new questions, only votes", "room_voting_only")
+            if message.anonymous and not room.allow_anonymous:
+                raise forbidden("this room does not allow anonymous questions", "no_anonymous")
+            if await queries.count_questions(room_id) >= self.limits.questions_per_room:
+                raise forbidden("the room holds as many questions as it can", "room_full")
+            pending = room.moderation and not is_host
+            question_id = secrets.token_hex(8)
+            await queries.insert_question(
+                question_id=question_id,
+                room_id=room_id,
+                author_id=author,
+                nonce=nonce,
+                text=text,
+                anonymous=message.anonymous,
+                pending=pending,
+                now=self.clock(),
+            )
+            question = await self._question(queries, room_id, question_id)
+            view = question_view(question)
+            if pending:
+                held = QuestionUpdated(room_id=room_id, question=view)
+                publications = [
+                    Publication(hosts_channel(room_id), held),
+                    Publication(participant_channel(author), held),
+                ]
+            else:
+                event = QuestionUpdated(
+                    room_id=room_id, seq=await queries.next_seq(room_id), question=view
+                )
+                publications = [Publication(room_channel(room_id), event)]
+        return Outcome(Ack(ref=message.ref, question_id=question_id, pending=pending), publications)
+
+    async def _upvote(self, actor: Actor, message: QuestionUpvote) -> Outcome:
+        self.vote_rate.take(actor.participant_id)
+        want = not message.remove_upvote
+        async with self.database.write() as queries:
+            room = await self._room(queries, actor.room_id, lock=True)
+            if room.state == "closed":
+                raise forbidden("the room is closed", "room_closed")
+            question = await self._question(
+                queries, actor.room_id, message.question_id, actor.participant_id
+            )
+            if question.pending:
+                await self._hide_pending(queries, actor, question)
+                raise forbidden("the question awaits approval", "question_pending")
+            upvotes = await queries.set_vote(question.id, actor.participant_id, want, self.clock())
+            reply = Ack(ref=message.ref, question_id=question.id, upvoted=want, upvotes=upvotes)
+            if question.voted == want:
+                return Outcome(reply)
+            seq = await queries.next_seq(actor.room_id)
+        return Outcome(
+            reply,
+            [
+                Publication(
+                    room_channel(actor.room_id),
+                    QuestionUpvoted(
+                        room_id=actor.room_id, seq=seq, question_id=question.id, upvotes=upvotes
+                    ),
+                ),
+                Publication(
+                    participant_channel(actor.participant_id),
+                    VoteChanged(
+                        room_id=actor.room_id,
+                        question_id=question.id,
+                        upvoted=want,
+                        upvotes=upvotes,
+                    ),
+                ),
+            ],
+        )
+
+    async def _answer(self, actor: Actor, message: QuestionAnswer) -> Outcome:
+        text = clean_text(message.answer_text, "answer", self.limits.answer, multiline=True)
+        async with self.database.write() as queries:
+            await self._host_action(queries, actor)
+            question = await self._question(queries, actor.room_id, message.question_id)
+            if question.pending:
+                raise forbidden("approve the question before answering it", "question_pending")
+            await queries.set_answer(
+                question.id, text=text, author_id=actor.participant_id, now=self.clock()
+            )
+            answered = await self._question(queries, actor.room_id, question.id)
+            event = QuestionUpdated(
+                room_id=actor.room_id,
+                seq=await queries.next_seq(actor.room_id),
+                question=question_view(answered),
+            )
+        return Outcome(
+            Ack(ref=message.ref, question_id=question.id),
+            [Publication(room_channel(actor.room_id), event)],
+        )
+
+    async def _delete(self, actor: Actor, message: QuestionDelete) -> Outcome:
+        async with self.database.write() as queries:
+            room = await self._host_action(queries, actor)
+            question = await self._question(queries, actor.room_id, message.question_id)
+            await queries.delete_question(question.id)
+            channel = room_channel(actor.room_id)
+            publications = [
+                Publication(
+                    channel,
+                    QuestionDeleted(
+                        room_id=actor.room_id,
+                        seq=await queries.next_seq(actor.room_id),
+                        question_id=question.id,
+                    ),
+                )
+            ]
+            if room.highlighted_question_id == question.id:
+                await queries.set_highlight(actor.room_id, None)
+                publications.append(await self._room_event(queries, actor.room_id))
+        return Outcome(Ack(ref=message.ref, question_id=question.id), publications)
+
+    async def _approve(self, actor: Actor, message: QuestionApprove) -> Outcome:
+        async with self.database.write() as queries:
+            await self._host_action(queries, actor)
+            question = await self._question(queries, actor.room_id, message.question_id)
+            reply = Ack(ref=message.ref, question_id=question.id, pending=False)
+            if not question.pending:
+                return Outcome(reply)
+            await queries.approve_question(question.id)
+            approved = await self._question(queries, actor.room_id, question.id)
+            event = QuestionUpdated(
+                room_id=actor.room_id,
+                seq=await queries.next_seq(actor.room_id),
+                question=question_view(approved),
+            )
+        return Outcome(reply, [Publication(room_channel(actor.room_id), event)])
+
+    async def _highlight(self, actor: Actor, message: QuestionHighlight) -> Outcome:
+        async with self.database.write() as queries:
+            room = await self._host_action(queries, actor)
+            question_id = message.question_id
+            if question_id is not None:
+                question = await self._question(queries, actor.room_id, question_id)
+                if question.pending:
+                    raise forbidden(
+                        "approve the question before highlighting it", "question_pending"
+                    )
+            reply = Ack(ref=message.ref)
+            if room.highlighted_question_id == question_id:
+                return Outcome(reply)
+            await queries.set_highlight(actor.room_id, question_id)
+            publication = await self._room_event(queries, actor.room_id)
+        return Outcome(reply, [publication])
+
+    async def _update_room(self, actor: Actor, message: RoomInfoUpdate) -> Outcome:
+        values: dict[str, Any] = {}
+        if isinstance(message.display_name, str):
+            values["display_name"] = clean_text(
+                message.display_name, "room name", self.limits.room_name
+            )
+        if isinstance(message.theme_color, str):
+            values["theme_color"] = check_theme_color(message.theme_color)
+        if isinstance(message.state, str):
+            values["state"] = check_room_state(message.state)
+        if isinstance(message.moderation, bool):
+            values["moderation"] = message.moderation
+        if isinstance(message.allow_anonymous, bool):
+            values["allow_anonymous"] = message.allow_anonymous
+        async with self.database.write() as queries:
+            room = await self._room(queries, actor.room_id, lock=True)
+            await self._require_host(queries, actor.room_id, actor.participant_id)
+            changed = {k: v for k, v in values.items() if getattr(room, k) != v}
+            if not changed:
+                return Outcome(Ack(ref=message.ref))
+            await queries.update_room(actor.room_id, changed)
+            publication = await self._room_event(queries, actor.room_id)
+        return Outcome(Ack(ref=message.ref), [publication])
+
+    # Helpers (all inside the caller's transaction)
+
+    async def _room(self, queries: Queries, room_id: str, *, lock: bool = False) -> Room:
+        room = await queries.room(room_id, lock=lock)
+        if room is None:
+            raise not_found(f"no room {room_id!r}")
+        return room
+
+    async def _question(
+        self, queries: Queries, room_id: str, question_id: str, viewer_id: str | None = None
+    ) -> Question:
+        question = None
+        if is_question_id(question_id):
+            question = await queries.question(room_id, question_id, viewer_id)
+        if question is None:
+            raise not_found(f"no question {question_id!r} in this room", "unknown_question")
+        return question
+
+    async def _hide_pending(self, queries: Queries, actor: Actor, question: Question) -> None:
+        """Pending questions do not exist for anyone but their author and the hosts."""
+        if question.author_id != actor.participant_id and not await queries.is_host(
+            actor.room_id, actor.participant_id
+        ):
+            raise not_found(f"no question {question.id!r} in this room", "unknown_question")
+
+    async def _require_host(self, queries: Queries, room_id: str, participant_id: str) -> None:
+        if not await queries.is_host(room_id, participant_id):
+            raise forbidden("only hosts of this room may do this", "not_host")
+
+    async def _host_action(self, queries: Queries, actor: Actor) -> Room:
+        """Lock the room, check the actor hosts it and that it is not closed."""
+        room = await self._room(queries, actor.room_id, lock=True)
+        await self._require_host(queries, actor.room_id, actor.participant_id)
+        if room.state == "closed":
+            raise forbidden("the room is closed", "room_closed")
+        return room
+
+    async def _room_event(self, queries: Queries, room_id: str) -> Publication:
+        seq = await queries.next_seq(room_id)
+        room = await self._room(queries, room_id)
+        return Publication(
+            room_channel(room_id), RoomUpdated(room_id=room_id, seq=seq, room=room_view(room))
+        )
+
+
+__all__ = ["Actor", "Board", "Joined", "Outcome", "Publication", "Rates", "Refused"]

@@ -1,0 +1,114 @@
+"""Validation rules and size limits of product.md, applied to every input before it is stored."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from liveqa.origin.errors import invalid
+
+THEME_COLORS = ("#038cfc", "#d35192", "#188c2d", "#765f09", "#6e1786", "#af2c37")
+DEFAULT_THEME_COLOR = THEME_COLORS[0]
+ROOM_STATES = ("open", "voting", "closed")
+
+ROOM_ID_RULE = re.compile(r"[a-z][-_.a-z0-9]{1,14}[a-z0-9]")
+# Paths the app serves itself, and names a browser or crawler asks for at the site root.
+RESERVED_ROOM_IDS = frozenset(
+    {
+        "api",
+        "static",
+        "assets",
+        "admin",
+        "health",
+        "healthz",
+        "metrics",
+        "present",
+        "favicon.ico",
+        "robots.txt",
+        "index.html",
+        "manifest.json",
+        "sitemap.xml",
+    }
+)
+RESERVED_SUFFIXES = (".js", ".css", ".ico", ".txt", ".html", ".json", ".png", ".svg", ".xml")
+NONCE_RULE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+QUESTION_ID_RULE = re.compile(r"[0-9a-f]{16}")
+# Multi-line text keeps newlines and tabs; every other control character is refused.
+_TEXT_CONTROLS_ALLOWED = frozenset("\n\t")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Lengths in characters after trimming (product.md defaults) and per-room capacity."""
+
+    display_name: int = 40
+    room_name: int = 80
+    question: int = 500
+    answer: int = 2000
+    questions_per_room: int = 2000
+
+
+def room_id_problem(room_id: str) -> str | None:
+    """Why `room_id` is not a valid room id, or None when it is."""
+    if not 3 <= len(room_id) <= 16:
+        return "room ids are 3-16 characters long"
+    if not ROOM_ID_RULE.fullmatch(room_id):
+        return (
+            "room ids use lowercase letters, digits, '-', '_' and '.', start with a letter "
+            "and end with a letter or digit"
+        )
+    if room_id in RESERVED_ROOM_IDS or room_id.endswith(RESERVED_SUFFIXES):
+        return f"{room_id!r} is reserved, pick another room id"
+    return None
+
+
+def check_room_id(room_id: str) -> str:
+    """Return a valid room id or raise a 400 refusal that says which rule it breaks."""
+    problem = room_id_problem(room_id)
+    if problem is not None:
+        raise invalid(problem, "invalid_room_id")
+    return room_id
+
+
+def clean_text(value: str, field: str, maximum: int, *, multiline: bool = False) -> str:
+    """Trim `value` and check it is 1..maximum characters of printable text."""
+    text = value.strip()
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text:
+        raise invalid(f"{field} must not be empty", "invalid_text")
+    if len(text) > maximum:
+        raise invalid(f"{field} is longer than {maximum} characters", "text_too_long")
+    allowed = _TEXT_CONTROLS_ALLOWED if multiline else frozenset()
+    for char in text:
+        if char not in allowed and unicodedata.category(char) in ("Cc", "Cs"):
+            raise invalid(f"{field} contains a control character", "invalid_text")
+    return text
+
+
+def check_theme_color(value: str) -> str:
+    """A palette colour, lower-cased, or a 400 refusal listing the palette."""
+    color = value.lower()
+    if color not in THEME_COLORS:
+        raise invalid(f"theme colour must be one of {', '.join(THEME_COLORS)}", "invalid_color")
+    return color
+
+
+def check_room_state(value: str) -> str:
+    """open, voting or closed."""
+    if value not in ROOM_STATES:
+        raise invalid(f"room state must be one of {', '.join(ROOM_STATES)}", "invalid_state")
+    return value
+
+
+def check_nonce(value: str) -> str:
+    """A client nonce: 1-64 letters, digits, '-' or '_'."""
+    if not NONCE_RULE.fullmatch(value):
+        raise invalid("nonce must be 1-64 letters, digits, '-' or '_'", "invalid_nonce")
+    return value
+
+
+def is_question_id(value: str) -> bool:
+    """Whether `value` has the shape of a server-issued question id."""
+    return QUESTION_ID_RULE.fullmatch(value) is not None

@@ -1,0 +1,146 @@
+"""What clients see of rooms, questions and participants: JSON camelCase msgspec Structs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from liveqa.store import Participant, Question, Room
+
+
+class View(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
+    """Base of every JSON view: camelCase names, fields given by keyword."""
+
+
+class ParticipantView(View, frozen=True, kw_only=True):
+    """A participant as others see them."""
+
+    participant_id: str
+    display_name: str
+
+
+class RoomView(View, frozen=True, kw_only=True):
+    """A room's public settings; `highlightedQuestionId` is the "now answering" question."""
+
+    room_id: str
+    display_name: str
+    theme_color: str
+    state: str
+    moderation: bool
+    allow_anonymous: bool
+    highlighted_question_id: str | None
+    created_at: str
+
+
+class QuestionView(View, frozen=True, kw_only=True):
+    """A question; `author` is null for anonymous ones; `upvoted`/`mine` only in snapshots."""
+
+    question_id: str
+    room_id: str
+    question_text: str
+    question_timestamp: str
+    author: ParticipantView | None
+    anonymous: bool
+    pending: bool
+    upvotes: int
+    answer_text: str | None
+    answer_timestamp: str | None
+    answer_author: ParticipantView | None
+    upvoted: bool | UnsetType = UNSET
+    mine: bool | UnsetType = UNSET
+
+
+class MeView(View, frozen=True, kw_only=True):
+    """The caller in a room; `hostKey` is given to hosts only."""
+
+    participant_id: str
+    display_name: str
+    is_host: bool
+    host_key: str | None = None
+
+
+class RoomSnapshot(View, frozen=True, kw_only=True):
+    """Everything a client needs to render a room, consistent with event number `seq`."""
+
+    room: RoomView
+    questions: list[QuestionView]
+    seq: int
+    me: MeView | None
+
+
+class RoomCreated(View, frozen=True, kw_only=True):
+    """A new room with the secret that makes anyone holding it a host."""
+
+    room: RoomView
+    host_key: str
+    host_link: str
+
+
+class HostKeyView(View, frozen=True, kw_only=True):
+    """A room's current host key and the link that carries it."""
+
+    host_key: str
+    host_link: str
+
+
+def iso_time(ms: int) -> str:
+    """Epoch milliseconds as ISO-8601 UTC with milliseconds, like `2022-06-13T01:02:03.456Z`."""
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def host_link(room_id: str, host_key: str) -> str:
+    """Path of the host link; the key sits in the fragment so it never reaches a server log."""
+    return f"/{room_id}#host={host_key}"
+
+
+def participant_view(participant: Participant) -> ParticipantView:
+    """View of a participant."""
+    return ParticipantView(participant_id=participant.id, display_name=participant.display_name)
+
+
+def room_view(room: Room) -> RoomView:
+    """View of a room (never its host key)."""
+    return RoomView(
+        room_id=room.id,
+        display_name=room.display_name,
+        theme_color=room.theme_color,
+        state=room.state,
+        moderation=room.moderation,
+        allow_anonymous=room.allow_anonymous,
+        highlighted_question_id=room.highlighted_question_id,
+        created_at=iso_time(room.created_at),
+    )
+
+
+def question_view(
+    question: Question, viewer_id: str | None = None, *, personal: bool = False
+) -> QuestionView:
+    """View of a question; `personal` adds the viewer's own vote and authorship."""
+    author = None
+    if not question.anonymous:
+        author = ParticipantView(
+            participant_id=question.author_id, display_name=question.author_name
+        )
+    answerer = None
+    if question.answer_author_id is not None and question.answer_author_name is not None:
+        answerer = ParticipantView(
+            participant_id=question.answer_author_id, display_name=question.answer_author_name
+        )
+    return QuestionView(
+        question_id=question.id,
+        room_id=question.room_id,
+        question_text=question.text,
+        question_timestamp=iso_time(question.created_at),
+        author=author,
+        anonymous=question.anonymous,
+        pending=question.pending,
+        upvotes=question.upvotes,
+        answer_text=question.answer_text,
+        answer_timestamp=None if question.answered_at is None else iso_time(question.answered_at),
+        answer_author=answerer,
+        upvoted=question.voted if personal else UNSET,
+        mine=question.author_id == viewer_id if personal else UNSET,
+    )

@@ -1,0 +1,484 @@
+"""Domain rules of the board, on SQLite and PostgreSQL: rights, states, limits, events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from msgspec import UNSET
+
+from liveqa.origin.board import Actor, Board, Outcome, Rates, Refused
+from liveqa.origin.limits import Limits
+from liveqa.origin.messages import (
+    Ack,
+    Incoming,
+    QuestionAnswer,
+    QuestionApprove,
+    QuestionDelete,
+    QuestionDeleted,
+    QuestionHighlight,
+    QuestionPost,
+    QuestionUpdated,
+    QuestionUpvote,
+    QuestionUpvoted,
+    RoomEvent,
+    RoomInfoUpdate,
+    RoomUpdated,
+    UserInfoUpdate,
+    UserUpdated,
+    VoteChanged,
+)
+from liveqa.origin.ratelimit import Rate
+from liveqa.store import Participant
+
+
+async def _setup(board: Board, room_id: str = "town-hall") -> tuple[Participant, Participant]:
+    host = await board.create_participant("Hana Host")
+    guest = await board.create_participant("Gus Guest")
+    await board.create_room(host.id, room_id)
+    await board.join(room_id, host.id)
+    await board.join(room_id, guest.id)
+    return host, guest
+
+
+async def _refused(board: Board, actor: Actor, message: Incoming) -> Refused:
+    with pytest.raises(Refused) as refused:
+        await board.handle(actor, message)
+    return refused.value
+
+
+async def _ask(board: Board, actor: Actor, text: str = "Why?", nonce: str = "n1") -> str:
+    outcome = await board.handle(actor, QuestionPost(question_text=text, nonce=nonce, ref="r"))
+    assert isinstance(outcome.reply.question_id, str)
+    return outcome.reply.question_id
+
+
+def _channels(outcome: Outcome) -> list[str]:
+    return [publication.channel for publication in outcome.publications]
+
+
+async def test_participants_get_server_ids_and_valid_names(board: Board) -> None:
+    named = await board.create_participant("  Ada  ")
+    guest = await board.create_participant()
+    assert named.display_name == "Ada"
+    assert guest.display_name.startswith("Guest ")
+    assert len(named.id) == 16
+    assert named.id != guest.id
+    assert await board.participant(named.id) == named
+    with pytest.raises(Refused) as refused:
+        await board.create_participant("x" * 41)
+    assert refused.value.code == "text_too_long"
+
+
+async def test_create_room_makes_the_creator_host(board: Board) -> None:
+    creator = await board.create_participant("Ada")
+    created = await board.create_room(creator.id, "town-hall", None, "#D35192")
+    assert created.room.room_id == "town-hall"
+    assert created.room.display_name == "New Room: town-hall"
+    assert created.room.theme_color == "#d35192"
+    assert created.host_link == f"/town-hall#host={created.host_key}"
+    snapshot = await board.snapshot("town-hall", creator.id)
+    assert snapshot.me is not None
+    assert snapshot.me.is_host
+    assert snapshot.me.host_key == created.host_key
+    with pytest.raises(Refused) as taken:
+        await board.create_room(creator.id, "town-hall")
+    assert (taken.value.status, taken.value.code) == (409, "room_exists")
+
+
+@pytest.mark.parametrize(
+    ("room_id", "name", "color", "code"),
+    [
+        ("Bad", None, None, "invalid_room_id"),
+        ("api", None, None, "invalid_room_id"),
+        ("good-id", "", None, "invalid_text"),
+        ("good-id", "x" * 81, None, "text_too_long"),
+        ("good-id", None, "#123456", "invalid_color"),
+    ],
+)
+async def test_create_room_validates(
+    board: Board, room_id: str, name: str | None, color: str | None, code: str
+) -> None:
+    creator = await board.create_participant("Ada")
+    with pytest.raises(Refused) as refused:
+        await board.create_room(creator.id, room_id, name, color)
+    assert (refused.value.status, refused.value.code) == (400, code)
+
+
+async def test_room_creation_needs_a_participant_and_is_rate_limited(board: Board) -> None:
+    with pytest.raises(Refused) as refused:
+        await board.create_room("0123456789abcdef", "nobody-room")
+    assert refused.value.status == 401
+    limited = Board(board.database, rates=Rates(rooms=Rate(2, 3600)))
+    creator = await limited.create_participant("Ada")
+    await limited.create_room(creator.id, "room-one")
+    await limited.create_room(creator.id, "room-two")
+    with pytest.raises(Refused) as refused:
+        await limited.create_room(creator.id, "room-three")
+    assert refused.value.status == 429
+
+
+async def test_snapshot_of_unknown_room_and_without_session(board: Board) -> None:
+    host, _ = await _setup(board)
+    with pytest.raises(Refused) as refused:
+        await board.snapshot("no-such-room", host.id)
+    assert refused.value.status == 404
+    with pytest.raises(Refused):
+        await board.snapshot("../etc", host.id)
+    snapshot = await board.snapshot("town-hall", None)
+    assert (snapshot.me, snapshot.seq, snapshot.questions) == (None, 0, [])
+
+
+async def test_post_starts_with_the_authors_vote_and_is_published(board: Board) -> None:
+    _, guest = await _setup(board)
+    actor = Actor(guest.id, "town-hall")
+    outcome = await board.handle(
+        actor, QuestionPost(question_text="  What is GRIP?  ", nonce="n-1", ref=7)
+    )
+    assert outcome.reply.ref == 7
+    assert outcome.reply.pending is False
+    assert _channels(outcome) == ["room-town-hall"]
+    event = outcome.publications[0].message
+    assert isinstance(event, QuestionUpdated)
+    assert event.seq == 1
+    assert event.question.question_text == "What is GRIP?"
+    assert event.question.upvotes == 1
+    assert event.question.author is not None
+    assert event.question.author.display_name == "Gus Guest"
+    snapshot = await board.snapshot("town-hall", guest.id)
+    assert snapshot.seq == 1
+    [question] = snapshot.questions
+    assert (question.upvoted, question.mine, question.upvotes) == (True, True, 1)
+
+
+async def test_retried_post_with_the_same_nonce_is_stored_once(board: Board) -> None:
+    _, guest = await _setup(board)
+    actor = Actor(guest.id, "town-hall")
+    first = await board.handle(actor, QuestionPost(question_text="Q", nonce="same"))
+    again = await board.handle(actor, QuestionPost(question_text="Q", nonce="same"))
+    assert again.reply.question_id == first.reply.question_id
+    assert again.publications == []
+    assert len((await board.snapshot("town-hall", guest.id)).questions) == 1
+    await board.create_room(guest.id, "other-room")
+    await board.join("other-room", guest.id)
+    refused = await _refused(
+        board, Actor(guest.id, "other-room"), QuestionPost(question_text="Q", nonce="same")
+    )
+    assert (refused.status, refused.code) == (409, "nonce_reused")
+
+
+async def test_anonymous_questions_hide_the_author(board: Board) -> None:
+    host, guest = await _setup(board)
+    actor = Actor(guest.id, "town-hall")
+    refused = await _refused(
+        board, actor, QuestionPost(question_text="psst", nonce="a1", anonymous=True)
+    )
+    assert refused.code == "no_anonymous"
+    await board.handle(Actor(host.id, "town-hall"), RoomInfoUpdate(allow_anonymous=True))
+    outcome = await board.handle(
+        actor, QuestionPost(question_text="psst", nonce="a1", anonymous=True)
+    )
+    event = outcome.publications[0].message
+    assert isinstance(event, QuestionUpdated)
+    assert event.question.author is None
+    assert guest.id not in str(event)
+    for viewer in (host.id, None):
+        [seen] = (await board.snapshot("town-hall", viewer)).questions
+        assert seen.author is None
+        assert seen.mine is False
+    [own] = (await board.snapshot("town-hall", guest.id)).questions
+    assert own.mine is True
+    _, export = await board.export("town-hall", host.id)
+    assert export[0].anonymous
+
+
+async def test_moderation_holds_questions_for_hosts(board: Board) -> None:
+    host, guest = await _setup(board)
+    hosting = Actor(host.id, "town-hall")
+    other = await board.create_participant("Olga")
+    await board.join("town-hall", other.id)
+    await board.handle(hosting, RoomInfoUpdate(moderation=True))
+    outcome = await board.handle(
+        Actor(guest.id, "town-hall"), QuestionPost(question_text="held?", nonce="m1")
+    )
+    assert outcome.reply.pending is True
+    assert _channels(outcome) == ["hosts-town-hall", f"participant-{guest.id}"]
+    event = outcome.publications[0].message
+    assert isinstance(event, QuestionUpdated)
+    assert event.seq is UNSET
+    assert event.question.pending
+    question_id = event.question.question_id
+    assert [q.pending for q in (await board.snapshot("town-hall", guest.id)).questions] == [True]
+    assert (await board.snapshot("town-hall", host.id)).questions[0].pending
+    assert (await board.snapshot("town-hall", other.id)).questions == []
+    hidden = await _refused(
+        board, Actor(other.id, "town-hall"), QuestionUpvote(question_id=question_id)
+    )
+    assert (hidden.status, hidden.code) == (404, "unknown_question")
+    own = await _refused(
+        board, Actor(guest.id, "town-hall"), QuestionUpvote(question_id=question_id)
+    )
+    assert own.code == "question_pending"
+    refused = await _refused(
+        board, hosting, QuestionAnswer(question_id=question_id, answer_text="x")
+    )
+    assert refused.code == "question_pending"
+    approved = await board.handle(hosting, QuestionApprove(question_id=question_id, ref="ok"))
+    assert _channels(approved) == ["room-town-hall"]
+    shown = approved.publications[0].message
+    assert isinstance(shown, QuestionUpdated)
+    assert not shown.question.pending
+    assert [q.question_id for q in (await board.snapshot("town-hall", other.id)).questions] == [
+        question_id
+    ]
+    again = await board.handle(hosting, QuestionApprove(question_id=question_id))
+    assert again.publications == []
+    host_question = await board.handle(hosting, QuestionPost(question_text="mine", nonce="h"))
+    assert host_question.reply.pending is False
+
+
+async def test_room_states(board: Board) -> None:
+    host, guest = await _setup(board)
+    hosting, asking = Actor(host.id, "town-hall"), Actor(guest.id, "town-hall")
+    question_id = await _ask(board, asking)
+    await board.handle(hosting, RoomInfoUpdate(state="voting"))
+    refused = await _refused(board, asking, QuestionPost(question_text="more", nonce="n2"))
+    assert (refused.status, refused.code) == (403, "room_voting_only")
+    await board.handle(asking, QuestionUpvote(question_id=question_id, remove_upvote=True))
+    await board.handle(hosting, RoomInfoUpdate(state="closed"))
+    closed: list[tuple[Actor, Incoming]] = [
+        (asking, QuestionPost(question_text="more", nonce="n3")),
+        (asking, QuestionUpvote(question_id=question_id)),
+        (hosting, QuestionAnswer(question_id=question_id, answer_text="a")),
+        (hosting, QuestionDelete(question_id=question_id)),
+        (hosting, QuestionHighlight(question_id=question_id)),
+    ]
+    for actor, message in closed:
+        assert (await _refused(board, actor, message)).code == "room_closed"
+    reopened = await board.handle(hosting, RoomInfoUpdate(state="open"))
+    assert _channels(reopened) == ["room-town-hall"]
+
+
+async def test_votes_toggle_once_per_participant(board: Board) -> None:
+    host, guest = await _setup(board)
+    question_id = await _ask(board, Actor(guest.id, "town-hall"))
+    voter = Actor(host.id, "town-hall")
+    up = await board.handle(voter, QuestionUpvote(question_id=question_id, ref="v"))
+    assert up.reply == Ack(ref="v", question_id=question_id, upvoted=True, upvotes=2)
+    assert _channels(up) == ["room-town-hall", f"participant-{host.id}"]
+    public, own = (p.message for p in up.publications)
+    assert isinstance(public, QuestionUpvoted)
+    assert (public.upvotes, public.seq) == (2, 2)
+    assert host.id not in str(public)
+    assert isinstance(own, VoteChanged)
+    assert own.upvoted
+    stuffed = await board.handle(voter, QuestionUpvote(question_id=question_id))
+    assert stuffed.publications == []
+    assert stuffed.reply.upvotes == 2
+    down = await board.handle(voter, QuestionUpvote(question_id=question_id, remove_upvote=True))
+    assert down.reply.upvotes == 1
+    author_down = await board.handle(
+        Actor(guest.id, "town-hall"), QuestionUpvote(question_id=question_id, remove_upvote=True)
+    )
+    assert author_down.reply.upvotes == 0
+    assert (await board.snapshot("town-hall", None)).seq == 4
+
+
+async def test_votes_are_rate_limited(board: Board) -> None:
+    limited = Board(board.database, rates=Rates(votes=Rate(3, 60)))
+    host, guest = await _setup(limited)
+    question_id = await _ask(limited, Actor(guest.id, "town-hall"))
+    voter = Actor(host.id, "town-hall")
+    for remove in (False, True, False):
+        await limited.handle(voter, QuestionUpvote(question_id=question_id, remove_upvote=remove))
+    refused = await _refused(limited, voter, QuestionUpvote(question_id=question_id))
+    assert refused.status == 429
+
+
+async def test_posting_is_rate_limited_and_rooms_are_bounded(board: Board) -> None:
+    limited = Board(
+        board.database, limits=replace(Limits(), questions_per_room=2), rates=Rates(Rate(3, 60))
+    )
+    host, guest = await _setup(limited)
+    asking = Actor(guest.id, "town-hall")
+    await _ask(limited, asking, nonce="a")
+    await _ask(limited, asking, nonce="b")
+    full = await _refused(limited, asking, QuestionPost(question_text="c", nonce="c"))
+    assert full.code == "room_full"
+    limited_again = await _refused(limited, asking, QuestionPost(question_text="d", nonce="d"))
+    assert limited_again.status == 429
+    assert host.id
+
+
+async def test_host_only_actions_are_refused_for_attendees(board: Board) -> None:
+    _, guest = await _setup(board)
+    asking = Actor(guest.id, "town-hall")
+    question_id = await _ask(board, asking)
+    host_only: list[Incoming] = [
+        QuestionAnswer(question_id=question_id, answer_text="I answer myself"),
+        QuestionDelete(question_id=question_id),
+        QuestionApprove(question_id=question_id),
+        QuestionHighlight(question_id=question_id),
+        RoomInfoUpdate(display_name="Mine now"),
+        RoomInfoUpdate(state="closed"),
+    ]
+    for message in host_only:
+        refused = await _refused(board, asking, message)
+        assert (refused.status, refused.code) == (403, "not_host")
+    with pytest.raises(Refused) as refused_export:
+        await board.export("town-hall", guest.id)
+    assert refused_export.value.code == "not_host"
+    with pytest.raises(Refused):
+        await board.rotate_host_key("town-hall", guest.id)
+    assert (await board.snapshot("town-hall", None)).seq == 1
+
+
+async def test_answer_delete_and_highlight(board: Board) -> None:
+    host, guest = await _setup(board)
+    hosting = Actor(host.id, "town-hall")
+    question_id = await _ask(board, Actor(guest.id, "town-hall"))
+    answered = await board.handle(
+        hosting, QuestionAnswer(question_id=question_id, answer_text=" Because. ")
+    )
+    event = answered.publications[0].message
+    assert isinstance(event, QuestionUpdated)
+    assert event.question.answer_text == "Because."
+    assert event.question.answer_author is not None
+    assert event.question.answer_author.display_name == "Hana Host"
+    assert event.question.answer_timestamp is not None
+    edited = await board.handle(
+        hosting, QuestionAnswer(question_id=question_id, answer_text="Edited.")
+    )
+    assert isinstance(edited.publications[0].message, QuestionUpdated)
+    highlighted = await board.handle(hosting, QuestionHighlight(question_id=question_id))
+    room_event = highlighted.publications[0].message
+    assert isinstance(room_event, RoomUpdated)
+    assert room_event.room.highlighted_question_id == question_id
+    same = await board.handle(hosting, QuestionHighlight(question_id=question_id))
+    assert same.publications == []
+    deleted = await board.handle(hosting, QuestionDelete(question_id=question_id))
+    gone, cleared = (p.message for p in deleted.publications)
+    assert isinstance(gone, QuestionDeleted)
+    assert isinstance(cleared, RoomUpdated)
+    assert cleared.room.highlighted_question_id is None
+    assert [gone.seq, cleared.seq] == [5, 6]
+    missing = await _refused(board, hosting, QuestionDelete(question_id=question_id))
+    assert (missing.status, missing.code) == (404, "unknown_question")
+
+
+async def test_a_socket_cannot_touch_another_room(board: Board) -> None:
+    host, guest = await _setup(board)
+    await board.create_room(guest.id, "guest-room")
+    question_id = await _ask(board, Actor(guest.id, "town-hall"))
+    in_own_room = Actor(guest.id, "guest-room")
+    elsewhere: list[Incoming] = [
+        QuestionDelete(question_id=question_id),
+        QuestionAnswer(question_id=question_id, answer_text="x"),
+        QuestionUpvote(question_id=question_id),
+    ]
+    for message in elsewhere:
+        refused = await _refused(board, in_own_room, message)
+        assert refused.code == "unknown_question"
+    assert (await board.snapshot("town-hall", None)).questions[0].upvotes == 1
+    assert host.id
+
+
+async def test_room_update_validates_and_publishes_changes_only(board: Board) -> None:
+    host, _ = await _setup(board)
+    hosting = Actor(host.id, "town-hall")
+    outcome = await board.handle(
+        hosting, RoomInfoUpdate(display_name=" Town Hall ", theme_color="#188C2D", ref=1)
+    )
+    event = outcome.publications[0].message
+    assert isinstance(event, RoomUpdated)
+    assert (event.room.display_name, event.room.theme_color, event.seq) == (
+        "Town Hall",
+        "#188c2d",
+        1,
+    )
+    unchanged = await board.handle(hosting, RoomInfoUpdate(display_name="Town Hall"))
+    assert unchanged.publications == []
+    for message, code in [
+        (RoomInfoUpdate(theme_color="purple"), "invalid_color"),
+        (RoomInfoUpdate(state="paused"), "invalid_state"),
+        (RoomInfoUpdate(display_name=" "), "invalid_text"),
+    ]:
+        assert (await _refused(board, hosting, message)).code == code
+
+
+async def test_rename_reaches_every_room_joined_or_posted_in(board: Board) -> None:
+    host, guest = await _setup(board)
+    await board.create_room(host.id, "second-room")
+    await board.create_room(host.id, "third-room")
+    await board.join("second-room", guest.id)
+    outcome = await board.handle(
+        Actor(guest.id, "town-hall"), UserInfoUpdate(display_name=" Gustav ", ref="n")
+    )
+    assert outcome.reply == Ack(ref="n")
+    assert sorted(_channels(outcome)) == ["room-second-room", "room-town-hall"]
+    for publication in outcome.publications:
+        assert isinstance(publication.message, UserUpdated)
+        assert publication.message.participant.display_name == "Gustav"
+        assert publication.message.seq == 1
+    participant = await board.participant(guest.id)
+    assert participant is not None
+    assert participant.display_name == "Gustav"
+
+
+async def test_host_key_joins_and_rotation(board: Board) -> None:
+    creator = await board.create_participant("Ada")
+    created = await board.create_room(creator.id, "town-hall")
+    cohost = await board.create_participant("Bea")
+    with pytest.raises(Refused) as wrong:
+        await board.join_as_host("town-hall", cohost.id, "guess")
+    assert (wrong.value.status, wrong.value.code) == (403, "wrong_host_key")
+    me = await board.join_as_host("town-hall", cohost.id, created.host_key)
+    assert me.is_host
+    rotated = await board.rotate_host_key("town-hall", cohost.id)
+    assert rotated.host_key != created.host_key
+    late = await board.create_participant("Cy")
+    with pytest.raises(Refused):
+        await board.join_as_host("town-hall", late.id, created.host_key)
+    assert (await board.join_as_host("town-hall", late.id, rotated.host_key)).is_host
+    with pytest.raises(Refused) as missing:
+        await board.join_as_host("no-room", late.id, rotated.host_key)
+    assert missing.value.status == 404
+
+
+async def test_join_checks_participant_and_room(board: Board) -> None:
+    host, guest = await _setup(board)
+    joined = await board.join("town-hall", host.id)
+    assert joined.is_host
+    assert not (await board.join("town-hall", guest.id)).is_host
+    for room_id, participant_id, status in [
+        ("town-hall", None, 401),
+        ("town-hall", "ffffffffffffffff", 401),
+        ("no-such-room", guest.id, 404),
+        ("BAD ID", guest.id, 404),
+    ]:
+        with pytest.raises(Refused) as refused:
+            await board.join(room_id, participant_id)
+        assert refused.value.status == status
+
+
+async def test_seq_increases_by_one_per_room_event(board: Board) -> None:
+    host, guest = await _setup(board)
+    hosting, asking = Actor(host.id, "town-hall"), Actor(guest.id, "town-hall")
+    seqs: list[int] = []
+    question_id = await _ask(board, asking)
+    actions: list[Incoming] = [
+        QuestionUpvote(question_id=question_id),
+        RoomInfoUpdate(theme_color="#af2c37"),
+        QuestionAnswer(question_id=question_id, answer_text="ok"),
+        UserInfoUpdate(display_name="Gus"),
+    ]
+    for message in actions:
+        actor = asking if isinstance(message, UserInfoUpdate) else hosting
+        outcome = await board.handle(actor, message)
+        for publication in outcome.publications:
+            if publication.channel == "room-town-hall":
+                assert isinstance(publication.message, RoomEvent)
+                assert isinstance(publication.message.seq, int)
+                seqs.append(publication.message.seq)
+    assert seqs == [2, 3, 4, 5]
+    assert (await board.snapshot("town-hall", None)).seq == 5
