@@ -28,7 +28,7 @@ class EdgeMetrics:
     connections: int = _gauge("Client WebSocket connections open now.", "connections_open")
     connections_total: int = _counter("Client WebSocket connections accepted.")
     subscriptions: int = _gauge("Channel subscriptions held now, over all connections.")
-    published_items_total: int = _counter("Publish items accepted (duplicates included).")
+    published_items_total: int = _counter("Publish items handed to fan-out (duplicates excluded).")
     deliveries_total: int = _counter("Messages queued to subscribers by fan-out.")
     dropped_items_total: int = _counter("Publish items dropped as duplicates of a recent id.")
     slow_closed_total: int = _counter("Clients closed with 1013 for unsent bytes over the limit.")
