@@ -1,0 +1,149 @@
+"""One benchmark WebSocket client as a bare asyncio Protocol: no per-message JSON, no tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Iterable
+from typing import cast
+
+from liveqa.bench.frames import (
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    FrameError,
+    FrameParser,
+    close_frame,
+    encode_frame,
+)
+from liveqa.bench.handshake import HandshakeError, check_response, split_head
+from liveqa.bench.tally import Tally
+
+CONNECTING = 0
+OPEN = 1
+CLOSING = 2
+CLOSED = 3
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+class Client(asyncio.Protocol):
+    """Sends the upgrade request, then feeds every received message to its `tally`.
+
+    `dropped` is set when the connection ended without this side asking (a close frame or
+    a lost TCP connection from the proxy); `close_code` keeps the code the proxy sent.
+    """
+
+    def __init__(
+        self, request: bytes, accept: bytes, tally: Tally, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self.request = request
+        self.accept = accept
+        self.tally = tally
+        self.sender = 0
+        self.state = CONNECTING
+        self.dropped = False
+        self.close_code: int | None = None
+        self.error: str | None = None
+        self.opened: asyncio.Future[None] = loop.create_future()
+        # The opener may have given up waiting (timeout); a late failure must not be logged.
+        self.opened.add_done_callback(_retrieve)
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self.transport: asyncio.Transport | None = None
+        # One key per connection keeps masking cheap; the servers under test do not care.
+        self.key = random.randbytes(4)
+        self._parser = FrameParser()
+        self._head = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        if self.state == CONNECTING:
+            self._handshake(data)
+            return
+        try:
+            messages = self._parser.feed(data)
+        except FrameError as exc:
+            self._fail(f"frame error: {exc}")
+            return
+        if messages:
+            self.tally.receive(messages, time.monotonic_ns())
+        if self._parser.controls:
+            self._controls()
+
+    def _handshake(self, data: bytes) -> None:
+        try:
+            split = split_head(self._head + data)
+            if split is None:
+                self._head += data
+                return
+            head, rest = split
+            check_response(head, self.accept)
+        except HandshakeError as exc:
+            if not self.opened.done():
+                self.opened.set_exception(exc)
+            self.abort()
+            return
+        self._head = b""
+        self.state = OPEN
+        self.opened.set_result(None)
+        if rest:
+            self.data_received(rest)
+
+    def _controls(self) -> None:
+        controls = self._parser.controls
+        self._parser.controls = []
+        assert self.transport is not None
+        for opcode, payload in controls:
+            if opcode == OP_PING:
+                self.transport.write(encode_frame(OP_PONG, payload, self.key))
+            elif opcode == OP_CLOSE:
+                if self.state == OPEN:
+                    self.dropped = True
+                    self.close_code = int.from_bytes(payload[:2], "big") if payload else None
+                    self.transport.write(encode_frame(OP_CLOSE, payload[:2], self.key))
+                self.state = CLOSING
+                self.transport.close()
+                return
+
+    def _fail(self, reason: str) -> None:
+        self.error = reason
+        if self.state == OPEN:
+            self.dropped = True
+        self.abort()
+
+    def send(self, payloads: Iterable[bytes]) -> None:
+        """Write text messages in one go."""
+        if self.state == OPEN and self.transport is not None:
+            key = self.key
+            self.transport.write(b"".join([encode_frame(OP_TEXT, p, key) for p in payloads]))
+
+    def close(self, code: int = 1000) -> None:
+        """Start the closing handshake (or drop a connection that is not open)."""
+        if self.state == OPEN and self.transport is not None:
+            self.state = CLOSING
+            self.transport.write(close_frame(code, self.key))
+        elif self.state == CONNECTING:
+            self.abort()
+
+    def abort(self) -> None:
+        """Drop the TCP connection at once."""
+        if self.transport is not None:
+            self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            reason = "closed during handshake" if exc is None else type(exc).__name__
+            self.opened.set_exception(HandshakeError(reason))
+        if self.state == OPEN:
+            self.dropped = True
+        self.state = CLOSED
+        if not self.closed.done():
+            self.closed.set_result(None)

@@ -1,0 +1,174 @@
+"""`liveqa bench fanout|fanin|connect|compare`: load a GRIP proxy and report what it cost."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from liveqa.bench.connect import connect
+from liveqa.bench.fanin import fanin
+from liveqa.bench.fanout import fanout
+from liveqa.bench.limits import raise_open_files_limit
+from liveqa.bench.pool import ClientPool
+from liveqa.bench.processes import origin_process
+from liveqa.bench.result import Result, format_result, to_json
+from liveqa.bench.rig import Load, Rig, Target
+from liveqa.bench.usage import ProcessGroup
+from liveqa.settings import add_option
+
+Scenario = Callable[[Rig, Load], Awaitable[Result]]
+SCENARIOS: dict[str, Scenario] = {"fanout": fanout, "fanin": fanin, "connect": connect}
+HELP = {
+    "fanout": "N subscribers, a publisher bursting M messages (or --rate R for --duration s)",
+    "fanin": "N clients each sending K messages at once to the origin",
+    "connect": "open N connections, C handshakes in flight",
+    "compare": "run scenarios against Pushpin 1.36 and liveqa edge, print both and the ratios",
+}
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive integer")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} is not positive")
+    return value
+
+
+def _load_options(parser: argparse.ArgumentParser, scenario: str) -> None:
+    add_option(
+        parser, "--connections", type=_positive_int, default=1000, help="client connections (N)"
+    )
+    parser.add_argument(
+        "-n", dest="connections", type=_positive_int, default=argparse.SUPPRESS,
+        help="same as --connections",
+    )  # fmt: skip
+    add_option(
+        parser, "--in-flight", type=_positive_int, default=500, help="handshakes at once (connect)"
+    )
+    add_option(
+        parser,
+        "--setup-in-flight",
+        type=_positive_int,
+        default=50,
+        help="handshakes at once while fanout and fanin set up (Pushpin 502s past ~100)",
+    )
+    add_option(parser, "--workers", type=_positive_int, default=2, help="client processes")
+    add_option(parser, "--size", type=_positive_int, default=200, help="message bytes")
+    add_option(parser, "--path", default="/bench", help="WebSocket path on the proxy")
+    add_option(parser, "--timeout", type=_positive_float, default=60.0, help="bound of each phase")
+    add_option(parser, "--idle", type=_positive_float, default=5.0, help="give up after s idle")
+    add_option(parser, "--json", action="store_true", help="print JSON (text goes to stderr)")
+    if scenario in ("fanout", "compare"):
+        add_option(parser, "--burst", type=_positive_int, default=100, help="messages (M)")
+        add_option(parser, "--batch", type=_positive_int, default=1, help="items per publish")
+        add_option(parser, "--rate", type=_positive_float, help="publish R messages/s instead")
+        add_option(parser, "--duration", type=_positive_float, default=10.0, help="s at --rate")
+    if scenario in ("fanin", "compare"):
+        add_option(
+            parser, "--per-client", type=_positive_int, default=4, help="messages per client (K)"
+        )
+        add_option(parser, "--ack", action="store_true", help="origin acks every message")
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    add_option(parser, "--proxy-url", default="ws://127.0.0.1:7999", help="client-facing URL")
+    add_option(
+        parser, "--publish-url", default="http://127.0.0.1:5561/publish/", help="publish endpoint"
+    )
+    add_option(parser, "--publish-key", help="send Authorization: Bearer KEY when publishing")
+    add_option(
+        parser, "--proxy-pid", action="append", default=[], help="proxy pid (tree) to account for"
+    )
+    add_option(parser, "--name", default="proxy", help="label of the proxy in the report")
+    add_option(
+        parser, "--origin-listen", default="127.0.0.1:9000", help="where to run the test origin"
+    )
+
+
+def _compare_options(parser: argparse.ArgumentParser) -> None:
+    add_option(
+        parser,
+        "--scenarios",
+        default="fanout,fanout-rate,fanin,connect",
+        help="comma-separated: fanout, fanout-rate, fanin, connect",
+    )
+    add_option(parser, "--targets", default="pushpin,liveqa", help="comma-separated proxies")
+    add_option(
+        parser,
+        "--sig-key",
+        default="liveqa-bench-grip-sig-key-0123456789",
+        help="Grip-Sig key both proxies sign with",
+    )
+    add_option(parser, "--chart", help="write a PNG bar chart of the ratios (needs matplotlib)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Fill the `liveqa bench` parser."""
+    scenarios = parser.add_subparsers(dest="scenario", required=True, metavar="SCENARIO")
+    for name, text in HELP.items():
+        sub = scenarios.add_parser(name, help=text, description=text)
+        _load_options(sub, name)
+        if name == "compare":
+            _compare_options(sub)
+        else:
+            _target_options(sub)
+
+
+def load_from(args: argparse.Namespace) -> Load:
+    """Scenario parameters from the parsed options."""
+    fields: dict[str, Any] = {
+        key: getattr(args, key)
+        for key in Load.__dataclass_fields__
+        if getattr(args, key, None) is not None
+    }
+    return Load(**fields)
+
+
+async def run_single(args: argparse.Namespace) -> Result:
+    """One scenario against a proxy that is already running, with our test origin."""
+    host, _, port = args.origin_listen.rpartition(":")
+    pids = [int(pid) for pid in args.proxy_pid]
+    target = Target(
+        args.name,
+        args.proxy_url,
+        args.publish_url,
+        ProcessGroup(lambda: pids) if pids else None,
+        args.publish_key,
+    )
+    origin = origin_process(host or "127.0.0.1", int(port))
+    await asyncio.to_thread(origin.start)
+    try:
+        with ClientPool(args.workers) as pool:
+            async with aiohttp.ClientSession() as session:
+                rig = Rig(target, pool, f"http://{args.origin_listen}", ProcessGroup(origin.pids),
+                          session)  # fmt: skip
+                return await SCENARIOS[args.scenario](rig, load_from(args))
+    finally:
+        await asyncio.to_thread(origin.stop)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen scenario (or the comparison) and print its record."""
+    raise_open_files_limit()
+    if args.scenario == "compare":
+        from liveqa.bench.compare import run_compare
+
+        return run_compare(args, load_from(args))
+    result = asyncio.run(run_single(args))
+    if args.json:
+        print(format_result(result), file=sys.stderr)
+        sys.stdout.buffer.write(to_json(result) + b"\n")
+    else:
+        print(format_result(result))
+    return 0

@@ -1,0 +1,136 @@
+"""Child processes a benchmark starts (its test origin, `liveqa edge`), on loopback ports."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+
+class ChildProcess:
+    """`command` in its own session, logging to a temporary file, ready once `ports` accept."""
+
+    def __init__(self, name: str, command: list[str], ports: list[int]) -> None:
+        self.name = name
+        self.command = command
+        self.ports = ports
+        self.process: subprocess.Popen[bytes] | None = None
+        self.directory: Path | None = None
+
+    @property
+    def log_path(self) -> Path:
+        """Where the child's stdout and stderr go."""
+        assert self.directory is not None
+        return self.directory / f"{self.name}.log"
+
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        assert self.process is not None
+        return self.process.pid
+
+    def pids(self) -> list[int]:
+        """The child's pid while it runs (a ProcessGroup adds its descendants)."""
+        if self.process is None or self.process.poll() is not None:
+            return []
+        return [self.process.pid]
+
+    def log_tail(self, size: int = 2000) -> str:
+        """The end of the child's log."""
+        if self.directory is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-size:]
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Start the command and wait until every port accepts connections."""
+        self.directory = Path(tempfile.mkdtemp(prefix=f"liveqa-bench-{self.name}-"))
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        try:
+            for port in self.ports:
+                self._wait_for_port(port, deadline)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_for_port(self, port: int, deadline: float) -> None:
+        assert self.process is not None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with status {self.process.returncode} while starting:\n"
+                    + self.log_tail()
+                )
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"{self.name} did not listen on 127.0.0.1:{port} in time")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM the child's session, SIGKILL it if it lingers, remove the log directory."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGTERM)
+                try:
+                    self.process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(self.process.pid, signal.SIGKILL)
+                    self.process.wait()
+            self.process = None
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
+
+    def __enter__(self) -> ChildProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def origin_process(host: str, port: int) -> ChildProcess:
+    """The benchmark's test origin listening on host:port."""
+    command = [sys.executable, "-m", "liveqa.bench.origin", "--listen", f"{host}:{port}"]
+    return ChildProcess("origin", command, [port])
+
+
+def edge_process(origin_port: int, http_port: int, publish_port: int, sig_key: str) -> ChildProcess:
+    """`liveqa edge` in front of the test origin, on loopback ports."""
+    command = [
+        sys.executable,
+        "-m",
+        "liveqa",
+        "edge",
+        "--origin",
+        f"http://127.0.0.1:{origin_port}",
+        "--listen",
+        f"127.0.0.1:{http_port}",
+        "--publish-listen",
+        f"127.0.0.1:{publish_port}",
+        "--sig-key",
+        sig_key,
+    ]
+    return ChildProcess("edge", command, [http_port, publish_port])

@@ -1,0 +1,107 @@
+"""The record one scenario run produces, the figures it may hold, and its text rendering."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple
+
+import msgspec
+
+Better = Literal["higher", "lower"] | None
+Value = float | int | None
+
+
+class Figure(NamedTuple):
+    """How to show a figure; `better` says which way is good, `ratio` whether to compare it."""
+
+    label: str
+    unit: str = ""
+    better: Better = None
+    ratio: bool = False
+
+
+FIGURES: dict[str, Figure] = {
+    "connections": Figure("connections held"),
+    "failed_handshakes": Figure("failed handshakes", better="lower"),
+    "dropped_connections": Figure("connections dropped by the proxy", better="lower"),
+    "published": Figure("messages published"),
+    "publish_failures": Figure("messages whose publish failed", better="lower"),
+    "expected": Figure("deliveries expected"),
+    "delivered": Figure("deliveries received"),
+    "sent": Figure("messages sent by clients"),
+    "received": Figure("messages received by the origin"),
+    "lost": Figure("lost", better="lower"),
+    "duplicated": Figure("duplicated", better="lower"),
+    "origin_requests": Figure("origin requests"),
+    "acked": Figure("acks received by clients"),
+    "deliveries_per_s": Figure("deliveries/s", "/s", "higher", True),
+    "messages_per_s": Figure("messages/s to the origin", "/s", "higher", True),
+    "handshakes_per_s": Figure("handshakes/s", "/s", "higher", True),
+    "latency_p50_ms": Figure("latency p50", "ms", "lower", True),
+    "latency_p99_ms": Figure("latency p99", "ms", "lower", True),
+    "latency_max_ms": Figure("latency max", "ms", "lower", True),
+    "ack_p99_ms": Figure("ack round trip p99", "ms", "lower", True),
+    "handshake_p50_ms": Figure("handshake p50", "ms", "lower", True),
+    "handshake_p99_ms": Figure("handshake p99", "ms", "lower", True),
+    "window_s": Figure("measured window", "s"),
+    "cpu_clients_s": Figure("CPU: clients + publisher", "s"),
+    "cpu_proxy_s": Figure("CPU: proxy", "s", "lower"),
+    "cpu_origin_s": Figure("CPU: origin", "s"),
+    "proxy_cpu_us_per_delivery": Figure("proxy CPU per delivery", "us", "lower", True),
+    "proxy_cpu_us_per_message": Figure("proxy CPU per forwarded message", "us", "lower", True),
+    "proxy_cpu_us_per_handshake": Figure("proxy CPU per handshake", "us", "lower", True),
+    "proxy_rss_idle_mb": Figure("proxy RSS idle", "MB"),
+    "proxy_rss_held_mb": Figure("proxy RSS holding the connections", "MB"),
+    "proxy_rss_kb_per_connection": Figure("proxy RSS per held connection", "KB", "lower", True),
+}
+
+
+class Result(msgspec.Struct):
+    """One scenario against one proxy: its parameters, its figures (keys of FIGURES), notes."""
+
+    scenario: str
+    target: str
+    params: dict[str, Any]
+    figures: dict[str, Value]
+    notes: list[str] = msgspec.field(default_factory=list)
+
+
+def format_value(value: Value) -> str:
+    """Integers with separators, floats to about three significant digits."""
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def label(key: str) -> str:
+    """A figure's label with its unit."""
+    figure = FIGURES.get(key, Figure(key))
+    return (
+        f"{figure.label} ({figure.unit})" if figure.unit and figure.unit != "/s" else figure.label
+    )
+
+
+def format_result(result: Result) -> str:
+    """A human-readable block for one result."""
+    params = ", ".join(f"{k}={v}" for k, v in result.params.items())
+    lines = [f"{result.scenario} against {result.target} ({params})"]
+    width = max((len(label(k)) for k in result.figures), default=0)
+    lines.extend(
+        f"  {label(key):<{width}}  {format_value(value):>12}"
+        for key, value in result.figures.items()
+    )
+    lines.extend(f"  note: {note}" for note in result.notes)
+    return "\n".join(lines)
+
+
+def to_json(value: object) -> bytes:
+    """JSON for results and anything made of them."""
+    return msgspec.json.encode(value)

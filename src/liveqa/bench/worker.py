@@ -1,0 +1,220 @@
+"""A client worker process: holds connections and answers the coordinator's calls over a pipe.
+
+Each call is `(method, kwargs)`; the answer is `("ok", dict)` or `("error", message)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import functools
+import time
+from array import array
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from liveqa.bench.client import CLOSED, OPEN, Client
+from liveqa.bench.handshake import HandshakeError, accept_value, new_key, upgrade_request
+from liveqa.bench.header import MEASURED, encode_message
+from liveqa.bench.limits import raise_open_files_limit
+from liveqa.bench.tally import Tally, latency_array
+
+Reply = dict[str, Any]
+
+
+def main(pipe: Connection) -> None:
+    """Process entry point (multiprocessing target)."""
+    raise_open_files_limit()
+    try:
+        asyncio.run(Worker(pipe).serve())
+    finally:
+        pipe.close()
+
+
+def _itself(client: Client) -> Client:
+    return client
+
+
+def _failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, HandshakeError):
+        return exc.reason
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return errno.errorcode.get(exc.errno, type(exc).__name__)
+    return type(exc).__name__
+
+
+class Worker:
+    """The connections of one process and the calls that drive them."""
+
+    def __init__(self, pipe: Connection) -> None:
+        self.pipe = pipe
+        self.clients: list[Client] = []
+        self.latencies = latency_array()
+        self.stopped: asyncio.Event | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def serve(self) -> None:
+        """Answer calls until told to exit or the coordinator goes away."""
+        loop = asyncio.get_running_loop()
+        self.stopped = asyncio.Event()
+        loop.add_reader(self.pipe.fileno(), self._readable)
+        try:
+            await self.stopped.wait()
+        finally:
+            loop.remove_reader(self.pipe.fileno())
+            for client in self.clients:
+                client.abort()
+
+    def _readable(self) -> None:
+        assert self.stopped is not None
+        try:
+            method, kwargs = self.pipe.recv()
+        except (EOFError, OSError):
+            self.stopped.set()
+            return
+        task = asyncio.create_task(self._answer(method, kwargs))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _answer(self, method: str, kwargs: dict[str, Any]) -> None:
+        calls: dict[str, Callable[..., Awaitable[Reply]]] = {
+            "connect": self.connect,
+            "expect": self.expect,
+            "progress": self.progress,
+            "collect": self.collect,
+            "send": self.send,
+            "close": self.close,
+            "exit": self.exit,
+        }
+        try:
+            result = await calls[method](**kwargs)
+        except Exception as exc:  # the coordinator reports it; the worker keeps serving
+            self.pipe.send(("error", f"{method}: {type(exc).__name__}: {exc}"))
+        else:
+            self.pipe.send(("ok", result))
+
+    async def connect(
+        self, host: str, port: int, target: str, count: int, in_flight: int, within: float
+    ) -> Reply:
+        """Open `count` connections, `in_flight` handshakes at a time."""
+        loop = asyncio.get_running_loop()
+        key = new_key()
+        accept = accept_value(key)
+        request = upgrade_request(f"{host}:{port}", target, key)
+        durations = array("q")
+        reasons: Counter[str] = Counter()
+        indexes = iter(range(count))
+
+        async def opener() -> None:
+            for _ in indexes:
+                client = Client(request, accept, Tally(self.latencies), loop)
+                start = time.monotonic_ns()
+                try:
+                    async with asyncio.timeout(within):
+                        await loop.create_connection(functools.partial(_itself, client), host, port)
+                        await client.opened
+                except (OSError, TimeoutError, HandshakeError) as exc:
+                    reasons[_failure_reason(exc)] += 1
+                    client.abort()
+                    continue
+                durations.append(time.monotonic_ns() - start)
+                client.sender = len(self.clients)
+                self.clients.append(client)
+
+        started = time.monotonic_ns()
+        await asyncio.gather(*(opener() for _ in range(max(1, min(in_flight, count)))))
+        return {
+            "connected": len(durations),
+            "failed": sum(reasons.values()),
+            "reasons": dict(reasons),
+            "durations": durations.tobytes(),
+            "started_ns": started,
+            "finished_ns": time.monotonic_ns(),
+        }
+
+    async def expect(self, messages: int, first_sender: int = 0) -> Reply:
+        """Start counting afresh: each client expects `messages` sequence numbers."""
+        self.latencies = latency_array()
+        for index, client in enumerate(self.clients):
+            client.tally.latencies = self.latencies
+            client.tally.reset(messages)
+            client.sender = first_sender + index
+        return {"clients": len(self.clients)}
+
+    async def progress(self, messages: int) -> Reply:
+        """How far the clients are: primed, complete (`messages` received), dropped."""
+        live = primed = complete = received = 0
+        for client in self.clients:
+            tally = client.tally
+            received += tally.received
+            if client.state == OPEN:
+                live += 1
+                primed += tally.primed
+                complete += tally.received >= messages
+        return {
+            "clients": len(self.clients),
+            "live": live,
+            "primed": primed,
+            "complete": complete,
+            "received": received,
+        }
+
+    async def collect(self, messages: int) -> Reply:
+        """Totals for the clients and their raw latencies."""
+        tallies = [client.tally for client in self.clients]
+        firsts = [t.first_ns for t in tallies if t.first_ns]
+        codes: Counter[str] = Counter()
+        for client in self.clients:
+            if client.dropped:
+                codes[str(client.close_code) if client.close_code else client.error or "lost"] += 1
+        return {
+            "clients": len(self.clients),
+            "received": sum(t.received for t in tallies),
+            "duplicated": sum(t.duplicated for t in tallies),
+            "malformed": sum(t.malformed for t in tallies),
+            "lost": sum(t.lost(messages) for t in tallies),
+            "dropped": sum(codes.values()),
+            "drop_reasons": dict(codes),
+            "first_ns": min(firsts, default=0),
+            "last_ns": max((t.last_ns for t in tallies), default=0),
+            "latencies": self.latencies.tobytes(),
+        }
+
+    async def send(self, messages: int, size: int) -> Reply:
+        """Every open client writes `messages` measured messages at once."""
+        started = time.monotonic_ns()
+        sent = 0
+        for client in self.clients:
+            if client.state != OPEN:
+                continue
+            now = time.monotonic_ns()
+            sender = client.sender
+            client.send([encode_message(MEASURED, sender, i, now, size) for i in range(messages)])
+            sent += messages
+        return {"sent": sent, "started_ns": started, "finished_ns": time.monotonic_ns()}
+
+    async def close(self, within: float) -> Reply:
+        """Close every connection (closing handshake, then abort the stragglers)."""
+        clients, self.clients = self.clients, []
+        dropped = sum(client.dropped for client in clients)
+        for client in clients:
+            client.close()
+        pending = [client.closed for client in clients if client.state != CLOSED]
+        if pending:
+            await asyncio.wait(pending, timeout=within)
+        aborted = 0
+        for client in clients:
+            if client.state != CLOSED:
+                aborted += 1
+                client.abort()
+        return {"closed": len(clients), "aborted": aborted, "dropped": dropped}
+
+    async def exit(self) -> Reply:
+        """Stop serving once this answer is sent."""
+        assert self.stopped is not None
+        asyncio.get_running_loop().call_soon(self.stopped.set)
+        return {}
