@@ -1,0 +1,106 @@
+"""Channel registry and the framed-once, flushed-per-tick fan-out."""
+
+from __future__ import annotations
+
+import asyncio
+
+from liveqa.edge import frames
+from liveqa.edge.hub import SUBSCRIPTION_LIMIT, Hub
+from liveqa.edge.metrics import EdgeMetrics
+from liveqa.grip.publish import PublishItem, WsMessage, ws_close_item, ws_item
+
+
+class FakeSubscriber:
+    """Records what the hub writes and asks of it."""
+
+    def __init__(self) -> None:
+        self.outbox: list[bytes] | None = None
+        self.channels: set[str] = set()
+        self.written: list[bytes] = []
+        self.flushes = 0
+        self.closed: tuple[int | None, str] | None = None
+        self.refreshed = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        assert self.outbox is not None
+        self.written.append(b"".join(self.outbox))
+        self.outbox = None
+
+    def close_by_publisher(self, code: int | None, reason: str) -> None:
+        self.closed = (code, reason)
+
+    def refresh(self) -> None:
+        self.refreshed += 1
+
+
+async def tick() -> None:
+    await asyncio.sleep(0)
+
+
+async def test_one_frame_shared_by_every_subscriber_and_one_write_per_tick() -> None:
+    hub = Hub(EdgeMetrics())
+    subscribers = [FakeSubscriber() for _ in range(3)]
+    for subscriber in subscribers:
+        hub.subscribe(subscriber, "room")
+    hub.publish(ws_item("room", "one"))
+    hub.publish(ws_item("room", b"\x00two"))
+    frame_objects = {id(s.outbox[0]) for s in subscribers if s.outbox}
+    assert len(frame_objects) == 1
+    await tick()
+    expected = frames.encode_frame(frames.TEXT, b"one") + frames.encode_frame(
+        frames.BINARY, b"\x00two"
+    )
+    for subscriber in subscribers:
+        assert subscriber.written == [expected]
+        assert subscriber.flushes == 1
+    assert hub.metrics.deliveries_total == 6
+    assert hub.metrics.published_items_total == 2
+
+
+async def test_other_channels_and_unsubscribed_get_nothing() -> None:
+    hub = Hub(EdgeMetrics())
+    inside, outside, left = FakeSubscriber(), FakeSubscriber(), FakeSubscriber()
+    hub.subscribe(inside, "a")
+    hub.subscribe(outside, "b")
+    hub.subscribe(left, "a")
+    hub.unsubscribe(left, "a")
+    hub.publish(ws_item("a", "hi"))
+    await tick()
+    assert inside.written
+    assert not outside.written
+    assert not left.written
+    assert hub.metrics.subscriptions == 2
+
+
+async def test_items_without_ws_message_or_subscribers_are_ignored() -> None:
+    hub = Hub(EdgeMetrics())
+    subscriber = FakeSubscriber()
+    hub.subscribe(subscriber, "a")
+    hub.publish(PublishItem(channel="a"))
+    hub.publish(ws_item("nobody", "x"))
+    await tick()
+    assert not subscriber.written
+    assert hub.metrics.deliveries_total == 0
+
+
+async def test_close_and_refresh_actions() -> None:
+    hub = Hub(EdgeMetrics())
+    subscriber = FakeSubscriber()
+    hub.subscribe(subscriber, "a")
+    hub.publish(ws_close_item("a", 4001, "bye"))
+    hub.publish(PublishItem(channel="a", ws_message=WsMessage(action="refresh")))
+    assert subscriber.closed == (4001, "bye")
+    assert subscriber.refreshed == 1
+
+
+def test_subscription_limit_and_remove() -> None:
+    hub = Hub(EdgeMetrics())
+    subscriber = FakeSubscriber()
+    assert all(hub.subscribe(subscriber, f"c{i}") for i in range(SUBSCRIPTION_LIMIT))
+    assert not hub.subscribe(subscriber, "one-too-many")
+    assert hub.subscribe(subscriber, "c0")
+    hub.remove(subscriber)
+    assert hub.channels == {}
+    assert subscriber.channels == set()
+    assert hub.metrics.subscriptions == 0
