@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -48,28 +49,32 @@ async def receive_str(ws: aiohttp.ClientWebSocketResponse, wait: float = 5.0) ->
 async def wait_subscribed(
     http: aiohttp.ClientSession,
     proxy: Proxy,
-    ws: aiohttp.ClientWebSocketResponse,
+    clients: aiohttp.ClientWebSocketResponse | Sequence[aiohttp.ClientWebSocketResponse],
     channel: str,
     wait: float = 5.0,
 ) -> None:
-    """Publish probes to `channel` until `ws` gets one, then drain the rest up to a marker.
+    """Publish probes to `channel` until every client gets one, then drain them up to a marker.
 
     Pushpin registers subscriptions asynchronously (proxy -> handler over ZeroMQ), so a publish
     sent right after the origin's `subscribe` may precede it; this waits for the real thing.
     """
+    pending = [clients] if isinstance(clients, aiohttp.ClientWebSocketResponse) else list(clients)
+    everyone = list(pending)
     deadline = time.monotonic() + wait
     attempt = 0
-    while True:
+    while pending:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"publishes to {channel!r} did not reach every client")
         attempt += 1
         await publish(http, proxy, text_item(channel, f"probe-{attempt}"))
-        try:
-            probe = await receive_str(ws, 0.15)
-        except TimeoutError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no publish to {channel!r} reached the client") from None
-            continue
-        assert probe.startswith("probe-"), probe
-        break
+        for ws in list(pending):
+            try:
+                probe = await receive_str(ws, 0.15)
+            except TimeoutError:
+                continue
+            assert probe.startswith("probe-"), probe
+            pending.remove(ws)
     await publish(http, proxy, text_item(channel, "probe-end"))
-    while (probe := await receive_str(ws)) != "probe-end":
-        assert probe.startswith("probe-"), probe
+    for ws in everyone:
+        while (probe := await receive_str(ws)) != "probe-end":
+            assert probe.startswith("probe-"), probe

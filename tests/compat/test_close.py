@@ -84,3 +84,31 @@ async def test_origin_disconnect_event_drops_client(
         assert ws.close_code == 1006
     assert (await origin.next()).texts() == [b"drop me"]
     await origin.expect_silence()
+
+
+@pytest.mark.parametrize(
+    "bad_reply",
+    [
+        pytest.param(Reply(status=500, body=b"oops", content_type="text/plain"), id="status-500"),
+        pytest.param(Reply([message("x")], content_type="text/plain"), id="wrong-content-type"),
+        pytest.param(Reply([("OPEN", None)]), id="second-open"),
+        pytest.param(Reply(body=b"TEXT zz\r\nbroken"), id="malformed-body"),
+    ],
+)
+async def test_bad_origin_response_after_open_drops_only_that_client(
+    proxy: Proxy, origin: Script, http: aiohttp.ClientSession, bad_reply: Reply
+) -> None:
+    async def respond(request: OriginRequest) -> Reply:
+        if request.texts() == [b"break"]:
+            return bad_reply
+        return echo_reply(request)
+
+    origin.respond = respond
+    url = proxy.ws_url(origin.path)
+    async with http.ws_connect(url) as bystander, http.ws_connect(url) as ws:
+        await ws.send_str("break")
+        dropped = await ws.receive(timeout=5)
+        assert dropped.type == aiohttp.WSMsgType.CLOSED
+        assert ws.close_code == 1006
+        await bystander.send_str("unaffected")
+        assert await receive_str(bystander) == "unaffected"

@@ -30,7 +30,14 @@ async def test_open_request_carries_client_headers_and_grip(proxy: Proxy, origin
     async def respond(request: OriginRequest) -> Reply:
         reply = echo_reply(request)
         if ("OPEN", None) in request.events:
-            reply.headers.update({"X-Origin-Extra": "hello", "Sec-WebSocket-Protocol": "chat"})
+            reply.headers.update(
+                {
+                    "X-Origin-Extra": "hello",
+                    "Sec-WebSocket-Protocol": "chat",
+                    "Set-Meta-User": "alice",
+                    "Keep-Alive-Interval": "30",
+                }
+            )
         return reply
 
     origin.respond = respond
@@ -41,7 +48,9 @@ async def test_open_request_carries_client_headers_and_grip(proxy: Proxy, origin
         assert client.headers["X-Origin-Extra"] == "hello"
         assert client.headers["Sec-WebSocket-Protocol"] == "chat"
         assert client.headers["Upgrade"].lower() == "websocket"
-        assert "Content-Type" not in client.headers
+        for consumed in ("Content-Type", "Set-Meta-User", "Keep-Alive-Interval"):
+            assert consumed not in client.headers
+        assert client.headers.get("Sec-WebSocket-Extensions", "") != "grip"
     finally:
         client.abort()
 

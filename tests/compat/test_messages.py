@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from .origin import GRIP, OriginRequest, Reply, Script, control, echo_reply, message
+from .origin import GRIP, Event, OriginRequest, Reply, Script, control, echo_reply, message
 from .proxies import Proxy
 from .publisher import publish, receive_str, text_item, wait_subscribed
 
@@ -107,3 +107,105 @@ async def test_detach_stops_client_messages_but_not_publishes(
         await publish(http, proxy, text_item(channel, "pushed after detach"))
         assert await receive_str(ws) == "pushed after detach"
         await origin.expect_silence()
+
+
+@pytest.mark.parametrize(
+    ("extension", "expected"),
+    [
+        pytest.param(None, ["raw", "c:{}", "m:text", "x:text"], id="grip-off-verbatim"),
+        pytest.param('grip; message-prefix="x:"', ["text"], id="custom-prefix"),
+        pytest.param('grip; message-prefix=""', ["raw", "m:text", "x:text"], id="empty-prefix"),
+    ],
+)
+async def test_message_prefix_from_the_open_response(
+    proxy: Proxy,
+    origin: Script,
+    http: aiohttp.ClientSession,
+    extension: str | None,
+    expected: list[str],
+) -> None:
+    async def respond(request: OriginRequest) -> Reply:
+        if ("OPEN", None) in request.events:
+            headers = {"Sec-WebSocket-Extensions": extension} if extension else {}
+            return Reply([("OPEN", None)], headers)
+        if request.texts() == [b"go"]:
+            texts = [b"raw", b"c:{}", b"m:text", b"x:text", b"m:done", b"x:done", b"done"]
+            events: list[Event] = [("TEXT", text) for text in texts]
+            return Reply(events)
+        return echo_reply(request)
+
+    origin.respond = respond
+    async with http.ws_connect(proxy.ws_url(origin.path)) as ws:
+        await ws.send_str("go")
+        received = []
+        while (text := await receive_str(ws)) != "done":
+            received.append(text)
+    # Only one of the three "done" variants survives each configuration's filtering.
+    assert [text for text in received if not text.endswith("done")] == expected
+
+
+async def test_prefix_applies_to_binary_messages(
+    proxy: Proxy, origin: Script, http: aiohttp.ClientSession
+) -> None:
+    async def respond(request: OriginRequest) -> Reply:
+        if request.texts() == [b"go"]:
+            return Reply([("BINARY", b"\x00dropped"), ("BINARY", b"m:\x00kept"), message("end")])
+        return echo_reply(request)
+
+    origin.respond = respond
+    async with http.ws_connect(proxy.ws_url(origin.path)) as ws:
+        await ws.send_str("go")
+        assert await ws.receive_bytes(timeout=5) == b"\x00kept"
+        assert await receive_str(ws) == "end"
+
+
+async def test_pings_and_pongs_pass_both_ways(
+    proxy: Proxy, origin: Script, http: aiohttp.ClientSession
+) -> None:
+    async def respond(request: OriginRequest) -> Reply:
+        if request.texts() == [b"ping me"]:
+            return Reply([("PING", b"from-origin")])
+        return echo_reply(request)
+
+    origin.respond = respond
+    async with http.ws_connect(proxy.ws_url(origin.path), autoping=False) as ws:
+        await origin.next()
+        await ws.ping(b"from-client")
+        pong = await ws.receive(timeout=5)
+        assert (pong.type, pong.data) == (aiohttp.WSMsgType.PONG, b"from-client")
+        assert (await origin.next()).events == [("PING", b"from-client")]
+        await ws.send_str("ping me")
+        ping = await ws.receive(timeout=5)
+        assert (ping.type, ping.data) == (aiohttp.WSMsgType.PING, b"from-origin")
+        await origin.next()
+        await ws.pong(b"from-origin")
+        assert (await origin.next()).events == [("PONG", b"from-origin")]
+
+
+async def test_large_messages_pass_whole(
+    proxy: Proxy, origin: Script, http: aiohttp.ClientSession
+) -> None:
+    # Over 16 KiB, so the proxy splits it into frames. Pushpin 1.36 silently fails to deliver
+    # origin -> client messages over about 32 KiB (seen: 32,002 bytes arrive, 33,002 do not).
+    big = "".join(chr(ord("a") + index % 26) for index in range(30_000))
+    async with http.ws_connect(proxy.ws_url(origin.path)) as ws:
+        await origin.next()
+        await ws.send_str(big)
+        assert await receive_str(ws) == big
+        assert (await origin.next()).events == [("TEXT", big.encode())]
+
+
+async def test_grip_keep_alive_control_message_is_sent_when_idle(
+    proxy: Proxy, origin: Script, http: aiohttp.ClientSession
+) -> None:
+    keep_alive = json.dumps({"type": "keep-alive", "content": "still here", "timeout": 1})
+
+    async def respond(request: OriginRequest) -> Reply:
+        if ("OPEN", None) in request.events:
+            return Reply([("OPEN", None), control(keep_alive)], dict(GRIP))
+        return echo_reply(request)
+
+    origin.respond = respond
+    async with http.ws_connect(proxy.ws_url(origin.path)) as ws:
+        assert await receive_str(ws, 3) == "still here"
+        assert await receive_str(ws, 3) == "still here"

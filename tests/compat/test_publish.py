@@ -134,3 +134,42 @@ async def test_publish_close_action_closes_client_and_origin_sees_close(
         assert ws.close_code == 4001
     # Pushpin tells the origin about the close without a code, whatever the client answered.
     assert (await origin.next()).events == [("CLOSE", None)]
+
+
+async def test_publish_fans_out_to_every_subscriber(
+    proxy: Proxy, origin: Script, http: aiohttp.ClientSession
+) -> None:
+    channel = channel_for(origin, "fanout")
+
+    async def respond(request: OriginRequest) -> Reply:
+        if ("OPEN", None) in request.events:
+            return Reply([("OPEN", None), subscribe(channel)], dict(GRIP))
+        return echo_reply(request)
+
+    origin.respond = respond
+    url = proxy.ws_url(origin.path)
+    async with http.ws_connect(url) as first, http.ws_connect(url) as second:
+        await wait_subscribed(http, proxy, [first, second], channel)
+        await publish(http, proxy, *(text_item(channel, f"n-{index}") for index in range(5)))
+        for ws in (first, second):
+            assert [await receive_str(ws) for _ in range(5)] == [f"n-{i}" for i in range(5)]
+
+
+async def test_items_with_a_seen_id_are_dropped(
+    proxy: Proxy, origin: Script, http: aiohttp.ClientSession
+) -> None:
+    channel = channel_for(origin, "dedup")
+
+    async def respond(request: OriginRequest) -> Reply:
+        if ("OPEN", None) in request.events:
+            return Reply([("OPEN", None), subscribe(channel)], dict(GRIP))
+        return echo_reply(request)
+
+    origin.respond = respond
+    async with http.ws_connect(proxy.ws_url(origin.path)) as ws:
+        await wait_subscribed(http, proxy, ws, channel)
+        item_id = f"id-{channel}"
+        await publish(http, proxy, {**text_item(channel, "original"), "id": item_id})
+        await publish(http, proxy, {**text_item(channel, "duplicate"), "id": item_id})
+        await publish(http, proxy, text_item(channel, "marker"))
+        assert [await receive_str(ws), await receive_str(ws)] == ["original", "marker"]
