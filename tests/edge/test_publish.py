@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 
+import aiohttp
 import jwt
 import pytest
 from aiohttp import web
@@ -349,3 +350,63 @@ async def test_root_recover_and_unknown_paths(edge: Edge) -> None:
     assert wrong.status == 405
     assert wrong.headers["Allow"] == "POST"
     assert edge.metrics.publish_requests_total == 0
+
+
+Request = tuple[str, str, dict[str, str], bytes | None]
+Answer = tuple[int, dict[str, str | None], bytes]
+
+# Requests whose answers must be the same from Pushpin 1.36 and from the edge.
+SAME_AS_PUSHPIN: list[Request] = [
+    ("POST", "/publish/", {}, body(ws("a"))),
+    ("POST", "/publish", {}, body(ws("a"))),
+    ("POST", "/publish/", {"Accept": "application/json"}, body(ws("a"))),
+    ("POST", "/publish/", {"Accept": "text/html"}, body(ws("a"))),
+    ("POST", "/publish/", {"Accept": "*/*"}, body(ws("a"))),
+    ("POST", "/publish/", {"Accept": "application/json, text/plain"}, body(ws("a"))),
+    ("POST", "/publish/", {"Accept": "text/plain, application/json"}, body(ws("a"))),
+    ("POST", "/publish/", {"Accept": "text/html"}, b"{bad"),
+    ("POST", "/publish/", {}, b'{"items": []}'),
+    ("GET", "/publish/", {}, None),
+    ("PUT", "/publish/", {}, body(ws("a"))),
+    ("POST", "/publish/", {}, b" " * 1_000_001),
+    ("GET", "/nothing", {}, None),
+    ("POST", "/recover", {}, b""),
+    ("POST", "/recover/", {}, b""),
+    ("POST", "/recover", {"Accept": "application/json"}, b""),
+    ("GET", "/recover", {}, None),
+]
+# Requests Pushpin refuses with a different text: only the status and type must agree.
+SAME_STATUS_AS_PUSHPIN: list[Request] = [
+    ("POST", "/publish/", {}, b"{bad"),
+    ("POST", "/publish/", {}, b"{}"),
+    ("POST", "/publish/", {}, b'{"items": {}}'),
+    ("POST", "/publish/", {}, b'{"items": [{}]}'),
+    ("POST", "/publish/", {}, b'{"items": [{"channel": "a"}]}'),
+    ("POST", "/publish/", {}, body(ws("a"), {"channel": 5, "ws-message": {"content": "x"}})),
+]
+
+
+@pytest.mark.pushpin
+async def test_answers_match_pushpin() -> None:
+    from liveqa.bench.pushpin import Pushpin, free_port
+
+    pushpin = Pushpin(origin=f"127.0.0.1:{free_port()}")
+    await asyncio.to_thread(pushpin.start)
+    try:
+        async with running() as edge, aiohttp.ClientSession() as session:
+
+            async def answers(base: str, request: Request) -> Answer:
+                method, path, headers, data = request
+                async with session.request(method, base + path, headers=headers, data=data) as r:
+                    kept = ("Content-Type", "Allow")
+                    return r.status, {k: r.headers.get(k) for k in kept}, await r.read()
+
+            ours = str(edge.client.make_url("")).rstrip("/")
+            theirs = f"http://127.0.0.1:{pushpin.publish_port}"
+            for request in SAME_AS_PUSHPIN:
+                assert await answers(ours, request) == await answers(theirs, request), request
+            for request in SAME_STATUS_AS_PUSHPIN:
+                mine, expected = await answers(ours, request), await answers(theirs, request)
+                assert mine[:2] == expected[:2], request
+    finally:
+        await asyncio.to_thread(pushpin.stop)
