@@ -1,0 +1,160 @@
+"""The origin's aiohttp application: REST API, socket endpoint, OpenAPI document, web client."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from liveqa import __version__
+from liveqa.origin.api import OPERATIONS, Operation, Response, error_response, json_response
+from liveqa.origin.board import Board, Rates
+from liveqa.origin.context import CONTEXT, OriginContext, SigVerifier, SocketSettings
+from liveqa.origin.errors import Refused
+from liveqa.origin.limits import Limits
+from liveqa.origin.openapi import build_document
+from liveqa.origin.publisher import Publisher, PublishTarget
+from liveqa.origin.session import SessionSigner
+from liveqa.origin.socket import websocket
+from liveqa.origin.static import WEB_ROOT, add_routes
+from liveqa.store import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+DOCUMENT = web.AppKey("liveqa_openapi", dict)
+
+
+@dataclass
+class OriginConfig:
+    """Everything `liveqa origin` can be told."""
+
+    database_url: str
+    publish_targets: list[PublishTarget]
+    verify_sig: SigVerifier
+    secret_key: str | None = None
+    cookie_secure: bool = False
+    limits: Limits = field(default_factory=Limits)
+    rates: Rates = field(default_factory=Rates)
+    sockets: SocketSettings = field(default_factory=SocketSettings)
+    publish_wait: float = 2.0
+    web_root: Path = WEB_ROOT
+    migrate: bool = True
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """The OpenAPI document of this API."""
+    return json_response(request.app[DOCUMENT])
+
+
+SOCKET_OPERATION = Operation(
+    "POST",
+    "/api/websocket",
+    websocket,
+    "WebSocket-over-HTTP from the GRIP proxy (signed with Grip-Sig); not for browsers",
+    responses=(
+        Response(200, str, "events for the proxy", "application/websocket-events"),
+        Response(400, None, "not WebSocket-over-HTTP, or a malformed events body"),
+        Response(401, None, "missing or invalid Grip-Sig"),
+    ),
+    extra={
+        "parameters": [
+            {"name": "roomId", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "Grip-Sig", "in": "header", "required": True, "schema": {"type": "string"}},
+            {
+                "name": "Connection-Id",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/websocket-events": {"schema": {"type": "string"}}},
+        },
+    },
+)
+OPENAPI_OPERATION = Operation(
+    "GET",
+    "/api/openapi.json",
+    openapi,
+    "This document",
+    responses=(Response(200, dict[str, Any], "the OpenAPI 3.1 document"),),
+)
+ALL_OPERATIONS = (*OPERATIONS, SOCKET_OPERATION, OPENAPI_OPERATION)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every error as `{"error": {"code", "message"}}` with its status; never a traceback."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except Refused as refused:
+        response = error_response(refused.status, refused.code, refused.message)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = (exc.reason or "error").lower().replace(" ", "_")
+        response = error_response(exc.status, code, exc.text or exc.reason)
+        for name in ("Allow",):
+            if name in exc.headers:
+                response.headers[name] = exc.headers[name]
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        response = error_response(500, "internal_error", "the server failed; retry later")
+    return response
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Headers that stop browsers sniffing content types or framing the app."""
+    response: web.StreamResponse = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def create_app(config: OriginConfig) -> web.Application:
+    """The origin app; the database is migrated and the publisher started on app startup."""
+    database = Database.connect(config.database_url)
+    publisher = Publisher(config.publish_targets) if config.publish_targets else None
+    context = OriginContext(
+        board=Board(database, config.limits, config.rates),
+        publisher=publisher,
+        verify_sig=config.verify_sig,
+        sockets=config.sockets,
+        cookie_secure=config.cookie_secure,
+        publish_wait=config.publish_wait,
+    )
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, errors])
+    app[CONTEXT] = context
+    app[DOCUMENT] = build_document(ALL_OPERATIONS, title="liveqa", version=__version__)
+    for operation in ALL_OPERATIONS:
+        app.router.add_route(operation.method, operation.path, operation.handler)
+    add_routes(app, config.web_root)
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        if config.migrate:
+            await database.upgrade()
+        secret = config.secret_key
+        if secret is None:
+            async with database.write() as queries:
+                secret = await queries.setting("session_secret", secrets.token_hex(32))
+        context.session_signer = SessionSigner(secret.encode())
+        if publisher is not None:
+            await publisher.start()
+        try:
+            yield
+        finally:
+            if publisher is not None:
+                await publisher.close()
+            await database.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,65 @@
+"""What every request handler of the origin shares: the board, the cookie signer, the publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from liveqa.grip.publish import ws_item
+from liveqa.origin.board import Board, Publication
+from liveqa.origin.messages import encode
+from liveqa.origin.publisher import Publisher
+from liveqa.origin.session import SessionSigner
+
+log = logging.getLogger(__name__)
+
+# Decides whether a request's Grip-Sig header value proves it came from our proxy.
+SigVerifier = Callable[[str | None], bool]
+
+
+@dataclass(frozen=True)
+class SocketSettings:
+    """How sockets are kept alive: the proxy pings idle clients, and polls the origin."""
+
+    keep_alive: int = 25
+    keep_alive_interval: int = 60
+
+
+@dataclass
+class OriginContext:
+    """Shared state of one origin process (all of it soft: the store holds the truth)."""
+
+    board: Board
+    publisher: Publisher | None
+    verify_sig: SigVerifier
+    sockets: SocketSettings
+    cookie_secure: bool = False
+    publish_wait: float = 2.0
+    session_signer: SessionSigner | None = None
+
+    @property
+    def signer(self) -> SessionSigner:
+        """The cookie signer, keyed at startup from the configuration or the store."""
+        if self.session_signer is None:
+            raise RuntimeError("the origin has not started yet")
+        return self.session_signer
+
+    async def publish(self, publications: Sequence[Publication]) -> None:
+        """Hand committed events to the publisher; wait for them at most `publish_wait` s."""
+        if not publications or self.publisher is None:
+            return
+        items = [ws_item(p.channel, encode(p.message).decode()) for p in publications]
+        delivery = self.publisher.publish(items)
+        try:
+            await asyncio.wait_for(asyncio.shield(delivery), self.publish_wait)
+        except TimeoutError:
+            log.warning(
+                "publishing %d items takes longer than %.1f s", len(items), self.publish_wait
+            )
+
+
+CONTEXT = web.AppKey("liveqa_origin", OriginContext)

@@ -1,0 +1,57 @@
+"""REST request and error bodies: msgspec Structs that both validate requests and document them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+# Loose upper bounds against huge inputs; the board applies the product limits after trimming.
+ShortText = Annotated[str, msgspec.Meta(max_length=400)]
+Key = Annotated[str, msgspec.Meta(max_length=128)]
+
+
+class Request(
+    msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True, kw_only=True
+):
+    """Base of request bodies: camelCase, unknown fields refused."""
+
+
+class SessionRequest(Request, frozen=True, kw_only=True):
+    """Start a session; a display name is optional (a guest name is chosen otherwise)."""
+
+    display_name: ShortText | UnsetType = UNSET
+
+
+class RenameRequest(Request, frozen=True, kw_only=True):
+    """Change one's display name."""
+
+    display_name: ShortText
+
+
+class CreateRoomRequest(Request, frozen=True, kw_only=True):
+    """Create a room; its creator becomes host."""
+
+    room_id: Annotated[str, msgspec.Meta(max_length=64)]
+    display_name: ShortText | UnsetType = UNSET
+    theme_color: Annotated[str, msgspec.Meta(max_length=16)] | UnsetType = UNSET
+
+
+class HostKeyRequest(Request, frozen=True, kw_only=True):
+    """Become a host of a room with its host key."""
+
+    host_key: Key
+
+
+class ErrorDetail(msgspec.Struct, frozen=True, kw_only=True):
+    """A stable machine-readable code and a message for people."""
+
+    code: str
+    message: str
+
+
+class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
+    """Every error response: `{"error": {"code", "message"}}`."""
+
+    error: ErrorDetail

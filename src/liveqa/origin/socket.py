@@ -1,0 +1,207 @@
+"""`POST /api/websocket?roomId=`: the room's sockets, as WebSocket-over-HTTP from a GRIP proxy.
+
+Pushpin drops a client whenever the origin answers a request with anything but a 200 carrying
+`application/websocket-events`, so once a request is known to come from the proxy, everything a
+user typed is answered inside the 200 body: an ERROR message to that socket, never a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import msgspec
+from aiohttp import web
+
+from liveqa.grip.control import KeepAlive, Subscribe, encode_control
+from liveqa.grip.events import (
+    BINARY,
+    CLOSE,
+    CONTENT_TYPE,
+    DISCONNECT,
+    OPEN,
+    PING,
+    PONG,
+    TEXT,
+    EventsError,
+    WebSocketEvent,
+    close_event,
+    decode_events,
+    encode_events,
+    is_sendable_close_code,
+    parse_close_payload,
+)
+from liveqa.origin.api import error_response
+from liveqa.origin.board import (
+    Actor,
+    Publication,
+    hosts_channel,
+    participant_channel,
+    room_channel,
+)
+from liveqa.origin.context import CONTEXT, OriginContext
+from liveqa.origin.errors import Refused
+from liveqa.origin.messages import Error, ServerMessage, decode, encode, peek_ref
+
+log = logging.getLogger(__name__)
+
+META_PARTICIPANT = "Participant"
+META_ROOM = "Room"
+MESSAGE_PREFIX = b"m:"
+MAX_MESSAGE_BYTES = 16 * 1024
+# Close codes a client can act on: 4000 + the HTTP status the same refusal would get.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+@dataclass
+class Reply:
+    """The response being built: events for the proxy, headers, and what to publish."""
+
+    events: list[WebSocketEvent] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    publications: list[Publication] = field(default_factory=list)
+
+    def send(self, message: ServerMessage) -> None:
+        """A message for this socket's client (prefixed, as GRIP requires)."""
+        self.events.append(WebSocketEvent(TEXT, MESSAGE_PREFIX + encode(message)))
+
+    def control(self, message: Subscribe | KeepAlive) -> None:
+        """A GRIP control message for the proxy."""
+        self.events.append(WebSocketEvent(TEXT, encode_control(message)))
+
+
+def is_websocket_over_http(request: web.Request) -> bool:
+    """POST with the events content type (parameters ignored), as GRIP libraries decide it."""
+    return request.method == "POST" and request.content_type == CONTENT_TYPE
+
+
+async def websocket(request: web.Request) -> web.Response:
+    """Handle one batch of a socket's events."""
+    context = request.app[CONTEXT]
+    if not context.verify_sig(request.headers.get("Grip-Sig")):
+        return error_response(401, "invalid_grip_sig", "missing or invalid Grip-Sig")
+    if not is_websocket_over_http(request):
+        return error_response(400, "not_websocket_over_http", f"expected a POST of {CONTENT_TYPE}")
+    if not request.headers.get("Connection-Id"):
+        return error_response(400, "missing_connection_id", "missing Connection-Id header")
+    try:
+        events = decode_events(await request.read())
+    except EventsError as exc:
+        return error_response(400, "invalid_events", f"malformed events body: {exc}")
+    reply = Reply()
+    await _process(context, request, events, reply)
+    await context.publish(reply.publications)
+    headers = {"Content-Type": CONTENT_TYPE, **reply.headers}
+    return web.Response(body=encode_events(reply.events), headers=headers)
+
+
+async def _process(
+    context: OriginContext, request: web.Request, events: list[WebSocketEvent], reply: Reply
+) -> None:
+    actor: Actor | None = None
+    participant = request.headers.get(f"Meta-{META_PARTICIPANT}")
+    room = request.headers.get(f"Meta-{META_ROOM}")
+    if participant and room:
+        actor = Actor(participant, room)
+    for index, event in enumerate(events):
+        if event.type == OPEN:
+            if index != 0:
+                break
+            actor = await _open(context, request, reply)
+            if actor is None:
+                return
+        elif event.type in (TEXT, BINARY):
+            if actor is None:
+                _close(reply, CLOSE_UNAUTHENTICATED, "no session on this socket")
+                return
+            await _message(context, actor, event, reply)
+        elif event.type == PING:
+            reply.events.append(WebSocketEvent(PONG, event.content))
+        elif event.type == CLOSE:
+            _echo_close(event, reply)
+            return
+        elif event.type == DISCONNECT:
+            return
+
+
+async def _open(context: OriginContext, request: web.Request, reply: Reply) -> Actor | None:
+    """Accept the socket into its room, or accept-and-close it with a reason the client sees."""
+    room_id = request.query.get("roomId", "")
+    participant_id = context.signer.from_cookie_header(request.headers.get("Cookie"))
+    try:
+        joined = await context.board.join(room_id, participant_id)
+    except Refused as refused:
+        reply.events.append(WebSocketEvent(OPEN))
+        reply.events.append(
+            WebSocketEvent(TEXT, encode(Error(code=refused.code, message=refused.message)))
+        )
+        code = CLOSE_UNAUTHENTICATED if refused.status == 401 else CLOSE_NOT_FOUND
+        _close(reply, code, refused.code)
+        return None
+    actor = Actor(joined.participant.id, joined.room.id)
+    reply.events.append(WebSocketEvent(OPEN))
+    reply.headers.update(
+        {
+            "Sec-WebSocket-Extensions": "grip",
+            "Keep-Alive-Interval": str(context.sockets.keep_alive_interval),
+            f"Set-Meta-{META_PARTICIPANT}": actor.participant_id,
+            f"Set-Meta-{META_ROOM}": actor.room_id,
+        }
+    )
+    reply.control(Subscribe(channel=room_channel(actor.room_id)))
+    reply.control(Subscribe(channel=participant_channel(actor.participant_id)))
+    if joined.is_host:
+        reply.control(Subscribe(channel=hosts_channel(actor.room_id)))
+    reply.control(KeepAlive(content="{}", timeout=context.sockets.keep_alive))
+    return actor
+
+
+async def _message(
+    context: OriginContext, actor: Actor, event: WebSocketEvent, reply: Reply
+) -> None:
+    data = event.content or b""
+    if event.type == BINARY:
+        reply.send(Error(code="unsupported", message="send messages as JSON text"))
+        return
+    if len(data) > MAX_MESSAGE_BYTES:
+        reply.send(
+            Error(
+                code="message_too_large",
+                message=f"messages are at most {MAX_MESSAGE_BYTES} bytes",
+            )
+        )
+        return
+    try:
+        message = decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        reply.send(Error(ref=peek_ref(data), code="invalid_message", message=str(exc)))
+        return
+    try:
+        outcome = await context.board.handle(actor, message)
+    except Refused as refused:
+        reply.send(Error(ref=message.ref, code=refused.code, message=refused.message))
+        return
+    except Exception:
+        log.exception("message %s failed", type(message).__name__)
+        reply.send(
+            Error(ref=message.ref, code="internal_error", message="the server failed; retry")
+        )
+        return
+    reply.send(outcome.reply)
+    reply.publications.extend(outcome.publications)
+
+
+def _close(reply: Reply, code: int, reason: str) -> None:
+    reply.events.append(close_event(code, reason))
+
+
+def _echo_close(event: WebSocketEvent, reply: Reply) -> None:
+    """Finish the client's close handshake, echoing its code when it is one we may send."""
+    try:
+        code, _ = parse_close_payload(event.content)
+    except EventsError:
+        code = 1002
+    if code is None or not is_sendable_close_code(code):
+        code = 1000
+    _close(reply, code, "")

@@ -1,0 +1,176 @@
+"""REST API: sessions and cookies, rooms, host keys, exports, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .conftest import Origin
+
+
+async def test_session_sets_a_signed_httponly_lax_cookie(origin: Origin) -> None:
+    browser = origin.browser()
+    async with browser.session.post(
+        browser.url("/api/session"), json={"displayName": " Ada "}
+    ) as response:
+        assert response.status == 201
+        body = await response.json()
+        cookie = response.cookies["liveqa_session"]
+    assert body["displayName"] == "Ada"
+    assert set(body) == {"participantId", "displayName"}
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/"
+    assert cookie.value.startswith(body["participantId"] + ".")
+    status, again = await browser.request("POST", "/api/session", {"displayName": "Other"})
+    assert (status, again) == (200, body)
+
+
+async def test_session_without_body_gets_a_guest_and_forged_cookies_do_not_count(
+    origin: Origin,
+) -> None:
+    browser = origin.browser()
+    status, guest = await browser.request("POST", "/api/session")
+    assert status == 201
+    assert guest["displayName"].startswith("Guest ")
+    forger = origin.browser()
+    forged = f"{guest['participantId']}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    status, body = await forger.request(
+        "POST", "/api/session", headers={"Cookie": f"liveqa_session={forged}"}
+    )
+    assert status == 201
+    assert body["participantId"] != guest["participantId"]
+
+
+async def test_rename_needs_a_session_and_publishes(origin: Origin) -> None:
+    anonymous = origin.browser()
+    status, body = await anonymous.request("PATCH", "/api/me", {"displayName": "X"})
+    assert status == 401
+    assert body["error"]["code"] == "unauthenticated"
+    browser = origin.browser()
+    await browser.join("Ada")
+    status, body = await browser.request("PATCH", "/api/me", {"displayName": "Ada L."})
+    assert (status, body["displayName"]) == (200, "Ada L.")
+    status, body = await browser.request("PATCH", "/api/me", {"displayName": ""})
+    assert (status, body["error"]["code"]) == (400, "invalid_text")
+
+
+async def test_create_room_and_snapshot(origin: Origin) -> None:
+    host = origin.browser()
+    host_id = await host.join("Hana")
+    status, created = await host.request(
+        "POST",
+        "/api/rooms",
+        {"roomId": "town-hall", "displayName": "Town Hall", "themeColor": "#6e1786"},
+    )
+    assert status == 201
+    assert created["room"]["roomId"] == "town-hall"
+    assert created["room"]["themeColor"] == "#6e1786"
+    assert created["hostLink"] == f"/town-hall#host={created['hostKey']}"
+    status, snapshot = await host.request("GET", "/api/rooms/town-hall")
+    assert status == 200
+    assert snapshot["seq"] == 0
+    assert snapshot["questions"] == []
+    assert snapshot["me"] == {
+        "participantId": host_id,
+        "displayName": "Hana",
+        "isHost": True,
+        "hostKey": created["hostKey"],
+    }
+    other = origin.browser()
+    status, taken = await other.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    assert status == 401
+    await other.join("Olga")
+    status, taken = await other.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    assert (status, taken["error"]["code"]) == (409, "room_exists")
+    status, public = await other.request("GET", "/api/rooms/town-hall")
+    assert status == 200
+    assert public["me"]["isHost"] is False
+    assert public["me"]["hostKey"] is None
+    assert created["hostKey"] not in json.dumps(public)
+    status, missing = await other.request("GET", "/api/rooms/nowhere")
+    assert (status, missing["error"]["code"]) == (404, "not_found")
+
+
+async def test_request_validation_errors_are_clear(origin: Origin) -> None:
+    browser = origin.browser()
+    await browser.join("Ada")
+    cases = [
+        ({"roomId": "Bad Id"}, 400, "invalid_room_id"),
+        ({"roomId": "okay-id", "extra": 1}, 400, "invalid_request"),
+        ({"roomId": 5}, 400, "invalid_request"),
+        ({"roomId": "okay-id", "themeColor": "#ffffff"}, 400, "invalid_color"),
+        ({}, 400, "invalid_request"),
+    ]
+    for body, status, code in cases:
+        got_status, got = await browser.request("POST", "/api/rooms", body)
+        assert (got_status, got["error"]["code"]) == (status, code), body
+        assert got["error"]["message"]
+    status, body = await browser.request(
+        "POST", "/api/rooms", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert (status, body["error"]["code"]) == (400, "invalid_json")
+    status, body = await browser.request("POST", "/api/rooms", data=b"roomId=abc")
+    assert (status, body["error"]["code"]) == (415, "unsupported_media_type")
+    status, body = await browser.request("DELETE", "/api/rooms")
+    assert status == 405
+    assert body["error"]["code"] == "method_not_allowed"
+    status, body = await browser.request("GET", "/api/nothing/here")
+    assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+async def test_host_key_join_and_rotate(origin: Origin) -> None:
+    host = origin.browser()
+    await host.join("Hana")
+    _, created = await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    cohost = origin.browser()
+    await cohost.join("Cora")
+    status, wrong = await cohost.request(
+        "POST", "/api/rooms/town-hall/hosts", {"hostKey": "not-it"}
+    )
+    assert (status, wrong["error"]["code"]) == (403, "wrong_host_key")
+    status, me = await cohost.request(
+        "POST", "/api/rooms/town-hall/hosts", {"hostKey": created["hostKey"]}
+    )
+    assert (status, me["isHost"]) == (200, True)
+    status, rotated = await cohost.request("POST", "/api/rooms/town-hall/host-key")
+    assert status == 200
+    assert rotated["hostKey"] != created["hostKey"]
+    late = origin.browser()
+    await late.join("Lee")
+    status, _ = await late.request(
+        "POST", "/api/rooms/town-hall/hosts", {"hostKey": created["hostKey"]}
+    )
+    assert status == 403
+    status, refused = await late.request("POST", "/api/rooms/town-hall/host-key")
+    assert (status, refused["error"]["code"]) == (403, "not_host")
+
+
+async def test_exports_for_hosts_only(origin: Origin) -> None:
+    host = origin.browser()
+    await host.join("Hana")
+    await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    guest = origin.browser()
+    await guest.join("Gus")
+    for path in ("/api/rooms/town-hall/export.csv", "/api/rooms/town-hall/export.json"):
+        status, body = await guest.request("GET", path)
+        assert (status, body["error"]["code"]) == (403, "not_host")
+    async with host.session.get(host.url("/api/rooms/town-hall/export.csv")) as response:
+        assert response.status == 200
+        assert response.content_type == "text/csv"
+        assert "attachment" in response.headers["Content-Disposition"]
+        rows = list(csv.reader(io.StringIO(await response.text())))
+    assert rows[0][:3] == ["questionId", "questionText", "author"]
+    status, document = await host.request("GET", "/api/rooms/town-hall/export.json")
+    assert status == 200
+    assert document["room"]["roomId"] == "town-hall"
+    assert document["questions"] == []
+
+
+async def test_every_response_has_protective_headers(origin: Origin) -> None:
+    browser = origin.browser()
+    async with browser.session.get(browser.url("/api/rooms/nowhere")) as response:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.content_type == "application/json"

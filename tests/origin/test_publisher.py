@@ -1,0 +1,91 @@
+"""The async GRIP publisher: batching, order, retry, several endpoints, counted failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from liveqa.grip.publish import ws_item
+from liveqa.origin.publisher import Publisher, PublishTarget
+
+from .conftest import PublishRecorder
+
+
+@pytest.fixture
+async def second() -> AsyncIterator[PublishRecorder]:
+    recorder = PublishRecorder()
+    app = web.Application()
+    app.router.add_post("/publish/", recorder.handle)
+    recorder.server = TestServer(app)
+    await recorder.server.start_server()
+    try:
+        yield recorder
+    finally:
+        await recorder.server.close()
+
+
+async def test_items_reach_every_endpoint_in_order_with_auth(
+    recorder: PublishRecorder, second: PublishRecorder
+) -> None:
+    publisher = Publisher(
+        [PublishTarget(recorder.url, "Bearer k1"), PublishTarget(second.url)], batch_size=10
+    )
+    await publisher.start()
+    try:
+        futures = [publisher.publish([ws_item("room-a", f"m{i}")]) for i in range(25)]
+        await asyncio.wait_for(asyncio.gather(*futures), 5)
+    finally:
+        await publisher.close()
+    for endpoint in (recorder, second):
+        contents = [item["formats"]["ws-message"]["content"] for item in endpoint.items()]
+        assert contents == [f"m{i}" for i in range(25)]
+        assert 3 <= len(endpoint.bodies) < 25
+    assert set(recorder.authorization) == {"Bearer k1"}
+    assert set(second.authorization) == {None}
+    stats = publisher.stats[recorder.url]
+    assert (stats.items, stats.failed_items) == (25, 0)
+
+
+async def test_one_retry_then_the_items_are_counted_as_failed(recorder: PublishRecorder) -> None:
+    publisher = Publisher([PublishTarget(recorder.url)], retry_delay=0.01)
+    await publisher.start()
+    try:
+        recorder.failures = 1
+        await asyncio.wait_for(publisher.publish([ws_item("c", "retried")]), 5)
+        recorder.failures = 2
+        await asyncio.wait_for(publisher.publish([ws_item("c", "lost")]), 5)
+        await asyncio.wait_for(publisher.publish([ws_item("c", "after")]), 5)
+    finally:
+        await publisher.close()
+    assert [item["formats"]["ws-message"]["content"] for item in recorder.items()] == [
+        "retried",
+        "after",
+    ]
+    stats = publisher.stats[recorder.url]
+    assert (stats.retries, stats.failed_requests, stats.failed_items, stats.items) == (2, 3, 1, 2)
+
+
+async def test_unreachable_endpoint_does_not_hang(recorder: PublishRecorder) -> None:
+    assert recorder.server is not None
+    url = recorder.url
+    await recorder.server.close()
+    publisher = Publisher([PublishTarget(url)], retry_delay=0.01, timeout=1.0)
+    await publisher.start()
+    try:
+        await asyncio.wait_for(publisher.publish([ws_item("c", "x")]), 5)
+    finally:
+        await publisher.close()
+    assert publisher.stats[url].failed_items == 1
+
+
+async def test_publish_with_nothing_and_full_queue() -> None:
+    publisher = Publisher([PublishTarget("http://127.0.0.1:9/publish/")], max_queued=2)
+    assert publisher.publish([]).done()
+    delivery = publisher.publish([ws_item("c", str(i)) for i in range(3)])
+    assert publisher.stats["http://127.0.0.1:9/publish/"].dropped_items == 1
+    await publisher.close()
+    assert delivery.done()

@@ -1,0 +1,246 @@
+"""`POST /api/websocket`: WebSocket-over-HTTP exactly as Pushpin expects it, and refusals."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+from liveqa.grip.events import (
+    BINARY,
+    CLOSE,
+    CONTENT_TYPE,
+    DISCONNECT,
+    OPEN,
+    PING,
+    PONG,
+    TEXT,
+    WebSocketEvent,
+    close_event,
+)
+
+from .conftest import Browser, Origin, Socket, mint_sig
+
+
+async def _room(origin: Origin, room_id: str = "town-hall") -> tuple[Browser, Browser]:
+    host = origin.browser()
+    await host.join("Hana")
+    status, _ = await host.request("POST", "/api/rooms", {"roomId": room_id})
+    assert status == 201
+    guest = origin.browser()
+    await guest.join("Gus")
+    return host, guest
+
+
+async def test_unsigned_or_forged_requests_are_refused(origin: Origin) -> None:
+    _, guest = await _room(origin)
+    for sig in (
+        "",
+        "garbage",
+        mint_sig(key="a-wrong-grip-sig-key-0123456789abcdef"),
+        mint_sig(expires_in=-60),
+    ):
+        socket = Socket(guest, "town-hall", sig=sig)
+        status, events = await socket.post([WebSocketEvent(OPEN)])
+        assert (status, events) == (401, [])
+    forged = Socket(guest, "town-hall", sig="x")
+    forged.meta = {"Participant": "someone", "Room": "town-hall"}
+    status, _ = await forged.post([WebSocketEvent(TEXT, b'{"type":"QUESTION_DELETE"}')])
+    assert status == 401
+    assert origin.recorder.items() == []
+
+
+async def test_requests_that_are_not_websocket_over_http_get_400(origin: Origin) -> None:
+    _, guest = await _room(origin)
+    headers = {"Grip-Sig": mint_sig(), "Connection-Id": "c1"}
+    async with guest.session.post(
+        guest.url("/api/websocket?roomId=town-hall"),
+        data=b"OPEN\r\n",
+        headers={**headers, "Content-Type": "application/json"},
+    ) as response:
+        assert response.status == 400
+        assert (await response.json())["error"]["code"] == "not_websocket_over_http"
+    async with guest.session.post(
+        guest.url("/api/websocket?roomId=town-hall"),
+        data=b"OPEN\r\n",
+        headers={"Grip-Sig": mint_sig(), "Content-Type": CONTENT_TYPE},
+    ) as response:
+        assert response.status == 400
+        assert (await response.json())["error"]["code"] == "missing_connection_id"
+    async with guest.session.post(
+        guest.url("/api/websocket?roomId=town-hall"),
+        data=b"OPEN\r\nTEXT zz\r\n",
+        headers={**headers, "Content-Type": CONTENT_TYPE},
+    ) as response:
+        assert response.status == 400
+        assert (await response.json())["error"]["code"] == "invalid_events"
+
+
+async def test_open_accepts_subscribes_and_keeps_identity_in_meta(origin: Origin) -> None:
+    host, guest = await _room(origin)
+    guest_socket = Socket(guest, "town-hall")
+    events = await guest_socket.open()
+    assert events[0] == WebSocketEvent(OPEN)
+    assert guest_socket.headers["Content-Type"] == "application/websocket-events"
+    assert guest_socket.headers["Sec-WebSocket-Extensions"] == "grip"
+    assert guest_socket.headers["Keep-Alive-Interval"] == "60"
+    guest_id = guest_socket.meta["Participant"]
+    assert guest_socket.meta == {"Participant": guest_id, "Room": "town-hall"}
+    assert [c["type"] for c in guest_socket.controls] == ["subscribe", "subscribe", "keep-alive"]
+    assert [c.get("channel") for c in guest_socket.controls[:2]] == [
+        "room-town-hall",
+        f"participant-{guest_id}",
+    ]
+    assert guest_socket.controls[2] == {"type": "keep-alive", "content": "{}", "timeout": 25}
+    for event in events[1:]:
+        assert event.type == TEXT
+        assert event.content is not None
+        assert event.content.startswith(b"c:")
+    host_socket = Socket(host, "town-hall")
+    await host_socket.open()
+    channels = [c.get("channel") for c in host_socket.controls if c["type"] == "subscribe"]
+    assert "hosts-town-hall" in channels
+
+
+async def test_open_without_session_or_room_is_closed_with_a_reason(origin: Origin) -> None:
+    _, guest = await _room(origin)
+    stranger = origin.browser()
+    nobody = Socket(stranger, "town-hall")
+    events = await nobody.open()
+    assert events[0].type == OPEN
+    assert nobody.received[0]["type"] == "ERROR"
+    assert nobody.received[0]["code"] == "unauthenticated"
+    assert nobody.closed == (4401, "unauthenticated")
+    assert "Sec-WebSocket-Extensions" not in nobody.headers
+    assert nobody.meta == {}
+    lost = Socket(guest, "no-such-room")
+    await lost.open()
+    assert lost.closed == (4404, "not_found")
+    assert lost.controls == []
+
+
+async def test_messages_act_as_the_connection_in_its_room(origin: Origin) -> None:
+    host, guest = await _room(origin)
+    await _room_b(origin, guest)
+    socket = Socket(guest, "town-hall")
+    await socket.open()
+    replies = await socket.send(
+        {
+            "type": "QUESTION_POST_TO_ROOM",
+            "ref": "r1",
+            "questionText": "<b>bold?</b> & <script>alert(1)</script>",
+            "nonce": "n1",
+            "roomId": "room-b",
+            "userId": "someone-else",
+        }
+    )
+    assert replies[0]["type"] == "ACK"
+    assert replies[0]["ref"] == "r1"
+    question_id = replies[0]["questionId"]
+    [event] = origin.recorder.messages("room-town-hall")
+    assert origin.recorder.messages("room-room-b") == []
+    assert event["type"] == "QUESTION_UPDATE_INFO_PASSIVE"
+    assert event["seq"] == 1
+    assert event["question"]["questionId"] == question_id
+    assert event["question"]["questionText"] == "<b>bold?</b> & <script>alert(1)</script>"
+    assert event["question"]["author"]["participantId"] == socket.meta["Participant"]
+    assert host
+
+
+async def _room_b(origin: Origin, owner: Browser) -> None:
+    status, _ = await owner.request("POST", "/api/rooms", {"roomId": "room-b"})
+    assert status == 201
+
+
+async def test_bad_messages_get_errors_and_never_break_the_batch(origin: Origin) -> None:
+    _, guest = await _room(origin)
+    socket = Socket(guest, "town-hall")
+    await socket.open()
+    status, _ = await socket.post(
+        [
+            WebSocketEvent(TEXT, b"{not json"),
+            WebSocketEvent(TEXT, b'{"type":"NOPE","ref":"r2"}'),
+            WebSocketEvent(TEXT, b'{"type":"QUESTION_DELETE","ref":"r3","questionId":"x"}'),
+            WebSocketEvent(TEXT, b'{"type":"QUESTION_POST_TO_ROOM","ref":"r4","nonce":"a"}'),
+            WebSocketEvent(BINARY, b"\x00\x01"),
+            WebSocketEvent(TEXT, b"x" * 20_000),
+            WebSocketEvent(
+                TEXT,
+                json.dumps(
+                    {"type": "QUESTION_POST_TO_ROOM", "ref": 5, "questionText": "ok", "nonce": "b"}
+                ).encode(),
+            ),
+        ]
+    )
+    assert status == 200
+    got = [(m["type"], m.get("ref"), m.get("code")) for m in socket.received]
+    assert got == [
+        ("ERROR", None, "invalid_message"),
+        ("ERROR", "r2", "invalid_message"),
+        ("ERROR", "r3", "not_host"),
+        ("ERROR", "r4", "invalid_message"),
+        ("ERROR", None, "unsupported"),
+        ("ERROR", None, "message_too_large"),
+        ("ACK", 5, None),
+    ]
+    assert all(m["message"] for m in socket.received if m["type"] == "ERROR")
+    assert len(origin.recorder.messages("room-town-hall")) == 1
+
+
+async def test_ping_close_and_disconnect(origin: Origin) -> None:
+    _, guest = await _room(origin)
+    socket = Socket(guest, "town-hall")
+    await socket.open()
+    _, events = await socket.post([WebSocketEvent(PING, b"hi")])
+    assert events == [WebSocketEvent(PONG, b"hi")]
+    _, events = await socket.post(
+        [close_event(4000, "bye"), WebSocketEvent(TEXT, b'{"type":"QUESTION_DELETE"}')]
+    )
+    assert events == [WebSocketEvent(CLOSE, struct.pack(">H", 4000))]
+    _, events = await socket.post([WebSocketEvent(CLOSE, None)])
+    assert events == [close_event(1000)]
+    _, events = await socket.post([WebSocketEvent(DISCONNECT)])
+    assert events == []
+    _, events = await socket.post([])
+    assert events == []
+
+
+async def test_text_without_an_identity_closes_the_socket(origin: Origin) -> None:
+    _, guest = await _room(origin)
+    socket = Socket(guest, "town-hall")
+    _, events = await socket.post([WebSocketEvent(TEXT, b'{"type":"USERINFO_UPDATE"}')])
+    assert socket.closed == (4401, "no session on this socket")
+    assert events[-1].type == CLOSE
+
+
+async def test_two_clients_see_every_change_in_order(origin: Origin) -> None:
+    host, guest = await _room(origin)
+    host_socket, guest_socket = Socket(host, "town-hall"), Socket(guest, "town-hall")
+    await host_socket.open()
+    await guest_socket.open()
+    [ack] = await guest_socket.send(
+        {"type": "QUESTION_POST_TO_ROOM", "questionText": "First?", "nonce": "q1"}
+    )
+    question_id = ack["questionId"]
+    await guest_socket.send({"type": "QUESTION_UPVOTE", "questionId": question_id})
+    await host_socket.send({"type": "QUESTION_UPVOTE", "questionId": question_id})
+    await guest_socket.send({"type": "USERINFO_UPDATE", "displayName": "Gustav"})
+    await host_socket.send(
+        {"type": "QUESTION_POST_ANSWER", "questionId": question_id, "answerText": "Yes"}
+    )
+    await host_socket.send({"type": "ROOMINFO_UPDATE", "themeColor": "#af2c37"})
+    await host_socket.send({"type": "QUESTION_DELETE", "questionId": question_id})
+    events = origin.recorder.messages("room-town-hall")
+    assert [e["type"] for e in events] == [
+        "QUESTION_UPDATE_INFO_PASSIVE",
+        "QUESTION_UPVOTE_PASSIVE",
+        "USERINFO_UPDATE_PASSIVE",
+        "QUESTION_UPDATE_INFO_PASSIVE",
+        "ROOMINFO_UPDATE_PASSIVE",
+        "QUESTION_DELETE_PASSIVE",
+    ]
+    assert [e["seq"] for e in events] == [1, 2, 3, 4, 5, 6]
+    assert events[1]["upvotes"] == 2
+    assert events[2]["participant"]["displayName"] == "Gustav"
+    assert events[3]["question"]["answerText"] == "Yes"
+    status, snapshot = await guest.request("GET", "/api/rooms/town-hall")
+    assert (status, snapshot["seq"], snapshot["questions"]) == (200, 6, [])
