@@ -1,0 +1,44 @@
+"""Tests for the `liveqa bench` command line."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from liveqa.bench import command
+from liveqa.bench.rig import Load
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    return parser.parse_args(argv)
+
+
+def test_fanout_options_become_a_load() -> None:
+    args = parse("fanout", "-n", "20", "--rate", "2", "--duration", "3", "--proxy-pid", "7")
+    assert command.load_from(args) == Load(connections=20, rate=2.0, duration=3.0)
+    assert args.proxy_pid == ["7"]
+    assert args.proxy_url == "ws://127.0.0.1:7999"
+
+
+def test_options_read_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIVEQA_PER_CLIENT", "9")
+    monkeypatch.setenv("LIVEQA_ACK", "yes")
+    load = command.load_from(parse("fanin"))
+    assert (load.per_client, load.ack) == (9, True)
+
+
+def test_compare_has_every_scenario_option() -> None:
+    args = parse("compare", "--burst", "7", "--per-client", "3", "--chart", "x.png")
+    load = command.load_from(args)
+    assert (load.burst, load.per_client) == (7, 3)
+    assert args.targets == "pushpin,liveqa"
+    assert args.scenarios == "fanout,fanout-rate,fanin,connect"
+
+
+@pytest.mark.parametrize("argv", [("connect", "-n", "0"), ("fanout", "--rate", "-1"), ("nope",)])
+def test_bad_values_are_refused(argv: tuple[str, ...]) -> None:
+    with pytest.raises(SystemExit):
+        parse(*argv)

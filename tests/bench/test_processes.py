@@ -1,0 +1,35 @@
+"""Tests for the child processes a benchmark starts."""
+
+from __future__ import annotations
+
+import sys
+import urllib.request
+
+import pytest
+
+from liveqa.bench.processes import ChildProcess, origin_process
+from liveqa.bench.pushpin import free_port
+
+
+def test_origin_process_serves_stats_and_stops() -> None:
+    port = free_port()
+    with origin_process("127.0.0.1", port) as origin:
+        assert origin.pids() == [origin.pid]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_bench/stats") as response:
+            assert b'"opens":0' in response.read()
+    assert origin.pids() == []
+
+
+def test_a_child_that_dies_while_starting_reports_its_log() -> None:
+    command = [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"]
+    child = ChildProcess("doomed", command, [free_port()])
+    with pytest.raises(RuntimeError, match=r"(?s)doomed exited with status 3.*boom"):
+        child.start(timeout=10)
+    assert child.process is None
+    assert child.directory is None
+
+
+def test_a_child_that_never_listens_times_out() -> None:
+    command = [sys.executable, "-c", "import time; time.sleep(30)"]
+    with pytest.raises(TimeoutError, match="did not listen"):
+        ChildProcess("silent", command, [free_port()]).start(timeout=0.5)
