@@ -52,11 +52,15 @@ async def proxies(origin_server: ScriptedOrigin) -> AsyncIterator[dict[str, Runn
         session = await stack.enter_async_context(aiohttp.ClientSession())
 
         async def start(kind: str) -> Running:
+            # Any failure is kept and reported by the tests of that proxy only, so a broken
+            # proxy never takes the other one's tests down with it.
             try:
-                proxy = await stack.enter_async_context(run_proxy(kind, origin_server.port))
-                script = origin_server.script(f"keepalive-{kind}", keep_alive_script)
-                ws = await stack.enter_async_context(session.ws_connect(proxy.ws_url(script.path)))
-            except (OSError, RuntimeError, aiohttp.ClientError) as exc:
+                async with asyncio.timeout(30):
+                    proxy = await stack.enter_async_context(run_proxy(kind, origin_server.port))
+                    script = origin_server.script(f"keepalive-{kind}", keep_alive_script)
+                    url = proxy.ws_url(script.path)
+                    ws = await stack.enter_async_context(session.ws_connect(url))
+            except Exception as exc:
                 return Running(None, None, f"{type(exc).__name__}: {exc}")
             return Running(proxy, KeepAliveProbe(script, ws, time.monotonic()))
 

@@ -23,6 +23,7 @@ CLIENT_HEADERS = [
     ("Grip-Foo", "forged-grip"),
     ("Connection-Id", "forged-connection-id"),
     ("X-Custom", "kept"),
+    ("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"),
 ]
 
 
@@ -50,7 +51,8 @@ async def test_open_request_carries_client_headers_and_grip(proxy: Proxy, origin
         assert client.headers["Upgrade"].lower() == "websocket"
         for consumed in ("Content-Type", "Set-Meta-User", "Keep-Alive-Interval"):
             assert consumed not in client.headers
-        assert client.headers.get("Sec-WebSocket-Extensions", "") != "grip"
+        # Neither the origin's `grip` nor the client's permessage-deflate is negotiated.
+        assert "Sec-WebSocket-Extensions" not in client.headers
     finally:
         client.abort()
 
@@ -61,7 +63,8 @@ async def test_open_request_carries_client_headers_and_grip(proxy: Proxy, origin
     headers = request.headers
     assert headers["Content-Type"] == "application/websocket-events"
     assert headers["Accept"] == "application/websocket-events"
-    assert headers["Sec-WebSocket-Extensions"] == "grip"
+    assert headers.getall("Sec-WebSocket-Extensions") == ["grip"]
+    assert headers["Host"] == f"127.0.0.1:{proxy.http_port}"
     assert request.sig_valid
     assert str(uuid.UUID(headers["Connection-Id"])) == headers["Connection-Id"].lower()
     assert headers["Cookie"] == "session=abc; theme=dark"
