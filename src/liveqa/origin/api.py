@@ -133,12 +133,14 @@ async def create_session(request: web.Request) -> web.Response:
     """Return the caller's participant, creating one (and its cookie) when needed."""
     context = request.app[CONTEXT]
     body = await decode_body(request, SessionRequest, optional=True)
+    name = body.display_name if isinstance(body.display_name, str) else None
+    if name is not None:
+        context.board.display_name(name)
     existing = participant_id(request)
     if existing is not None:
         participant = await context.board.participant(existing)
         if participant is not None:
             return json_response(participant_view(participant))
-    name = body.display_name if isinstance(body.display_name, str) else None
     participant = await context.board.create_participant(name)
     response = json_response(participant_view(participant), 201)
     _set_cookie(response, context, participant.id)

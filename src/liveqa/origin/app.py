@@ -57,11 +57,8 @@ SOCKET_OPERATION = Operation(
     "/api/websocket",
     websocket,
     "WebSocket-over-HTTP from the GRIP proxy (signed with Grip-Sig); not for browsers",
-    responses=(
-        Response(200, str, "events for the proxy", "application/websocket-events"),
-        Response(400, None, "not WebSocket-over-HTTP, or a malformed events body"),
-        Response(401, None, "missing or invalid Grip-Sig"),
-    ),
+    responses=(Response(200, str, "events for the proxy", "application/websocket-events"),),
+    errors=(400, 401),
     extra={
         "parameters": [
             {"name": "roomId", "in": "query", "required": True, "schema": {"type": "string"}},

@@ -146,12 +146,16 @@ class Board:
 
     # Participants
 
+    def display_name(self, value: str) -> str:
+        """A valid display name from `value`, or a 400 refusal saying why not."""
+        return clean_text(value, "display name", self.limits.display_name)
+
     async def create_participant(self, display_name: str | None = None) -> Participant:
         """A new participant with a server-issued id."""
         if display_name is None:
             name = f"Guest {secrets.randbelow(9000) + 1000}"
         else:
-            name = clean_text(display_name, "display name", self.limits.display_name)
+            name = self.display_name(display_name)
         participant = Participant(secrets.token_hex(8), name, self.clock())
         async with self.database.write() as queries:
             await queries.create_participant(participant.id, name, participant.created_at)
@@ -166,7 +170,7 @@ class Board:
         self, participant_id: str, display_name: str
     ) -> tuple[Participant, list[Publication]]:
         """Change a display name; every room the participant joined or posted in is told."""
-        name = clean_text(display_name, "display name", self.limits.display_name)
+        name = self.display_name(display_name)
         self.name_rate.take(participant_id)
         publications: list[Publication] = []
         async with self.database.write() as queries:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Annotated
+
+import msgspec
 
 from liveqa.origin.errors import invalid
 
@@ -36,6 +39,10 @@ NONCE_RULE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 QUESTION_ID_RULE = re.compile(r"[0-9a-f]{16}")
 # Multi-line text keeps newlines and tabs; every other control character is refused.
 _TEXT_CONTROLS_ALLOWED = frozenset("\n\t")
+# The same rules as JSON Schema patterns (ECMA-262 and Python agree on these): one line of
+# printable text with at least one non-space character.
+_LINE = r"[^\x00-\x1f\x7f-\x9f]"
+LINE_PATTERN = rf"^{_LINE}*[^\s\x00-\x1f\x7f-\x9f]{_LINE}*$"
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,48 @@ class Limits:
     question: int = 500
     answer: int = 2000
     questions_per_room: int = 2000
+
+
+def _documented(description: str, **schema: object) -> msgspec.Meta:
+    """The exact rule, for the OpenAPI document only.
+
+    The board checks these rules after trimming, with messages that say which rule was broken
+    (the body size limit bounds the input before that); the document states them so clients
+    and schemathesis know them up front.
+    """
+    return msgspec.Meta(description=description, extra_json_schema=schema)
+
+
+def _line(maximum: int) -> msgspec.Meta:
+    return _documented(
+        f"1-{maximum} characters after trimming",
+        minLength=1,
+        maxLength=maximum,
+        pattern=LINE_PATTERN,
+    )
+
+
+# Request field types: they validate requests and document them with the default limits.
+DisplayName = Annotated[str, _line(Limits.display_name)]
+RoomName = Annotated[str, _line(Limits.room_name)]
+RoomId = Annotated[
+    str,
+    _documented(
+        "3-16 of a-z 0-9 - _ . ; starts with a letter, ends with a letter or digit",
+        minLength=3,
+        maxLength=16,
+        pattern=f"^{ROOM_ID_RULE.pattern}$",
+        **{
+            "not": {
+                "anyOf": [
+                    {"enum": sorted(RESERVED_ROOM_IDS)},
+                    {"pattern": "(" + "|".join(re.escape(x) for x in RESERVED_SUFFIXES) + ")$"},
+                ]
+            }
+        },
+    ),
+]
+ThemeColor = Annotated[str, _documented("one of the palette colours", enum=list(THEME_COLORS))]
 
 
 def room_id_problem(room_id: str) -> str | None:

@@ -7,8 +7,8 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, UnsetType
 
-# Loose upper bounds against huge inputs; the board applies the product limits after trimming.
-ShortText = Annotated[str, msgspec.Meta(max_length=400)]
+from liveqa.origin.limits import DisplayName, RoomId, RoomName, ThemeColor
+
 Key = Annotated[str, msgspec.Meta(max_length=128)]
 
 
@@ -21,21 +21,21 @@ class Request(
 class SessionRequest(Request, frozen=True, kw_only=True):
     """Start a session; a display name is optional (a guest name is chosen otherwise)."""
 
-    display_name: ShortText | UnsetType = UNSET
+    display_name: DisplayName | UnsetType = UNSET
 
 
 class RenameRequest(Request, frozen=True, kw_only=True):
     """Change one's display name."""
 
-    display_name: ShortText
+    display_name: DisplayName
 
 
 class CreateRoomRequest(Request, frozen=True, kw_only=True):
     """Create a room; its creator becomes host."""
 
-    room_id: Annotated[str, msgspec.Meta(max_length=64)]
-    display_name: ShortText | UnsetType = UNSET
-    theme_color: Annotated[str, msgspec.Meta(max_length=16)] | UnsetType = UNSET
+    room_id: RoomId
+    display_name: RoomName | UnsetType = UNSET
+    theme_color: ThemeColor | UnsetType = UNSET
 
 
 class HostKeyRequest(Request, frozen=True, kw_only=True):
