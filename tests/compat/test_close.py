@@ -107,8 +107,10 @@ async def test_bad_origin_response_after_open_drops_only_that_client(
     url = proxy.ws_url(origin.path)
     async with http.ws_connect(url) as bystander, http.ws_connect(url) as ws:
         await ws.send_str("break")
-        dropped = await ws.receive(timeout=5)
-        assert dropped.type == aiohttp.WSMsgType.CLOSED
-        assert ws.close_code == 1006
+        ended = await ws.receive(timeout=5)
+        # Pushpin just drops the TCP connection (aiohttp reports 1006); grip-protocol.md 1.7 says
+        # no close frame is guaranteed, so an edge that sends 1011 (internal error) also passes.
+        assert ended.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSE)
+        assert ws.close_code in (1006, 1011)
         await bystander.send_str("unaffected")
         assert await receive_str(bystander) == "unaffected"

