@@ -147,6 +147,7 @@ async def test_accept_negotiation(edge: Edge, accept: str, expected: str | None)
         (b'{"items": [{}]}', "channel"),
         (b'{"items": [{"channel": 5, "formats": {"ws-message": {"content": "x"}}}]}', "channel"),
         (b'{"items": [{"channel": "a"}]}', "format"),
+        (b'{"items": [{"channel": "a", "formats": {"ws-message": {}}}]}', "content-bin"),
         (b'{"items": [{"channel": "a", "formats": {"ws-message": {"content": 5}}}]}', "content"),
     ],
 )
@@ -159,6 +160,7 @@ async def test_bad_bodies_get_400_with_the_reason(edge: Edge, data: bytes, menti
     text = await response.text()
     assert text.startswith("Invalid format: ")
     assert text.endswith("\n")
+    assert text.count("\n") == 1
     assert mentions in text
     assert edge.items == []
     assert edge.metrics.publish_errors_total == 1
