@@ -1,0 +1,70 @@
+/** The origin's REST API: JSON in and out, errors as ApiError with the server's words. */
+
+/** A refused or failed request; `status` is 0 when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const OFFLINE_MESSAGE = "Could not reach the server. Check your connection and try again.";
+
+async function request(method, path, body, fetchImpl) {
+  const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetchImpl(path, init);
+  } catch {
+    throw new ApiError(0, "offline", OFFLINE_MESSAGE);
+  }
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    payload = null;
+  }
+  if (!response.ok) {
+    const error = payload?.error;
+    const message = typeof error?.message === "string" ? error.message : `The server answered ${response.status}.`;
+    throw new ApiError(response.status, error?.code ?? "http_error", message);
+  }
+  return payload;
+}
+
+const room = (roomId) => `/api/rooms/${encodeURIComponent(roomId)}`;
+
+/** REST calls of the app; `fetchImpl` is replaceable for tests. */
+export function makeApi(fetchImpl = globalThis.fetch.bind(globalThis)) {
+  const call = (method, path, body) => request(method, path, body, fetchImpl);
+  return {
+    /** The participant behind this browser's cookie, created on first use. */
+    session: () => call("POST", "/api/session"),
+    /** Change my display name everywhere. */
+    rename: (displayName) => call("PATCH", "/api/me", { displayName }),
+    /** Create a room; resolves with {room, hostKey, hostLink}. */
+    createRoom: (roomId, displayName, themeColor) =>
+      call("POST", "/api/rooms", { roomId, displayName, themeColor }),
+    /** The room snapshot {room, questions, seq, me}. */
+    room: (roomId) => call("GET", room(roomId)),
+    /** Become a host of the room with its host key. */
+    becomeHost: (roomId, hostKey) => call("POST", `${room(roomId)}/hosts`, { hostKey }),
+    /** Replace the room's host key; resolves with {hostKey, hostLink}. */
+    rotateHostKey: (roomId) => call("POST", `${room(roomId)}/host-key`),
+  };
+}
+
+/** Where hosts download the room's questions. */
+export function exportUrl(roomId, format) {
+  return `${room(roomId)}/export.${format}`;
+}
+
+/** The server-drawn QR code (SVG) that opens the room. */
+export function qrUrl(roomId) {
+  return `${room(roomId)}/qr.svg`;
+}

@@ -1,0 +1,209 @@
+/**
+ * A room as the client knows it: a pure reducer over snapshots, socket events and replies.
+ * Functions return a new state when something changed and the same object when nothing did.
+ */
+
+/** Who someone is, from the server's participant view (or null). */
+function person(view) {
+  return view ? { id: view.participantId, name: view.displayName } : null;
+}
+
+/** The client's record of a question, from the server's question view. */
+export function questionFromView(view) {
+  return {
+    id: view.questionId,
+    text: view.questionText,
+    askedAt: Date.parse(view.questionTimestamp),
+    author: person(view.author),
+    anonymous: Boolean(view.anonymous),
+    pending: Boolean(view.pending),
+    upvotes: view.upvotes,
+    answerText: view.answerText ?? null,
+    answeredAt: view.answerTimestamp ? Date.parse(view.answerTimestamp) : null,
+    answerAuthor: person(view.answerAuthor),
+  };
+}
+
+/** A state with no room loaded yet. */
+export function emptyState() {
+  return {
+    room: null,
+    me: null,
+    seq: 0,
+    questions: new Map(),
+    // My own votes and questions: a snapshot says, and replies and my own events keep it current.
+    votes: new Map(),
+    mine: new Set(),
+    // Deleted ids, so a late event from a channel without `seq` cannot bring a question back.
+    deleted: new Set(),
+    // People connected to the room, when the server tells (null until then).
+    attendees: null,
+  };
+}
+
+/** The state a snapshot (`GET /api/rooms/{roomId}`) describes, keeping what it cannot say. */
+export function fromSnapshot(previous, snapshot) {
+  const questions = new Map();
+  const votes = new Map();
+  const mine = new Set(previous.mine);
+  for (const view of snapshot.questions) {
+    const question = questionFromView(view);
+    const known = previous.questions.get(question.id);
+    questions.set(question.id, known && sameQuestion(known, question) ? known : question);
+    if (view.upvoted !== undefined) votes.set(question.id, view.upvoted);
+    if (view.mine) mine.add(question.id);
+  }
+  const deleted = new Set([...previous.deleted].filter((id) => !questions.has(id)));
+  return {
+    room: snapshot.room,
+    me: snapshot.me ?? null,
+    seq: snapshot.seq,
+    questions,
+    votes,
+    mine,
+    deleted,
+    attendees: typeof snapshot.attendees === "number" ? snapshot.attendees : previous.attendees,
+  };
+}
+
+function sameQuestion(a, b) {
+  return (
+    a.text === b.text &&
+    a.askedAt === b.askedAt &&
+    a.author?.name === b.author?.name &&
+    a.pending === b.pending &&
+    a.upvotes === b.upvotes &&
+    a.answerText === b.answerText &&
+    a.answeredAt === b.answeredAt &&
+    a.answerAuthor?.name === b.answerAuthor?.name
+  );
+}
+
+function withQuestions(state, questions, extra = {}) {
+  return { ...state, questions, ...extra };
+}
+
+function upsertQuestion(state, view) {
+  const incoming = questionFromView(view);
+  if (state.deleted.has(incoming.id)) return state;
+  const known = state.questions.get(incoming.id);
+  // Approval is one-way: a stale "pending" copy must not hide an approved question again.
+  if (known && !known.pending && incoming.pending) incoming.pending = false;
+  const questions = new Map(state.questions);
+  questions.set(incoming.id, incoming);
+  const extra = {};
+  const myId = state.me?.participantId;
+  if (!known && myId && incoming.author?.id === myId) {
+    extra.mine = new Set(state.mine).add(incoming.id);
+    // A new question starts with its author's vote.
+    if (!state.votes.has(incoming.id)) extra.votes = new Map(state.votes).set(incoming.id, true);
+  }
+  return withQuestions(state, questions, extra);
+}
+
+function setUpvotes(state, questionId, upvotes) {
+  const known = state.questions.get(questionId);
+  if (!known || known.upvotes === upvotes) return state;
+  const questions = new Map(state.questions);
+  questions.set(questionId, { ...known, upvotes });
+  return withQuestions(state, questions);
+}
+
+function setMyVote(state, questionId, upvoted) {
+  if (state.votes.get(questionId) === upvoted) return state;
+  return { ...state, votes: new Map(state.votes).set(questionId, upvoted) };
+}
+
+function removeQuestion(state, questionId) {
+  const deleted = new Set(state.deleted).add(questionId);
+  if (!state.questions.has(questionId)) return { ...state, deleted };
+  const questions = new Map(state.questions);
+  questions.delete(questionId);
+  return withQuestions(state, questions, { deleted });
+}
+
+function renamePerson(state, participant) {
+  const who = person(participant);
+  let questions = null;
+  for (const [id, question] of state.questions) {
+    const asked = question.author?.id === who.id && question.author.name !== who.name;
+    const answered = question.answerAuthor?.id === who.id && question.answerAuthor.name !== who.name;
+    if (!asked && !answered) continue;
+    questions ??= new Map(state.questions);
+    questions.set(id, {
+      ...question,
+      author: asked ? who : question.author,
+      answerAuthor: answered ? who : question.answerAuthor,
+    });
+  }
+  let me = state.me;
+  if (me && me.participantId === who.id && me.displayName !== who.name) {
+    me = { ...me, displayName: who.name };
+  }
+  if (!questions && me === state.me) return state;
+  return { ...state, questions: questions ?? state.questions, me };
+}
+
+/** Events this reducer understands; anything else (keep-alives, future events) is ignored. */
+export const ROOM_EVENTS = new Set([
+  "QUESTION_UPDATE_INFO_PASSIVE",
+  "QUESTION_UPVOTE_PASSIVE",
+  "QUESTION_UPVOTE_SELF",
+  "QUESTION_DELETE_PASSIVE",
+  "ROOMINFO_UPDATE_PASSIVE",
+  "USERINFO_UPDATE_PASSIVE",
+  "ATTENDANCE_PASSIVE",
+]);
+
+/**
+ * Apply one socket event. Returns `{state, gap}`: `gap` is true when the event's `seq` shows
+ * that earlier room events were missed, in which case nothing was applied and the caller
+ * should resync. Events without `seq` (hosts' and personal channels) apply as they come.
+ */
+export function applyEvent(state, event) {
+  if (!state.room || !ROOM_EVENTS.has(event.type)) return { state, gap: false };
+  if (event.roomId !== undefined && event.roomId !== state.room.roomId) return { state, gap: false };
+  const sequenced = typeof event.seq === "number";
+  if (sequenced && event.seq <= state.seq) return { state, gap: false };
+  if (sequenced && event.seq > state.seq + 1) return { state, gap: true };
+  let next = reduce(state, event);
+  if (sequenced) next = { ...next, seq: event.seq };
+  return { state: next, gap: false };
+}
+
+function reduce(state, event) {
+  switch (event.type) {
+    case "QUESTION_UPDATE_INFO_PASSIVE":
+      return upsertQuestion(state, event.question);
+    case "QUESTION_UPVOTE_PASSIVE":
+      return setUpvotes(state, event.questionId, event.upvotes);
+    case "QUESTION_UPVOTE_SELF":
+      // Only my vote: the count comes with the sequenced QUESTION_UPVOTE_PASSIVE.
+      return setMyVote(state, event.questionId, event.upvoted);
+    case "QUESTION_DELETE_PASSIVE":
+      return removeQuestion(state, event.questionId);
+    case "ROOMINFO_UPDATE_PASSIVE":
+      return { ...state, room: event.room };
+    case "USERINFO_UPDATE_PASSIVE":
+      return renamePerson(state, event.participant);
+    case "ATTENDANCE_PASSIVE":
+      return event.attendees === state.attendees ? state : { ...state, attendees: event.attendees };
+    default:
+      return state;
+  }
+}
+
+/** What an ACK to one of my messages tells about my own votes and questions. */
+export function applyAck(state, message, ack) {
+  if (message.type === "QUESTION_POST_TO_ROOM" && ack.questionId) {
+    let next = state;
+    if (!state.mine.has(ack.questionId)) next = { ...next, mine: new Set(state.mine).add(ack.questionId) };
+    if (!state.votes.has(ack.questionId)) next = setMyVote(next, ack.questionId, ack.upvoted ?? true);
+    return next;
+  }
+  if (message.type === "QUESTION_UPVOTE" && typeof ack.upvoted === "boolean") {
+    return setMyVote(state, message.questionId, ack.upvoted);
+  }
+  return state;
+}
+

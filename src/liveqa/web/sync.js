@@ -1,0 +1,154 @@
+/**
+ * Keeps a room's state in step with the server: a snapshot after every (re)connect, events in
+ * `seq` order, a fresh snapshot whenever one was missed, and my messages sent through the socket.
+ */
+
+import { emptyState, fromSnapshot, applyEvent, applyAck } from "./state.js";
+import { Realtime, socketUrl } from "./socket.js";
+
+const RETRY_SNAPSHOT_MS = 2_000;
+// Close codes of a refused socket: 4000 + the HTTP status of the same refusal.
+const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_NOT_FOUND = 4404;
+
+export class RoomSync {
+  /**
+   * `api`: the REST client; `onChange(state)` after every change; `onStatus(status, detail)`
+   * for the connection; `onEvent(event, state)` for each applied event (announcements);
+   * `onProblem(error)` when the room can no longer be shown (deleted, session lost).
+   */
+  constructor(roomId, { api, onChange, onStatus, onEvent, onProblem }, deps = {}) {
+    this.roomId = roomId;
+    this.api = api;
+    this.onChange = onChange ?? (() => {});
+    this.onEvent = onEvent ?? (() => {});
+    this.onProblem = onProblem ?? (() => {});
+    this.setTimeout = deps.setTimeout ?? globalThis.setTimeout.bind(globalThis);
+    this.state = emptyState();
+    this.syncing = null;
+    this.again = false;
+    this.buffer = [];
+    this.stopped = false;
+    this.realtime = (deps.makeRealtime ?? defaultRealtime)(socketUrl(deps.location ?? globalThis.location, roomId), {
+      onOpen: () => this.resync(),
+      onEvent: (event) => this.received(event),
+      onStatus: (status, detail) => onStatus?.(status, detail),
+      onClose: (code) => this.closed(code),
+    });
+  }
+
+  /** Show `snapshot` at once, then connect (and resync once connected). */
+  start(snapshot) {
+    this.setState(fromSnapshot(this.state, snapshot));
+    this.realtime.start();
+  }
+
+  /** Disconnect for good. */
+  stop() {
+    this.stopped = true;
+    this.realtime.stop();
+  }
+
+  /** Send an intent; resolves with the ACK or rejects with the server's error. */
+  async send(message) {
+    const ack = await this.realtime.send(message);
+    if (!this.stopped) this.setState(applyAck(this.state, message, ack));
+    return ack;
+  }
+
+  /** Fetch a snapshot, then replay the events that came meanwhile. */
+  async resync() {
+    if (this.syncing) {
+      this.again = true;
+      return this.syncing;
+    }
+    this.buffer = [];
+    this.syncing = this.fetchSnapshot();
+    try {
+      await this.syncing;
+    } finally {
+      this.syncing = null;
+    }
+    if (this.again && !this.stopped) {
+      this.again = false;
+      await this.resync();
+    }
+  }
+
+  async fetchSnapshot() {
+    let snapshot;
+    for (;;) {
+      if (this.stopped) return;
+      try {
+        snapshot = await this.api.room(this.roomId);
+        break;
+      } catch (error) {
+        if (error.status === 401) {
+          await this.renewSession();
+        } else if (error.status === 404) {
+          this.onProblem(error);
+          this.stop();
+          return;
+        } else {
+          await new Promise((resolve) => this.setTimeout(resolve, RETRY_SNAPSHOT_MS));
+        }
+      }
+    }
+    if (this.stopped) return;
+    let state = fromSnapshot(this.state, snapshot);
+    const buffered = this.buffer;
+    this.buffer = [];
+    for (const event of buffered) {
+      const result = applyEvent(state, event);
+      if (result.gap) {
+        this.again = true;
+        break;
+      }
+      state = result.state;
+    }
+    this.setState(state);
+  }
+
+  async renewSession() {
+    try {
+      await this.api.session();
+    } catch {
+      await new Promise((resolve) => this.setTimeout(resolve, RETRY_SNAPSHOT_MS));
+    }
+  }
+
+  closed(code) {
+    // The next attempt needs a valid cookie; a vanished room shows up in the snapshot (404).
+    if (code === CLOSE_UNAUTHENTICATED) this.renewSession();
+    else if (code === CLOSE_NOT_FOUND) this.resync();
+  }
+
+  received(event) {
+    if (this.stopped) return;
+    if (this.syncing) {
+      this.buffer.push(event);
+      return;
+    }
+    const { state, gap } = applyEvent(this.state, event);
+    if (gap) {
+      this.resync();
+      this.buffer.push(event);
+      return;
+    }
+    if (state !== this.state) {
+      const before = this.state;
+      this.setState(state);
+      this.onEvent(event, state, before);
+    }
+  }
+
+  setState(state) {
+    if (state === this.state) return;
+    this.state = state;
+    this.onChange(state);
+  }
+}
+
+function defaultRealtime(url, handlers) {
+  return new Realtime(url, handlers);
+}

@@ -1,0 +1,202 @@
+/** The room page: title bar, "now answering", the views, the question lists and the form. */
+
+import { h, icon, setText } from "../dom.js";
+import { VIEWS, arrange } from "../sort.js";
+import { QuestionList } from "./questions.js";
+import { Composer } from "./composer.js";
+import { ConnectionStatus } from "./status.js";
+import { askerName } from "./card.js";
+import { votes } from "../words.js";
+
+const VIEW_KEY = "liveqa.view";
+
+function storedView() {
+  try {
+    const view = localStorage.getItem(VIEW_KEY);
+    return VIEWS.some((v) => v.id === view) ? view : "top";
+  } catch {
+    return "top";
+  }
+}
+
+export class RoomBoard {
+  /**
+   * `handlers`: exit(), rename(), settings(), retry(), send(message), announce(text), and the
+   * card actions (vote, reply, remove, highlight, approve, dismiss).
+   */
+  constructor(roomId, handlers) {
+    this.handlers = handlers;
+    this.view = storedView();
+    this.cards = new Map();
+    this.state = null;
+
+    this.roomName = h("h1", { class: "room-name" });
+    this.settingsButton = h(
+      "button",
+      { type: "button", class: "icon-button", "aria-label": "Room settings", hidden: true, onclick: handlers.settings },
+      icon("edit"),
+    );
+    this.myName = h("span", { class: "my-name" });
+    this.meButton = h(
+      "button",
+      { type: "button", class: "me", onclick: handlers.rename },
+      this.myName,
+      h("span", { class: "visually-hidden", text: " (change your name)" }),
+      icon("edit"),
+    );
+    const exit = h("a", {
+      href: "/",
+      class: "exit",
+      text: "‹ Exit",
+      "aria-label": "Exit the room",
+      onclick: (event) => {
+        event.preventDefault();
+        handlers.exit();
+      },
+    });
+    this.header = h(
+      "header",
+      { class: "bar" },
+      exit,
+      h("div", { class: "title" }, this.roomName, this.settingsButton),
+      this.meButton,
+    );
+
+    this.status = new ConnectionStatus({ onRetry: handlers.retry, announce: handlers.announce });
+    this.notices = h("div", { class: "notices" });
+
+    this.nowText = h("p", { class: "now-text" });
+    this.nowMeta = h("p", { class: "meta" });
+    this.now = h(
+      "section",
+      { class: "now", "aria-labelledby": "now-title", hidden: true },
+      h("h2", { id: "now-title", text: "Now answering" }),
+      this.nowText,
+      this.nowMeta,
+    );
+
+    this.tabs = VIEWS.map((view) =>
+      h("button", {
+        type: "button",
+        class: "tab",
+        dataset: { view: view.id },
+        text: view.label,
+        onclick: () => this.setView(view.id),
+      }),
+    );
+    const nav = h("nav", { class: "views", "aria-label": "Sort questions" }, this.tabs);
+
+    this.pendingTitle = h("h2", { id: "pending-title" });
+    this.pendingList = h("ol", { class: "questions", "aria-labelledby": "pending-title" });
+    this.pending = h("section", { class: "pending-section", hidden: true }, this.pendingTitle, this.pendingList);
+    this.listElement = h("ol", { class: "questions", "aria-label": "Questions" });
+    this.empty = h("div", { class: "empty", hidden: true });
+    const actions = {
+      vote: handlers.vote,
+      reply: handlers.reply,
+      remove: handlers.remove,
+      highlight: handlers.highlight,
+      approve: handlers.approve,
+      dismiss: handlers.dismiss,
+    };
+    this.pendingView = new QuestionList(this.pendingList, this.cards, actions);
+    this.listView = new QuestionList(this.listElement, this.cards, actions);
+
+    this.composer = new Composer(roomId, { send: handlers.send, announce: handlers.announce });
+    this.element = h(
+      "div",
+      { class: "room" },
+      this.header,
+      this.status.element,
+      h(
+        "main",
+        { id: "main", class: "room-main" },
+        h("div", { class: "column" }, this.notices, this.now, nav, this.pending, this.listElement, this.empty),
+      ),
+      h("div", { class: "composer-dock" }, h("div", { class: "column" }, this.composer.element)),
+    );
+  }
+
+  setView(view) {
+    this.view = view;
+    try {
+      localStorage.setItem(VIEW_KEY, view);
+    } catch {
+      // Private mode: the choice lasts for this page only.
+    }
+    if (this.state) this.render(this.state);
+  }
+
+  /** Put a notice (a node with its own dismiss button) above the questions. */
+  notice(node) {
+    this.notices.append(node);
+  }
+
+  /** Render `state`. */
+  render(state) {
+    this.state = state;
+    const { room, me } = state;
+    const isHost = Boolean(me?.isHost);
+    setText(this.roomName, room.displayName);
+    this.settingsButton.hidden = !isHost;
+    setText(this.myName, me?.displayName ?? "No name yet");
+    this.composer.setRoom(room);
+
+    const now = Date.now();
+    const context = (question) => ({
+      voted: state.votes.get(question.id) ?? false,
+      mine: state.mine.has(question.id),
+      isHost,
+      highlighted: room.highlightedQuestionId === question.id,
+      roomState: room.state,
+      now,
+    });
+    const questions = [...state.questions.values()];
+    const { pending, list } = arrange(questions, this.view);
+    const answeredCount = questions.filter((q) => q.answeredAt !== null && !q.pending).length;
+    for (const tab of this.tabs) {
+      const selected = tab.dataset.view === this.view;
+      tab.setAttribute("aria-pressed", String(selected));
+      if (tab.dataset.view === "answered") setText(tab, `Answered (${answeredCount})`);
+    }
+
+    setText(this.pendingTitle, isHost ? `Waiting for approval (${pending.length})` : "Your questions waiting for approval");
+    this.pending.hidden = pending.length === 0;
+    this.pendingView.render(pending, context);
+    this.listView.render(list, context);
+    for (const id of this.cards.keys()) {
+      if (!state.questions.has(id)) this.cards.delete(id);
+    }
+    this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0);
+    this.renderNow(state);
+  }
+
+  renderEmpty(empty, roomEmpty) {
+    this.empty.hidden = !empty;
+    if (!empty) return;
+    const lines =
+      roomEmpty || this.view !== "answered"
+        ? ["It looks like there are no questions in this room yet.", "Use the form below to ask the first question!"]
+        : ["No answered questions yet."];
+    this.empty.replaceChildren(...lines.map((line) => h("p", { text: line })));
+  }
+
+  renderNow(state) {
+    const id = state.room.highlightedQuestionId;
+    const question = id ? state.questions.get(id) : null;
+    this.now.hidden = !question;
+    if (!question) return;
+    setText(this.nowText, question.text);
+    setText(this.nowMeta, `asked by ${askerName(question, state.mine.has(id))} · ${votes(question.upvotes)}`);
+  }
+
+  /** Refresh relative times on every card. */
+  tick(now) {
+    for (const card of this.cards.values()) card.tick(now);
+  }
+
+  /** The card of a question, to show an error next to it. */
+  card(questionId) {
+    return this.cards.get(questionId) ?? null;
+  }
+}

@@ -1,0 +1,168 @@
+/** One question card: created once, then updated in place as the question changes. */
+
+import { h, icon, setText } from "../dom.js";
+import { relativeTime, absoluteTime } from "../reltime.js";
+import { votes } from "../words.js";
+
+const ERROR_SHOWN_MS = 8_000;
+
+function timeElement() {
+  return h("time");
+}
+
+function setTime(element, ms, now) {
+  const iso = new Date(ms).toISOString();
+  if (element.dateTime !== iso) {
+    element.dateTime = iso;
+    element.title = absoluteTime(ms);
+  }
+  setText(element, relativeTime(ms, now));
+}
+
+/** The name shown for who asked: theirs, "Anonymous", or "you (anonymous)" for my own. */
+export function askerName(question, mine) {
+  if (question.author) return question.author.name;
+  return mine ? "you (anonymous)" : "Anonymous";
+}
+
+export class QuestionCard {
+  /** `actions`: vote(question, upvoted), reply, remove, highlight(question, on), approve, dismiss. */
+  constructor(question, actions) {
+    this.id = question.id;
+    this.actions = actions;
+    this.question = null;
+    this.key = "";
+    const textId = `q-${question.id}`;
+    this.text = h("p", { class: "q-text", id: textId });
+    this.badge = h("span", { class: "badge" });
+    this.asker = h("b");
+    this.askedAt = timeElement();
+    this.meta = h("p", { class: "meta" }, "asked by ", this.asker, " (", this.askedAt, ")");
+    this.answerText = h("p", { class: "a-text" });
+    this.answerer = h("b");
+    this.answeredAt = timeElement();
+    this.answer = h(
+      "div",
+      { class: "answer", hidden: true },
+      h("h3", { text: "Response:" }),
+      this.answerText,
+      h("p", { class: "a-meta" }, "— ", this.answerer, ", ", this.answeredAt),
+    );
+    this.voteCount = h("span", { class: "count" });
+    this.vote = h(
+      "button",
+      { type: "button", class: "vote", onclick: () => this.onVote() },
+      this.voteCount,
+      icon("thumb"),
+    );
+    this.hostButtons = h("span", { class: "host-actions" });
+    this.error = h("p", { class: "error", hidden: true });
+    this.root = h(
+      "li",
+      { class: "card", dataset: { id: question.id } },
+      h(
+        "article",
+        { "aria-labelledby": textId },
+        h("div", { class: "card-head" }, this.text, this.badge),
+        this.meta,
+        this.answer,
+        h("div", { class: "actions" }, this.vote, this.hostButtons),
+        this.error,
+      ),
+    );
+    this.errorTimer = null;
+    this.hostKey = "";
+  }
+
+  onVote() {
+    this.actions.vote(this.question, !this.ctx.voted, this);
+  }
+
+  /** Show `question` with `ctx` = {voted, mine, isHost, highlighted, roomState, now}. */
+  update(question, ctx) {
+    const key = [ctx.voted, ctx.mine, ctx.isHost, ctx.highlighted, ctx.roomState].join("|");
+    if (question === this.question && key === this.key) return;
+    this.question = question;
+    this.ctx = ctx;
+    this.key = key;
+    const answered = question.answeredAt !== null;
+    setText(this.text, question.text);
+    setText(this.asker, askerName(question, ctx.mine));
+    setTime(this.askedAt, question.askedAt, ctx.now);
+    this.root.classList.toggle("answered", answered);
+    this.root.classList.toggle("pending", question.pending);
+    this.root.classList.toggle("highlighted", ctx.highlighted);
+    this.root.classList.toggle("mine", ctx.mine);
+    let badge = answered ? "ANSWERED" : "UNANSWERED";
+    if (question.pending) badge = ctx.mine && !ctx.isHost ? "WAITING FOR APPROVAL" : "PENDING";
+    else if (ctx.highlighted) badge = "NOW ANSWERING";
+    setText(this.badge, badge);
+
+    this.answer.hidden = !answered;
+    if (answered) {
+      setText(this.answerText, question.answerText ?? "");
+      setText(this.answerer, question.answerAuthor?.name ?? "a host");
+      setTime(this.answeredAt, question.answeredAt, ctx.now);
+    }
+
+    setText(this.voteCount, String(question.upvotes));
+    this.vote.setAttribute("aria-pressed", String(ctx.voted));
+    this.vote.setAttribute(
+      "aria-label",
+      `${ctx.voted ? "Remove your up-vote" : "Up-vote"}: ${votes(question.upvotes)}`,
+    );
+    this.vote.hidden = question.pending;
+    this.vote.disabled = ctx.roomState === "closed";
+    this.renderHostButtons(question, ctx);
+  }
+
+  renderHostButtons(question, ctx) {
+    const key = [ctx.isHost, ctx.roomState, question.pending, question.answeredAt !== null, ctx.highlighted].join("|");
+    if (key === this.hostKey) return;
+    this.hostKey = key;
+    const buttons = [];
+    if (ctx.isHost && ctx.roomState !== "closed") {
+      const button = (label, iconName, onclick, extra = {}) =>
+        h("button", { type: "button", class: "tool", onclick, ...extra }, icon(iconName), h("span", { text: label }));
+      if (question.pending) {
+        buttons.push(button("Approve", "check", () => this.actions.approve(this.question, this)));
+        buttons.push(button("Dismiss", "close", () => this.actions.dismiss(this.question, this)));
+      } else {
+        const answered = question.answeredAt !== null;
+        buttons.push(button(answered ? "Edit reply" : "Reply", answered ? "edit" : "reply", () => this.actions.reply(this.question, this)));
+        buttons.push(
+          button("Highlight", "star", () => this.actions.highlight(this.question, !this.ctx.highlighted, this), {
+            "aria-pressed": String(ctx.highlighted),
+          }),
+        );
+        buttons.push(button("Delete", "delete", () => this.actions.remove(this.question, this)));
+      }
+    }
+    // Keep the focused button when its card re-renders, so keyboard users are not thrown out.
+    const focused = this.hostButtons.contains(document.activeElement)
+      ? document.activeElement.textContent
+      : null;
+    this.hostButtons.replaceChildren(...buttons);
+    if (focused !== null) {
+      const same = buttons.find((b) => b.textContent === focused) ?? buttons[0];
+      same?.focus({ preventScroll: true });
+    }
+  }
+
+  /** Refresh relative times. */
+  tick(now) {
+    if (!this.question) return;
+    setText(this.askedAt, relativeTime(this.question.askedAt, now));
+    if (this.question.answeredAt !== null) setText(this.answeredAt, relativeTime(this.question.answeredAt, now));
+  }
+
+  /** Show a server error next to this question for a while. */
+  showError(message) {
+    setText(this.error, message);
+    this.error.hidden = false;
+    clearTimeout(this.errorTimer);
+    this.errorTimer = setTimeout(() => {
+      this.error.hidden = true;
+    }, ERROR_SHOWN_MS);
+  }
+}

@@ -1,0 +1,73 @@
+/** "New Room": shown for a room id nobody uses yet; the creator becomes its host. */
+
+import { h, setText } from "../dom.js";
+import { LIMITS, textProblem } from "../validate.js";
+import { DEFAULT_THEME_COLOR } from "../contrast.js";
+import { field } from "./dialog.js";
+import { palette } from "./palette.js";
+
+/**
+ * Render the form into `container`. `needsName` adds a name field; `create({displayName,
+ * themeColor, myName})` does the work and rejects with the server's error, which is shown
+ * next to the button; `onCancel()` returns to the start page.
+ */
+export function renderCreate(container, roomId, { needsName, myName, create, onCancel }) {
+  const nameInput = h("input", { type: "text", autocomplete: "nickname", maxlength: LIMITS.displayName * 2 });
+  nameInput.value = myName;
+  const roomName = h("input", { type: "text", maxlength: LIMITS.roomName * 2 });
+  roomName.value = `New Room: ${roomId}`;
+  const colours = palette("Pick a theme color for your room.", DEFAULT_THEME_COLOR);
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+  const submit = h("button", { type: "submit", class: "primary", text: "Create Room" });
+  const form = h(
+    "form",
+    { class: "panel", novalidate: true },
+    h("h1", { text: "New Room" }),
+    h("p", { text: "It looks like the room you specified doesn't exist. Let's create it now!" }),
+    h("p", {}, "ID of the room to create: ", h("strong", { text: roomId })),
+    needsName ? field("Enter your name:", nameInput, `1-${LIMITS.displayName} characters.`) : null,
+    field("Pick a friendly name for your room.", roomName),
+    colours.element,
+    error,
+    h(
+      "div",
+      { class: "form-actions" },
+      submit,
+      h("span", { text: "or" }),
+      h("a", { href: "/", class: "button-link", text: "Return to Top", onclick: (event) => { event.preventDefault(); onCancel(); } }),
+    ),
+  );
+  const fail = (message, input) => {
+    setText(error, message);
+    error.hidden = false;
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    for (const input of [nameInput, roomName]) input.removeAttribute("aria-invalid");
+    if (needsName) {
+      const problem = textProblem(nameInput.value, "Your name", LIMITS.displayName);
+      if (problem) return fail(problem, nameInput);
+    }
+    const problem = textProblem(roomName.value, "The room name", LIMITS.roomName);
+    if (problem) return fail(problem, roomName);
+    submit.disabled = true;
+    try {
+      await create({
+        displayName: roomName.value.trim(),
+        themeColor: colours.value(),
+        myName: needsName ? nameInput.value.trim() : null,
+      });
+    } catch (failure) {
+      fail(failure.message);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  container.replaceChildren(h("main", { id: "main", class: "page" }, form));
+  (needsName ? nameInput : roomName).focus();
+}

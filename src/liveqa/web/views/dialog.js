@@ -1,0 +1,87 @@
+/** Modal dialogs on the native <dialog>: focus kept inside, Escape cancels, errors shown inside. */
+
+import { h, setText } from "../dom.js";
+
+let counter = 0;
+
+/**
+ * Open a modal dialog. `body` is a list of nodes placed in its form; `submitLabel` names the
+ * main button; `onSubmit(dialog)` may return a promise (the dialog shows it is busy meanwhile)
+ * and closes the dialog unless it returns false or throws (then the error is shown inside).
+ * Returns `{element, close, showError}`.
+ */
+export function openDialog({ title, body, submitLabel, onSubmit, cancelLabel = "Cancel", dismissible = true, onClose }) {
+  counter += 1;
+  const titleId = `dialog-title-${counter}`;
+  const errorId = `dialog-error-${counter}`;
+  const error = h("p", { class: "error", id: errorId, role: "alert", hidden: true });
+  const submit = h("button", { type: "submit", class: "primary", text: submitLabel });
+  const cancel = h("button", { type: "button", class: "secondary", text: cancelLabel });
+  const form = h(
+    "form",
+    { method: "dialog", class: "dialog-form", novalidate: true },
+    h("h2", { id: titleId, text: title }),
+    body,
+    error,
+    h("div", { class: "dialog-actions" }, submitLabel ? submit : null, cancel),
+  );
+  const dialog = h("dialog", { "aria-labelledby": titleId, "aria-describedby": errorId }, form);
+  let closed = false;
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (dialog.open) dialog.close();
+    dialog.remove();
+    onClose?.();
+  };
+  const showError = (message) => {
+    setText(error, message ?? "");
+    error.hidden = !message;
+  };
+
+  cancel.addEventListener("click", close);
+  dialog.addEventListener("close", close);
+  dialog.addEventListener("cancel", (event) => {
+    if (!dismissible) event.preventDefault();
+  });
+  if (dismissible) {
+    // A click on the backdrop lands on the <dialog> itself, outside the form.
+    dialog.addEventListener("click", (event) => {
+      if (event.target === dialog) close();
+    });
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!onSubmit || submit.disabled) return;
+    showError(null);
+    submit.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    try {
+      const result = await onSubmit({ showError, close });
+      if (result !== false) close();
+    } catch (failure) {
+      showError(failure.message);
+    } finally {
+      submit.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  });
+
+  document.body.append(dialog);
+  dialog.showModal();
+  return { element: dialog, close, showError };
+}
+
+/** A labelled field: `<label>` then the control, with an optional hint under it. */
+export function field(label, control, hint) {
+  counter += 1;
+  if (!control.id) control.id = `field-${counter}`;
+  const parts = [h("label", { for: control.id, text: label }), control];
+  if (hint) {
+    const hintId = `${control.id}-hint`;
+    control.setAttribute("aria-describedby", hintId);
+    parts.push(h("p", { class: "hint", id: hintId, text: hint }));
+  }
+  return h("div", { class: "field" }, parts);
+}

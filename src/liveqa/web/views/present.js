@@ -1,0 +1,120 @@
+/**
+ * The projector view `/{roomId}/present`: the highlighted question large, the top questions,
+ * the join link with its QR code. Read-only; readable from the back of the room.
+ */
+
+import { h, icon, setText } from "../dom.js";
+import { qrUrl } from "../api.js";
+import { roomIdProblems } from "../validate.js";
+import { roomPath } from "../router.js";
+import { topForScreen } from "../sort.js";
+import { applyTheme } from "../theme.js";
+import { RoomSync } from "../sync.js";
+import { askerName } from "./card.js";
+import { votes } from "../words.js";
+
+const TOP_COUNT = 5;
+
+/** Load the projector's own stylesheet once. */
+function addStylesheet() {
+  if (document.querySelector('link[href="/static/present.css"]')) return;
+  document.head.append(h("link", { rel: "stylesheet", href: "/static/present.css" }));
+}
+
+/** Mount the projector view; returns the function that leaves it. */
+export function mountPresent(container, app, roomId) {
+  addStylesheet();
+  const joinUrl = new URL(roomPath(roomId), location.origin).href;
+  const roomName = h("h1", { class: "room-name" });
+  const attendees = h("p", { class: "attendees", hidden: true });
+  const spotText = h("p", { class: "spot-text" });
+  const spotMeta = h("p", { class: "spot-meta" });
+  const spotlight = h(
+    "section",
+    { class: "spotlight", "aria-labelledby": "spot-title" },
+    h("h2", { id: "spot-title", text: "Now answering" }),
+    spotText,
+    spotMeta,
+  );
+  const idle = h("section", { class: "spotlight idle", hidden: true }, h("p", { class: "spot-text", text: "Ask your questions now!" }));
+  const top = h("ol", { class: "top-list" });
+  const topSection = h("section", { class: "top", "aria-labelledby": "top-title" }, h("h2", { id: "top-title", text: "Top questions" }), top);
+  const status = h("p", { class: "present-status", role: "status" });
+  const join = h(
+    "aside",
+    { class: "join", "aria-label": "How to join" },
+    h("img", { src: qrUrl(roomId), alt: `QR code that opens ${joinUrl}`, width: 240, height: 240 }),
+    h("p", { class: "join-label", text: "Join and ask at" }),
+    h("p", { class: "join-url", text: joinUrl.replace(/^https?:\/\//, "") }),
+  );
+  container.replaceChildren(
+    h(
+      "main",
+      { id: "main", class: "present" },
+      h("header", { class: "present-head" }, roomName, attendees),
+      h("div", { class: "present-body" }, h("div", { class: "present-questions" }, spotlight, idle, topSection), join),
+      status,
+    ),
+  );
+  setText(roomName, "Loading…");
+
+  let sync = null;
+  let alive = true;
+  const render = (state) => {
+    const { room } = state;
+    applyTheme(room.themeColor);
+    document.title = `${room.displayName} · Projector`;
+    setText(roomName, room.displayName);
+    const highlighted = room.highlightedQuestionId ? state.questions.get(room.highlightedQuestionId) : null;
+    spotlight.hidden = !highlighted;
+    idle.hidden = Boolean(highlighted);
+    if (highlighted) {
+      setText(spotText, highlighted.text);
+      setText(spotMeta, `asked by ${askerName(highlighted, false)} · ${votes(highlighted.upvotes)}`);
+    }
+    const list = topForScreen([...state.questions.values()], TOP_COUNT, highlighted?.id);
+    top.replaceChildren(
+      ...list.map((q) =>
+        h(
+          "li",
+          { class: q.answeredAt === null ? "" : "answered" },
+          h("span", { class: "top-votes", "aria-label": votes(q.upvotes) }, String(q.upvotes), icon("thumb")),
+          h("span", { class: "top-text", text: q.text }),
+        ),
+      ),
+    );
+    topSection.hidden = list.length === 0;
+    if (typeof state.attendees === "number") {
+      attendees.hidden = false;
+      setText(attendees, `${state.attendees} ${state.attendees === 1 ? "person" : "people"} here`);
+    }
+  };
+
+  const start = async () => {
+    const problems = roomIdProblems(roomId);
+    if (problems.length > 0) {
+      setText(roomName, problems[0]);
+      return;
+    }
+    try {
+      await app.participant();
+      const snapshot = await app.api.room(roomId);
+      if (!alive) return;
+      sync = new RoomSync(roomId, {
+        api: app.api,
+        onChange: render,
+        onStatus: (value) => setText(status, value === "reconnecting" ? "Reconnecting…" : ""),
+        onProblem: () => setText(roomName, "This room no longer exists."),
+      });
+      sync.start(snapshot);
+    } catch (error) {
+      setText(roomName, error.status === 404 ? "This room does not exist." : `Could not load the room: ${error.message}`);
+      if (error.status !== 404 && alive) setTimeout(start, 3_000);
+    }
+  };
+  start();
+  return () => {
+    alive = false;
+    sync?.stop();
+  };
+}

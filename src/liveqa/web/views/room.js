@@ -1,0 +1,325 @@
+/**
+ * The room route: join (host link, name prompt), create an unknown room, then keep the board
+ * in step with the server and turn clicks into messages.
+ */
+
+import { h } from "../dom.js";
+import { roomIdProblems } from "../validate.js";
+import { hostKeyFromHash, roomPath } from "../router.js";
+import { applyTheme } from "../theme.js";
+import { RoomSync } from "../sync.js";
+import { sentence, truncate } from "../words.js";
+import { RoomBoard } from "./board.js";
+
+const TICK_MS = 10_000;
+
+// Screens and dialogs most attendees never open load on demand, keeping the first load small.
+const loaders = {
+  start: () => import("./start.js"),
+  create: () => import("./create.js"),
+  reply: () => import("./reply.js"),
+  remove: () => import("./remove.js"),
+  rename: () => import("./rename.js"),
+  settings: () => import("./settings.js"),
+};
+
+/** Mount the room `roomId` into `container`; returns the function that leaves it. */
+export function mountRoom(container, app, roomId) {
+  const problems = roomIdProblems(roomId);
+  if (problems.length > 0) {
+    loaders.start().then(({ renderStart }) => renderStart(container, app, { roomId, problems }));
+    return () => {};
+  }
+  const page = new RoomPage(container, app, roomId);
+  page.load();
+  return () => page.leave();
+}
+
+function message(text, ...extra) {
+  return h("main", { id: "main", class: "page" }, h("div", { class: "panel" }, h("p", { text }), extra));
+}
+
+/** A dismissible notice block. */
+function notice(title, ...body) {
+  const element = h("section", { class: "notice", role: "region", "aria-label": title });
+  element.append(
+    h("h2", { text: title }),
+    ...body,
+    h("button", { type: "button", class: "secondary small", text: "Dismiss", onclick: () => element.remove() }),
+  );
+  return element;
+}
+
+class RoomPage {
+  constructor(container, app, roomId) {
+    this.container = container;
+    this.app = app;
+    this.roomId = roomId;
+    this.alive = true;
+    this.sync = null;
+    this.board = null;
+    this.timers = [];
+    this.renderQueued = false;
+    this.listeners = [];
+  }
+
+  async load() {
+    const { app, roomId } = this;
+    this.container.replaceChildren(message("Loading the room…"));
+    const notices = [];
+    try {
+      await app.participant();
+      const key = hostKeyFromHash(location.hash);
+      if (key) {
+        // The key is in the fragment so servers never log it; drop it from the address bar too.
+        history.replaceState(history.state, "", location.pathname + location.search);
+        try {
+          await app.api.becomeHost(roomId, key);
+        } catch (error) {
+          if (error.status === 403) {
+            notices.push(notice("This host link no longer works", h("p", { text: "The host key may have been rotated. You are in the room as an attendee." })));
+          } else if (error.status !== 404) {
+            throw error;
+          }
+        }
+      }
+      const snapshot = await app.api.room(roomId);
+      if (this.alive) this.show(snapshot, notices);
+    } catch (error) {
+      if (!this.alive) return;
+      if (error.status === 404) await this.offerCreate();
+      else this.failed(error);
+    }
+  }
+
+  failed(error) {
+    const retry = h("button", { type: "button", class: "primary", text: "Try again", onclick: () => this.load() });
+    this.container.replaceChildren(message(`The room could not be loaded. ${sentence(error.message)}`, retry));
+  }
+
+  async offerCreate() {
+    const { app, roomId } = this;
+    const [{ renderCreate }, { shareLink, absoluteLink }] = await Promise.all([loaders.create(), loaders.settings()]);
+    if (!this.alive) return;
+    renderCreate(this.container, roomId, {
+      needsName: !app.isNamed(),
+      myName: app.cachedName(),
+      onCancel: () => app.navigate("/"),
+      create: async ({ displayName, themeColor, myName }) => {
+        if (myName !== null) {
+          if (myName !== app.cachedName()) await app.rename(myName);
+          app.markNamed();
+        }
+        let created = null;
+        const notices = [];
+        try {
+          created = await app.api.createRoom(roomId, displayName, themeColor);
+        } catch (error) {
+          if (error.status !== 409) throw error;
+          notices.push(notice("Someone was quicker", h("p", { text: "This room was created by someone else a moment ago; you joined it as an attendee." })));
+        }
+        if (created) notices.push(this.createdNotice(created, shareLink, absoluteLink));
+        const snapshot = await app.api.room(roomId);
+        if (this.alive) this.show(snapshot, notices);
+      },
+    });
+  }
+
+  createdNotice(created, shareLink, absoluteLink) {
+    return notice(
+      "Your room is ready",
+      h("p", { text: "You are its host. Share the host link with co-hosts only; attendees join with the room link." }),
+      shareLink("Host link", absoluteLink(created.hostLink)).element,
+      shareLink("Link for attendees", absoluteLink(roomPath(this.roomId))).element,
+    );
+  }
+
+  show(snapshot, notices) {
+    const { app, roomId } = this;
+    const announce = (text) => app.announcer.say(text);
+    this.board = new RoomBoard(roomId, {
+      exit: () => app.navigate("/"),
+      rename: () => this.rename(),
+      settings: () => this.settings(),
+      retry: () => this.sync.realtime.retryNow(),
+      send: (msg) => this.send(msg),
+      announce,
+      vote: (q, up, card) => this.perform({ type: "QUESTION_UPVOTE", questionId: q.id, removeUpvote: !up }, card, "Your vote was not counted"),
+      reply: (q, card) =>
+        this.withModule(loaders.reply, card, ({ openReply }) =>
+          openReply(q, { mine: this.sync.state.mine.has(q.id), send: (msg) => this.send(msg) }),
+        ),
+      remove: (q, card) =>
+        this.withModule(loaders.remove, card, ({ openRemove }) =>
+          openRemove(q, { mine: this.sync.state.mine.has(q.id), send: (msg) => this.send(msg) }),
+        ),
+      highlight: (q, on, card) =>
+        this.perform({ type: "QUESTION_HIGHLIGHT", questionId: on ? q.id : null }, card, "Not highlighted"),
+      approve: (q, card) => this.perform({ type: "QUESTION_APPROVE", questionId: q.id }, card, "Not approved"),
+      dismiss: (q, card) => this.perform({ type: "QUESTION_DELETE", questionId: q.id }, card, "Not dismissed"),
+    });
+    for (const node of notices) this.board.notice(node);
+    this.sync = new RoomSync(roomId, {
+      api: app.api,
+      onChange: () => this.scheduleRender(),
+      onStatus: (status, detail) => this.board.status.update(status, detail, this.sync?.realtime.unsent ?? 0),
+      onEvent: (event, state, before) => this.announceEvent(event, state, before),
+      onProblem: () => this.gone(),
+    });
+    this.container.replaceChildren(this.board.element);
+    this.sync.start(snapshot);
+    this.render();
+    this.board.composer.resume();
+    this.timers.push(setInterval(() => this.board.tick(Date.now()), TICK_MS));
+    this.listen(window, "online", () => this.sync.realtime.retryNow());
+    this.listen(document, "visibilitychange", () => {
+      if (document.visibilityState === "visible") this.sync.realtime.retryNow();
+    });
+    if (!app.isNamed()) this.welcome();
+    // Hosts will need their tools, so fetch them while the network is there.
+    if (snapshot.me?.isHost) for (const name of ["reply", "remove", "rename", "settings"]) loaders[name]().catch(() => {});
+  }
+
+  /** Run `use(module)` once `load()` has fetched it; offline, say so next to the cause. */
+  async withModule(load, card, use) {
+    let module;
+    try {
+      module = await load();
+    } catch {
+      const text = "This needs the server, which cannot be reached now. Try again when back online.";
+      if (card?.root.isConnected) card.showError(text);
+      this.app.announcer.say(text);
+      return;
+    }
+    if (this.alive) use(module);
+  }
+
+  listen(target, type, handler) {
+    target.addEventListener(type, handler);
+    this.listeners.push(() => target.removeEventListener(type, handler));
+  }
+
+  /** Send a message; errors come back as exceptions carrying the server's words. */
+  async send(msg) {
+    try {
+      return await this.sync.send(msg);
+    } catch (error) {
+      // A delete resent after a reconnect finds the question already gone: that is success.
+      if (msg.type === "QUESTION_DELETE" && error.code === "unknown_question") return {};
+      throw new Error(sentence(error.message));
+    }
+  }
+
+  /** Send a message for a card; a refusal is shown on that card. */
+  async perform(msg, card, failure) {
+    try {
+      await this.send(msg);
+    } catch (error) {
+      const text = `${failure}: ${error.message}`;
+      if (card?.root.isConnected) card.showError(text);
+      this.app.announcer.say(text);
+    }
+  }
+
+  rename() {
+    const me = this.sync.state.me;
+    this.withModule(loaders.rename, null, ({ openRename }) =>
+      openRename(me?.displayName ?? this.app.cachedName(), (name) => this.app.rename(name)),
+    );
+  }
+
+  welcome() {
+    const { app } = this;
+    this.withModule(loaders.rename, null, ({ openRename }) =>
+      openRename(app.cachedName(), (name) => app.rename(name), {
+        title: `Welcome to ${this.sync.state.room.displayName}!`,
+        intro: "Pick the name others will see next to your questions.",
+        submitLabel: "Join",
+        cancelLabel: "Keep this name",
+        onClose: () => app.markNamed(),
+      }),
+    );
+  }
+
+  settings() {
+    const { room, me } = this.sync.state;
+    this.withModule(loaders.settings, null, ({ openSettings }) =>
+      openSettings(room, me, {
+        send: (msg) => this.send(msg),
+        rotate: async () => {
+          const rotated = await this.app.api.rotateHostKey(this.roomId);
+          this.sync.resync();
+          return rotated;
+        },
+      }),
+    );
+  }
+
+  gone() {
+    if (!this.alive) return;
+    const back = h("a", { href: "/", class: "button-link", text: "Back to the start page" });
+    back.addEventListener("click", (event) => {
+      event.preventDefault();
+      this.app.navigate("/");
+    });
+    this.container.replaceChildren(message("This room no longer exists.", back));
+  }
+
+  scheduleRender() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    // Coalesce bursts of events into one render per frame (timeout when frames are paused).
+    const run = () => {
+      if (!this.renderQueued) return;
+      this.renderQueued = false;
+      this.render();
+    };
+    requestAnimationFrame(run);
+    setTimeout(run, 250);
+  }
+
+  render() {
+    if (!this.alive || !this.board) return;
+    const state = this.sync.state;
+    applyTheme(state.room.themeColor);
+    document.title = `${state.room.displayName} · Interactive Question & Answer`;
+    this.board.render(state);
+  }
+
+  announceEvent(event, state, before) {
+    const say = (text) => this.app.announcer.say(text);
+    if (event.type === "QUESTION_UPDATE_INFO_PASSIVE") {
+      const question = state.questions.get(event.question.questionId);
+      const previous = before.questions.get(event.question.questionId);
+      if (!question) return;
+      const mine = state.mine.has(question.id);
+      if (!previous || (previous.pending && !question.pending)) {
+        if (question.pending) say(mine ? "Your question is waiting for approval." : "A new question is waiting for approval.");
+        else if (mine) say("Your question was posted.");
+        else say(`New question from ${question.author?.name ?? "someone anonymous"}: ${truncate(question.text, 140)}`);
+      } else if (question.answeredAt !== null && question.answerText !== previous.answerText) {
+        say(`Answered: ${truncate(question.text, 80)} Answer: ${truncate(question.answerText ?? "", 200)}`);
+      }
+    } else if (event.type === "ROOMINFO_UPDATE_PASSIVE") {
+      const room = state.room;
+      const old = before.room;
+      if (room.displayName !== old.displayName) say(`The room is now called ${room.displayName}.`);
+      if (room.state !== old.state) {
+        say({ open: "The room is open for questions.", voting: "The room now takes votes only.", closed: "The room is closed." }[room.state] ?? "");
+      }
+      if (room.highlightedQuestionId && room.highlightedQuestionId !== old.highlightedQuestionId) {
+        const question = state.questions.get(room.highlightedQuestionId);
+        if (question) say(`Now answering: ${truncate(question.text, 140)}`);
+      }
+    }
+  }
+
+  leave() {
+    this.alive = false;
+    this.sync?.stop();
+    this.board?.status.dispose();
+    for (const timer of this.timers) clearInterval(timer);
+    for (const remove of this.listeners) remove();
+    for (const dialog of document.querySelectorAll("dialog")) dialog.close();
+  }
+}

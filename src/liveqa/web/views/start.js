@@ -1,0 +1,137 @@
+/** The start page: pick a name and a room, optionally as host with the room's host key. */
+
+import { h, setText } from "../dom.js";
+import { LIMITS, normalizeRoomId, roomIdProblems, textProblem } from "../validate.js";
+import { roomPath } from "../router.js";
+import { field } from "./dialog.js";
+
+function errorList(id) {
+  return h("ul", { class: "error", id, role: "alert", hidden: true });
+}
+
+function showErrors(list, input, messages) {
+  list.replaceChildren(...messages.map((message) => h("li", { text: message })));
+  list.hidden = messages.length === 0;
+  if (messages.length) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+}
+
+/**
+ * Render into `container`. `app` gives api, participant(), markNamed(), navigate();
+ * `initial` may prefill the room id and show why it was refused.
+ */
+export function renderStart(container, app, initial = {}) {
+  const name = h("input", { type: "text", autocomplete: "nickname", maxlength: LIMITS.displayName * 2, "aria-describedby": "name-errors" });
+  const room = h("input", {
+    type: "text",
+    autocomplete: "off",
+    autocapitalize: "none",
+    spellcheck: "false",
+    "aria-describedby": "room-hint room-errors",
+  });
+  const asHost = h("input", { type: "checkbox", id: "as-host" });
+  const hostKey = h("input", { type: "text", autocomplete: "off", autocapitalize: "none", spellcheck: "false", "aria-describedby": "key-errors" });
+  const nameErrors = errorList("name-errors");
+  const roomErrors = errorList("room-errors");
+  const keyErrors = errorList("key-errors");
+  const formError = h("p", { class: "error", role: "alert", hidden: true });
+  const submit = h("button", { type: "submit", class: "primary", text: "Enter Room" });
+  const keyField = h("div", { hidden: true }, field("Host key:", hostKey), keyErrors);
+
+  const roomField = field("Enter the ID of the room that you want to join.", room);
+  roomField.append(
+    h("p", {
+      class: "hint",
+      id: "room-hint",
+      text: "3-16 characters: lowercase letters, numbers, - _ and dots. A new ID creates the room.",
+    }),
+    roomErrors,
+  );
+  const form = h(
+    "form",
+    { class: "panel", novalidate: true },
+    h("h1", { text: "Welcome to Interactive Audience Questions!" }),
+    h("p", { class: "lead", text: "It's easy to get started!" }),
+    field("Enter your name:", name),
+    nameErrors,
+    roomField,
+    h("label", { class: "check", for: "as-host" }, asHost, " Join as Host"),
+    keyField,
+    formError,
+    h("div", { class: "form-actions" }, submit),
+  );
+  container.replaceChildren(h("main", { id: "main", class: "page" }, form));
+
+  room.value = initial.roomId ?? "";
+  if (initial.problems?.length) showErrors(roomErrors, room, initial.problems);
+  asHost.addEventListener("change", () => {
+    keyField.hidden = !asHost.checked;
+    if (asHost.checked) hostKey.focus();
+  });
+  room.addEventListener("blur", () => {
+    room.value = normalizeRoomId(room.value);
+  });
+  app.participant().then(
+    (me) => {
+      if (!name.value) name.value = me.displayName;
+    },
+    (error) => {
+      setText(formError, error.message);
+      formError.hidden = false;
+    },
+  );
+  (initial.roomId ? room : name).focus();
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError.hidden = true;
+    room.value = normalizeRoomId(room.value);
+    const roomId = room.value;
+    const nameProblem = textProblem(name.value, "Your name", LIMITS.displayName);
+    const roomProblems = roomIdProblems(roomId);
+    const keyProblems = asHost.checked && hostKey.value.trim() === "" ? ["Enter the room's host key, or untick Join as Host."] : [];
+    showErrors(nameErrors, name, nameProblem ? [nameProblem] : []);
+    showErrors(roomErrors, room, roomProblems);
+    showErrors(keyErrors, hostKey, keyProblems);
+    const firstBad = [nameProblem && name, roomProblems.length && room, keyProblems.length && hostKey].find(Boolean);
+    if (firstBad) {
+      firstBad.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const me = await app.participant();
+      const wanted = name.value.trim();
+      if (wanted !== me.displayName) {
+        try {
+          await app.rename(wanted);
+        } catch (error) {
+          showErrors(nameErrors, name, [error.message]);
+          name.focus();
+          return;
+        }
+      }
+      app.markNamed();
+      if (asHost.checked) {
+        try {
+          await app.api.becomeHost(roomId, hostKey.value.trim());
+        } catch (error) {
+          // An unknown room is fine: it is created next, and its creator is its host.
+          if (error.status !== 404) {
+            const text = error.status === 403 ? "That host key does not open this room." : error.message;
+            showErrors(keyErrors, hostKey, [text]);
+            hostKey.focus();
+            return;
+          }
+        }
+      }
+      app.navigate(roomPath(roomId));
+    } catch (error) {
+      setText(formError, error.message);
+      formError.hidden = false;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return () => {};
+}

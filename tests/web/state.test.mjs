@@ -1,0 +1,224 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { emptyState, fromSnapshot, applyEvent, applyAck } from "../../src/liveqa/web/state.js";
+
+const ME = "me00000000000001";
+const OTHER = "ot00000000000002";
+
+const room = (extra = {}) => ({
+  roomId: "demo",
+  displayName: "Demo",
+  themeColor: "#038cfc",
+  state: "open",
+  moderation: false,
+  allowAnonymous: true,
+  highlightedQuestionId: null,
+  createdAt: "2024-05-01T10:00:00.000Z",
+  ...extra,
+});
+
+const view = (id, extra = {}) => ({
+  questionId: id,
+  roomId: "demo",
+  questionText: `question ${id}`,
+  questionTimestamp: "2024-05-01T10:00:00.000Z",
+  author: { participantId: OTHER, displayName: "Other" },
+  anonymous: false,
+  pending: false,
+  upvotes: 1,
+  answerText: null,
+  answerTimestamp: null,
+  answerAuthor: null,
+  ...extra,
+});
+
+const snapshot = (questions, seq = 10, extra = {}) => ({
+  room: room(),
+  questions,
+  seq,
+  me: { participantId: ME, displayName: "Me", isHost: false, hostKey: null },
+  ...extra,
+});
+
+const loaded = (questions = [view("q1", { upvoted: true, mine: false })], seq = 10) =>
+  fromSnapshot(emptyState(), snapshot(questions, seq));
+
+test("a snapshot gives questions, my votes, my questions and the seq", () => {
+  const state = fromSnapshot(
+    emptyState(),
+    snapshot([view("q1", { upvoted: true, mine: false }), view("q2", { upvoted: false, mine: true, anonymous: true, author: null })]),
+  );
+  assert.equal(state.seq, 10);
+  assert.equal(state.questions.size, 2);
+  assert.equal(state.questions.get("q1").askedAt, Date.parse("2024-05-01T10:00:00.000Z"));
+  assert.equal(state.votes.get("q1"), true);
+  assert.equal(state.votes.get("q2"), false);
+  assert.ok(state.mine.has("q2"));
+  assert.equal(state.questions.get("q2").author, null);
+  assert.equal(state.me.displayName, "Me");
+});
+
+test("the next event in sequence applies and advances seq", () => {
+  const state = loaded();
+  const { state: next, gap } = applyEvent(state, {
+    type: "QUESTION_UPDATE_INFO_PASSIVE",
+    roomId: "demo",
+    seq: 11,
+    question: view("q2"),
+  });
+  assert.equal(gap, false);
+  assert.equal(next.seq, 11);
+  assert.equal(next.questions.get("q2").text, "question q2");
+  assert.equal(state.questions.has("q2"), false, "the old state is not mutated");
+});
+
+test("an event already covered by the snapshot is ignored", () => {
+  const state = loaded();
+  const { state: next, gap } = applyEvent(state, {
+    type: "QUESTION_DELETE_PASSIVE",
+    roomId: "demo",
+    seq: 10,
+    questionId: "q1",
+  });
+  assert.equal(gap, false);
+  assert.equal(next, state);
+});
+
+test("a gap in seq applies nothing and asks for a resync", () => {
+  const state = loaded();
+  const { state: next, gap } = applyEvent(state, {
+    type: "QUESTION_UPVOTE_PASSIVE",
+    roomId: "demo",
+    seq: 12,
+    questionId: "q1",
+    upvotes: 7,
+  });
+  assert.equal(gap, true);
+  assert.equal(next, state);
+});
+
+test("events for another room, unknown types and keep-alives change nothing", () => {
+  const state = loaded();
+  for (const event of [
+    { type: "QUESTION_DELETE_PASSIVE", roomId: "other", seq: 11, questionId: "q1" },
+    { type: "SOMETHING_NEW", roomId: "demo", seq: 11 },
+    {},
+  ]) {
+    assert.equal(applyEvent(state, event).state, state);
+  }
+});
+
+test("vote counts update; my own vote comes from my channel without touching seq", () => {
+  let state = loaded();
+  state = applyEvent(state, { type: "QUESTION_UPVOTE_PASSIVE", roomId: "demo", seq: 11, questionId: "q1", upvotes: 4 }).state;
+  assert.equal(state.questions.get("q1").upvotes, 4);
+  state = applyEvent(state, { type: "QUESTION_UPVOTE_SELF", roomId: "demo", questionId: "q1", upvoted: false, upvotes: 3 }).state;
+  assert.equal(state.votes.get("q1"), false);
+  assert.equal(state.questions.get("q1").upvotes, 4, "the count comes from the sequenced event");
+  assert.equal(state.seq, 11);
+});
+
+test("a question I post is mine and starts with my vote", () => {
+  const state = loaded([]);
+  const { state: next } = applyEvent(state, {
+    type: "QUESTION_UPDATE_INFO_PASSIVE",
+    roomId: "demo",
+    seq: 11,
+    question: view("q9", { author: { participantId: ME, displayName: "Me" } }),
+  });
+  assert.ok(next.mine.has("q9"));
+  assert.equal(next.votes.get("q9"), true);
+});
+
+test("an ACK marks my anonymous question as mine, and a vote ACK sets my vote", () => {
+  let state = loaded([]);
+  state = applyAck(state, { type: "QUESTION_POST_TO_ROOM", nonce: "n1" }, { type: "ACK", questionId: "q5", pending: true });
+  assert.ok(state.mine.has("q5"));
+  assert.equal(state.votes.get("q5"), true);
+  state = applyAck(state, { type: "QUESTION_UPVOTE", questionId: "q5", removeUpvote: true }, { type: "ACK", upvoted: false, upvotes: 0 });
+  assert.equal(state.votes.get("q5"), false);
+  const same = applyAck(state, { type: "QUESTION_DELETE", questionId: "q5" }, { type: "ACK" });
+  assert.equal(same, state);
+});
+
+test("answers merge into the question", () => {
+  const state = loaded();
+  const { state: next } = applyEvent(state, {
+    type: "QUESTION_UPDATE_INFO_PASSIVE",
+    roomId: "demo",
+    seq: 11,
+    question: view("q1", {
+      answerText: "Soon.",
+      answerTimestamp: "2024-05-01T10:05:00.000Z",
+      answerAuthor: { participantId: "host", displayName: "Host" },
+    }),
+  });
+  const question = next.questions.get("q1");
+  assert.equal(question.answerText, "Soon.");
+  assert.equal(question.answeredAt, Date.parse("2024-05-01T10:05:00.000Z"));
+  assert.deepEqual(question.answerAuthor, { id: "host", name: "Host" });
+  assert.equal(next.votes.get("q1"), true, "my vote survives an update");
+});
+
+test("a deleted question cannot come back through a late unsequenced event", () => {
+  let state = loaded();
+  state = applyEvent(state, { type: "QUESTION_DELETE_PASSIVE", roomId: "demo", seq: 11, questionId: "q1" }).state;
+  assert.equal(state.questions.has("q1"), false);
+  state = applyEvent(state, { type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", question: view("q1", { pending: true }) }).state;
+  assert.equal(state.questions.has("q1"), false);
+});
+
+test("an approved question does not turn pending again from a stale copy", () => {
+  let state = loaded([view("q1", { pending: true })]);
+  state = applyEvent(state, { type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", seq: 11, question: view("q1") }).state;
+  assert.equal(state.questions.get("q1").pending, false);
+  state = applyEvent(state, { type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", question: view("q1", { pending: true }) }).state;
+  assert.equal(state.questions.get("q1").pending, false);
+});
+
+test("room updates replace the room settings", () => {
+  const state = loaded();
+  const { state: next } = applyEvent(state, {
+    type: "ROOMINFO_UPDATE_PASSIVE",
+    roomId: "demo",
+    seq: 11,
+    room: room({ displayName: "Renamed", themeColor: "#d35192", highlightedQuestionId: "q1" }),
+  });
+  assert.equal(next.room.displayName, "Renamed");
+  assert.equal(next.room.highlightedQuestionId, "q1");
+});
+
+test("a rename reaches questions, answers and me", () => {
+  const state = loaded([
+    view("q1", { author: { participantId: ME, displayName: "Me" } }),
+    view("q2", { answerText: "x", answerTimestamp: "2024-05-01T10:05:00.000Z", answerAuthor: { participantId: ME, displayName: "Me" } }),
+    view("q3"),
+  ]);
+  const { state: next } = applyEvent(state, {
+    type: "USERINFO_UPDATE_PASSIVE",
+    roomId: "demo",
+    seq: 11,
+    participant: { participantId: ME, displayName: "New Me" },
+  });
+  assert.equal(next.questions.get("q1").author.name, "New Me");
+  assert.equal(next.questions.get("q2").answerAuthor.name, "New Me");
+  assert.equal(next.questions.get("q3"), state.questions.get("q3"), "others keep their identity");
+  assert.equal(next.me.displayName, "New Me");
+  assert.equal(next.seq, 11);
+});
+
+test("a resync keeps unchanged question objects, so their cards are not redrawn", () => {
+  const state = loaded([view("q1"), view("q2")]);
+  const next = fromSnapshot(state, snapshot([view("q1"), view("q2", { upvotes: 5 })], 12));
+  assert.equal(next.questions.get("q1"), state.questions.get("q1"));
+  assert.notEqual(next.questions.get("q2"), state.questions.get("q2"));
+  assert.equal(next.seq, 12);
+});
+
+test("attendance numbers are kept when the server sends them", () => {
+  const state = fromSnapshot(emptyState(), snapshot([], 1, { attendees: 3 }));
+  assert.equal(state.attendees, 3);
+  const { state: next } = applyEvent(state, { type: "ATTENDANCE_PASSIVE", roomId: "demo", attendees: 4 });
+  assert.equal(next.attendees, 4);
+  assert.equal(loaded().attendees, null);
+});

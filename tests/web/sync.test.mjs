@@ -1,0 +1,170 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { RoomSync } from "../../src/liveqa/web/sync.js";
+import { Realtime } from "../../src/liveqa/web/socket.js";
+import { FakeClock, FakeSocket } from "./fakes.mjs";
+
+const room = { roomId: "demo", displayName: "Demo", themeColor: "#038cfc", state: "open", highlightedQuestionId: null };
+const view = (id, upvotes = 1) => ({
+  questionId: id,
+  roomId: "demo",
+  questionText: id,
+  questionTimestamp: "2024-05-01T10:00:00.000Z",
+  author: null,
+  anonymous: true,
+  pending: false,
+  upvotes,
+  answerText: null,
+  answerTimestamp: null,
+  answerAuthor: null,
+});
+const snap = (seq, questions) => ({ room, seq, questions, me: { participantId: "me", displayName: "Me", isHost: false } });
+
+/** An API whose room() answers are released by the test, one by one. */
+class ScriptedApi {
+  constructor() {
+    this.calls = [];
+    this.sessions = 0;
+  }
+
+  room() {
+    return new Promise((resolve, reject) => this.calls.push({ resolve, reject }));
+  }
+
+  async session() {
+    this.sessions += 1;
+    return { participantId: "me" };
+  }
+
+  answer(value) {
+    this.calls.shift().resolve(value);
+  }
+
+  fail(status) {
+    const error = new Error(`status ${status}`);
+    error.status = status;
+    this.calls.shift().reject(error);
+  }
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function setup() {
+  FakeSocket.reset();
+  const clock = new FakeClock();
+  const api = new ScriptedApi();
+  const problems = [];
+  const sync = new RoomSync(
+    "demo",
+    { api, onProblem: (error) => problems.push(error) },
+    {
+      location: { protocol: "http:", host: "test" },
+      setTimeout: clock.setTimeout,
+      makeRealtime: (url, handlers) =>
+        new Realtime(url, handlers, {
+          WebSocket: FakeSocket,
+          setTimeout: clock.setTimeout,
+          clearTimeout: clock.clearTimeout,
+          now: clock.now,
+          random: () => 0.5,
+        }),
+    },
+  );
+  return { sync, api, clock, problems };
+}
+
+const ids = (sync) => [...sync.state.questions.keys()].sort();
+
+test("after connecting, a snapshot is fetched and events that came meanwhile are replayed", async () => {
+  const { sync, api } = setup();
+  sync.start(snap(5, [view("a")]));
+  assert.deepEqual(ids(sync), ["a"]);
+  const socket = FakeSocket.last();
+  assert.equal(socket.url, "ws://test/api/websocket?roomId=demo");
+  socket.open();
+  assert.equal(api.calls.length, 1, "a resync starts once connected");
+  socket.receive({ type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", seq: 7, question: view("c") });
+  socket.receive({ type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", seq: 8, question: view("d") });
+  api.answer(snap(7, [view("a"), view("b"), view("c")]));
+  await tick();
+  assert.deepEqual(ids(sync), ["a", "b", "c", "d"]);
+  assert.equal(sync.state.seq, 8);
+});
+
+test("a seq gap triggers a resync; the snapshot fills the gap", async () => {
+  const { sync, api } = setup();
+  sync.start(snap(5, []));
+  const socket = FakeSocket.last();
+  socket.open();
+  api.answer(snap(5, []));
+  await tick();
+  socket.receive({ type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", seq: 6, question: view("a") });
+  assert.equal(api.calls.length, 0);
+  socket.receive({ type: "QUESTION_UPVOTE_PASSIVE", roomId: "demo", seq: 9, questionId: "a", upvotes: 3 });
+  assert.equal(api.calls.length, 1, "the gap (7, 8 missing) asks for a snapshot");
+  assert.equal(sync.state.questions.get("a").upvotes, 1, "nothing is applied out of order");
+  socket.receive({ type: "QUESTION_UPVOTE_PASSIVE", roomId: "demo", seq: 10, questionId: "a", upvotes: 4 });
+  api.answer(snap(8, [view("a", 2), view("b")]));
+  await tick();
+  assert.equal(sync.state.seq, 10);
+  assert.equal(sync.state.questions.get("a").upvotes, 4);
+  assert.deepEqual(ids(sync), ["a", "b"]);
+});
+
+test("every reconnect resyncs", async () => {
+  const { sync, api, clock } = setup();
+  sync.start(snap(1, []));
+  FakeSocket.last().open();
+  api.answer(snap(1, []));
+  await tick();
+  FakeSocket.last().drop();
+  clock.advance(1_000);
+  FakeSocket.last().open();
+  assert.equal(api.calls.length, 1);
+  api.answer(snap(4, [view("z")]));
+  await tick();
+  assert.deepEqual(ids(sync), ["z"]);
+  assert.equal(sync.state.seq, 4);
+});
+
+test("a failing snapshot is retried; a lost session is renewed; a gone room is reported", async () => {
+  const { sync, api, clock, problems } = setup();
+  sync.start(snap(1, []));
+  FakeSocket.last().open();
+  api.fail(503);
+  await tick();
+  assert.equal(api.calls.length, 0, "not retried at once");
+  clock.advance(2_000);
+  await tick();
+  assert.equal(api.calls.length, 1, "retried after a pause");
+  api.fail(401);
+  await tick();
+  await tick();
+  assert.equal(api.sessions, 1);
+  assert.equal(api.calls.length, 1);
+  api.fail(404);
+  await tick();
+  assert.equal(problems.length, 1);
+  assert.equal(FakeSocket.last().closedWith.code, 1000, "the socket is closed for good");
+});
+
+test("a socket refused for want of a session renews it before the next attempt", async () => {
+  const { sync, api } = setup();
+  sync.start(snap(1, []));
+  FakeSocket.last().drop(4401);
+  await tick();
+  assert.equal(api.sessions, 1);
+});
+
+test("an ACK updates my own votes", async () => {
+  const { sync, api } = setup();
+  sync.start(snap(1, [view("a")]));
+  const socket = FakeSocket.last();
+  socket.open();
+  api.answer(snap(1, [view("a")]));
+  await tick();
+  const sent = sync.send({ type: "QUESTION_UPVOTE", questionId: "a", removeUpvote: false });
+  socket.receive({ type: "ACK", ref: socket.sent[0].ref, upvoted: true, upvotes: 2 });
+  await sent;
+  assert.equal(sync.state.votes.get("a"), true);
+});
