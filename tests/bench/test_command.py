@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import socket
 
 import pytest
 
 from liveqa.bench import command
+from liveqa.bench.pushpin import free_port
 from liveqa.bench.rig import Load
+from liveqa.cli import main
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -42,3 +45,20 @@ def test_compare_has_every_scenario_option() -> None:
 def test_bad_values_are_refused(argv: tuple[str, ...]) -> None:
     with pytest.raises(SystemExit):
         parse(*argv)
+
+
+def test_an_unreachable_proxy_fails_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["bench", "connect", "-n", "3", "--workers", "1"]
+    argv += ["--proxy-url", f"ws://127.0.0.1:{free_port()}"]
+    argv += ["--origin-listen", f"127.0.0.1:{free_port()}"]
+    assert main(argv) == 1
+    assert "note: failed handshakes: ECONNREFUSED x3" in capsys.readouterr().out
+
+
+def test_a_busy_origin_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        assert main(["bench", "fanin", "--origin-listen", f"127.0.0.1:{port}"]) == 1
+    assert capsys.readouterr().err == f"liveqa bench fanin: 127.0.0.1:{port} is already in use\n"

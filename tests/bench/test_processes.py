@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import urllib.request
 
@@ -33,3 +34,14 @@ def test_a_child_that_never_listens_times_out() -> None:
     command = [sys.executable, "-c", "import time; time.sleep(30)"]
     with pytest.raises(TimeoutError, match="did not listen"):
         ChildProcess("silent", command, [free_port()]).start(timeout=0.5)
+
+
+def test_a_busy_port_is_refused_before_starting() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        child = ChildProcess("late", [sys.executable, "-c", "pass"], [port])
+        with pytest.raises(RuntimeError, match=f"127.0.0.1:{port} is already in use"):
+            child.start()
+    assert child.process is None

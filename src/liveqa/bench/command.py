@@ -165,10 +165,14 @@ def run(args: argparse.Namespace) -> int:
         from liveqa.bench.compare import run_compare
 
         return run_compare(args, load_from(args))
-    result = asyncio.run(run_single(args))
+    try:
+        result = asyncio.run(run_single(args))
+    except (OSError, RuntimeError) as exc:
+        print(f"liveqa bench {args.scenario}: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print(format_result(result), file=sys.stderr)
         sys.stdout.buffer.write(to_json(result) + b"\n")
     else:
         print(format_result(result))
-    return 0
+    return 0 if result.figures.get("connections") else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from liveqa.bench.result import Result
-from liveqa.bench.rig import Load, Rig, describe, ms, per_unit_us
+from liveqa.bench.rig import Load, Rig, describe, memory_figures, ms, per_unit_us
 
 
 async def connect(rig: Rig, load: Load) -> Result:
@@ -41,13 +41,7 @@ async def connect(rig: Rig, load: Load) -> Result:
             "cpu_proxy_s": cpu["proxy"],
             "cpu_origin_s": cpu["origin"],
             "proxy_cpu_us_per_handshake": per_unit_us(cpu["proxy"], held),
-            "proxy_rss_idle_mb": rss_idle / 1e6 if rss_idle is not None else None,
-            "proxy_rss_held_mb": rss_held / 1e6 if rss_held is not None else None,
-            "proxy_rss_kb_per_connection": (
-                (rss_held - rss_idle) / 1e3 / held
-                if rss_held is not None and rss_idle is not None and held
-                else None
-            ),
+            **memory_figures(rss_idle, rss_held, held),
         },
         notes=describe(connected.reasons, "failed handshakes"),
     )

@@ -8,7 +8,7 @@ import time
 
 from liveqa.bench.publisher import Publisher
 from liveqa.bench.result import Result
-from liveqa.bench.rig import POLL_INTERVAL, Load, Rig, describe, ms, per_unit_us
+from liveqa.bench.rig import POLL_INTERVAL, Load, Rig, describe, memory_figures, ms, per_unit_us
 
 PRIME_INTERVAL = 0.2
 
@@ -110,13 +110,7 @@ async def fanout(rig: Rig, load: Load) -> Result:
             "cpu_proxy_s": cpu["proxy"],
             "cpu_origin_s": cpu["origin"],
             "proxy_cpu_us_per_delivery": per_unit_us(cpu["proxy"], delivered),
-            "proxy_rss_idle_mb": rss_idle / 1e6 if rss_idle is not None else None,
-            "proxy_rss_held_mb": rss_held / 1e6 if rss_held is not None else None,
-            "proxy_rss_kb_per_connection": (
-                (rss_held - rss_idle) / 1e3 / held
-                if rss_held is not None and rss_idle is not None and held
-                else None
-            ),
+            **memory_figures(rss_idle, rss_held, held),
         },
         notes=notes,
     )

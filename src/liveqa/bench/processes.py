@@ -15,6 +15,15 @@ from pathlib import Path
 from types import TracebackType
 
 
+def _ensure_free(port: int) -> None:
+    """Refuse a busy port: whatever holds it would answer in the child's place."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise RuntimeError(f"127.0.0.1:{port} is already in use") from None
+
+
 class ChildProcess:
     """`command` in its own session, logging to a temporary file, ready once `ports` accept."""
 
@@ -51,6 +60,8 @@ class ChildProcess:
 
     def start(self, timeout: float = 20.0) -> None:
         """Start the command and wait until every port accepts connections."""
+        for port in self.ports:
+            _ensure_free(port)
         self.directory = Path(tempfile.mkdtemp(prefix=f"liveqa-bench-{self.name}-"))
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from liveqa.bench.pool import ClientPool, split
+from liveqa.bench.result import Value
 from liveqa.bench.tally import Percentiles, percentiles
 from liveqa.bench.usage import CpuSnapshot, ProcessGroup, cpu_used
 
@@ -104,6 +105,18 @@ def per_unit_us(cpu_seconds: float | None, count: int) -> float | None:
     if cpu_seconds is None or count <= 0:
         return None
     return cpu_seconds * 1e6 / count
+
+
+def memory_figures(idle: int | None, held: int | None, connections: int) -> dict[str, Value]:
+    """Proxy RSS before and after connecting, and the difference per connection."""
+    per_connection = None
+    if idle is not None and held is not None and connections:
+        per_connection = (held - idle) / 1e3 / connections
+    return {
+        "proxy_rss_idle_mb": idle / 1e6 if idle is not None else None,
+        "proxy_rss_held_mb": held / 1e6 if held is not None else None,
+        "proxy_rss_kb_per_connection": per_connection,
+    }
 
 
 def describe(reasons: Counter[str] | dict[str, int], what: str) -> list[str]:
