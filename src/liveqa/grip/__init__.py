@@ -39,6 +39,17 @@ from liveqa.grip.events import (
     is_sendable_close_code,
     parse_close_payload,
 )
+from liveqa.grip.publish import (
+    HttpResponse,
+    HttpStream,
+    PublishError,
+    PublishItem,
+    WsMessage,
+    parse_publish,
+    publish_body,
+    ws_close_item,
+    ws_item,
+)
 
 __all__ = [
     "BINARY",
@@ -57,15 +68,20 @@ __all__ = [
     "Detach",
     "EventsError",
     "FlushDelayed",
+    "HttpResponse",
+    "HttpStream",
     "KeepAlive",
     "KeepAliveMode",
     "MessageKind",
+    "PublishError",
+    "PublishItem",
     "SendDelayed",
     "Session",
     "SetMeta",
     "Subscribe",
     "Unsubscribe",
     "WebSocketEvent",
+    "WsMessage",
     "close_event",
     "close_payload",
     "decode_events",
@@ -76,4 +92,8 @@ __all__ = [
     "parse_close_payload",
     "parse_control",
     "parse_grip_extension",
+    "parse_publish",
+    "publish_body",
+    "ws_close_item",
+    "ws_item",
 ]
