@@ -62,3 +62,19 @@ def test_a_busy_origin_port_is_a_clear_error(capsys: pytest.CaptureFixture[str])
         port = holder.getsockname()[1]
         assert main(["bench", "fanin", "--origin-listen", f"127.0.0.1:{port}"]) == 1
     assert capsys.readouterr().err == f"liveqa bench fanin: 127.0.0.1:{port} is already in use\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--proxy-url", "ws://192.0.2.1:7999"),
+        ("--proxy-url", "http://127.0.0.1:7999"),
+        ("--publish-url", "http://example.com/publish/"),
+        ("--origin-listen", "0.0.0.0:9000"),
+    ],
+)
+def test_load_never_leaves_this_machine(
+    capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    assert main(["bench", "connect", "-n", "1", option, value]) == 1
+    assert "loopback" in capsys.readouterr().err

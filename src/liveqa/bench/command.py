@@ -17,7 +17,7 @@ from liveqa.bench.limits import raise_open_files_limit
 from liveqa.bench.pool import ClientPool
 from liveqa.bench.processes import origin_process
 from liveqa.bench.result import Result, format_result, to_json
-from liveqa.bench.rig import Load, Rig, Target
+from liveqa.bench.rig import Load, Rig, Target, is_loopback
 from liveqa.bench.usage import ProcessGroup
 from liveqa.settings import add_option
 
@@ -138,6 +138,8 @@ def load_from(args: argparse.Namespace) -> Load:
 async def run_single(args: argparse.Namespace) -> Result:
     """One scenario against a proxy that is already running, with our test origin."""
     host, _, port = args.origin_listen.rpartition(":")
+    if not is_loopback(host) or not port.isdigit():
+        raise ValueError(f"--origin-listen {args.origin_listen!r} is not a loopback host:port")
     pids = [int(pid) for pid in args.proxy_pid]
     target = Target(
         args.name,
@@ -146,7 +148,7 @@ async def run_single(args: argparse.Namespace) -> Result:
         ProcessGroup(lambda: pids) if pids else None,
         args.publish_key,
     )
-    origin = origin_process(host or "127.0.0.1", int(port))
+    origin = origin_process(host, int(port))
     await asyncio.to_thread(origin.start)
     try:
         with ClientPool(args.workers) as pool:
@@ -167,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
         return run_compare(args, load_from(args))
     try:
         result = asyncio.run(run_single(args))
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError, ValueError) as exc:
         print(f"liveqa bench {args.scenario}: {exc}", file=sys.stderr)
         return 1
     if args.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import time
 from array import array
@@ -23,6 +24,16 @@ POLL_INTERVAL = 0.05
 QUIET_PERIOD = 1.0
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine: load tests never leave it."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass
 class Target:
     """A proxy under test: where clients connect, where publishers post, which processes it runs."""
@@ -33,13 +44,17 @@ class Target:
     group: ProcessGroup | None = None
     publish_key: str | None = None
 
+    def __post_init__(self) -> None:
+        for url, scheme in ((self.ws_url, "ws"), (self.publish_url, "http")):
+            parts = urlsplit(url)
+            if parts.scheme != scheme or not is_loopback(parts.hostname or ""):
+                raise ValueError(f"{url!r} is not a {scheme}:// URL on this machine (loopback)")
+
     @property
     def address(self) -> tuple[str, int]:
         """(host, port) of the client-facing listener."""
         parts = urlsplit(self.ws_url)
-        if parts.scheme != "ws" or not parts.hostname:
-            raise ValueError(f"proxy URL must be ws://host:port, not {self.ws_url!r}")
-        return parts.hostname, parts.port or 80
+        return parts.hostname or "127.0.0.1", parts.port or 80
 
 
 @dataclass
