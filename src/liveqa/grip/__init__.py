@@ -50,6 +50,7 @@ from liveqa.grip.publish import (
     ws_close_item,
     ws_item,
 )
+from liveqa.grip.sig import mint_sig, verify_sig
 
 __all__ = [
     "BINARY",
@@ -89,11 +90,13 @@ __all__ = [
     "encode_event",
     "encode_events",
     "is_sendable_close_code",
+    "mint_sig",
     "parse_close_payload",
     "parse_control",
     "parse_grip_extension",
     "parse_publish",
     "publish_body",
+    "verify_sig",
     "ws_close_item",
     "ws_item",
 ]
