@@ -13,8 +13,12 @@ DYNAMIC_IMPORT = re.compile(r"import\(\s*[\"']([^\"']+)[\"']\s*\)")
 # Files fetched besides JavaScript on every first load: the page and its stylesheet.
 PAGE_FILES = ("index.html", "app.css")
 ROUTE_FILES = {"views/present.js": ("present.css",)}
-# 100 KB of transfer for a first load, minus room for HTTP headers and the API's JSON.
-FIRST_LOAD_FILE_BUDGET = 85_000
+# A first load may transfer 100 KB: the files, their response headers (about 355 bytes each as
+# measured in Chromium behind the origin; 380 leaves slack) and the session and snapshot JSON
+# of a small room (about 1 KB each, with headers).
+FIRST_LOAD_BUDGET = 100_000
+HEADERS_PER_RESPONSE = 380
+API_ALLOWANCE = 2_500
 MARKUP_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "DOMParser")
 
 
@@ -49,7 +53,8 @@ def test_first_load_fits_the_budget(route_module: str) -> None:
     names = PAGE_FILES + ROUTE_FILES.get(route_module, ())
     files = first_load(route_module) | {WEB / name for name in names}
     size = sum(path.stat().st_size for path in files)
-    assert size <= FIRST_LOAD_FILE_BUDGET, f"{route_module}: {size} bytes in {len(files)} files"
+    transfer = size + HEADERS_PER_RESPONSE * len(files) + API_ALLOWANCE
+    assert transfer <= FIRST_LOAD_BUDGET, f"{route_module}: {size} bytes in {len(files)} files"
 
 
 def test_every_import_resolves_to_a_shipped_module() -> None:

@@ -5,6 +5,7 @@ import { Announcer } from "./live.js";
 import { parseRoute } from "./router.js";
 import { applyTheme } from "./theme.js";
 import { DEFAULT_THEME_COLOR } from "./contrast.js";
+import { h } from "./dom.js";
 
 const NAMED_KEY = "liveqa.named";
 const TITLE = "Interactive Question & Answer";
@@ -87,17 +88,14 @@ async function show() {
     }
     if (current === shown) leave = unmount;
   } catch {
-    const retry = document.createElement("button");
-    retry.type = "button";
-    retry.className = "primary";
-    retry.textContent = "Try again";
-    retry.addEventListener("click", show);
-    const text = document.createElement("p");
-    text.textContent = "The page could not be loaded. Check your connection.";
-    const panel = document.createElement("div");
-    panel.className = "panel";
-    panel.append(text, retry);
-    container.replaceChildren(panel);
+    container.replaceChildren(
+      h(
+        "div",
+        { class: "panel" },
+        h("p", { text: "The page could not be loaded. Check your connection." }),
+        h("button", { type: "button", class: "primary", text: "Try again", onclick: show }),
+      ),
+    );
   }
 }
 

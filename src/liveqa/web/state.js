@@ -9,7 +9,7 @@ function person(view) {
 }
 
 /** The client's record of a question, from the server's question view. */
-export function questionFromView(view) {
+function questionFromView(view) {
   return {
     id: view.questionId,
     text: view.questionText,
@@ -145,7 +145,7 @@ function renamePerson(state, participant) {
 }
 
 /** Events this reducer understands; anything else (keep-alives, future events) is ignored. */
-export const ROOM_EVENTS = new Set([
+const ROOM_EVENTS = new Set([
   "QUESTION_UPDATE_INFO_PASSIVE",
   "QUESTION_UPVOTE_PASSIVE",
   "QUESTION_UPVOTE_SELF",

@@ -1,6 +1,7 @@
 /**
  * Keeps a room's state in step with the server: a snapshot after every (re)connect, events in
  * `seq` order, a fresh snapshot whenever one was missed, and my messages sent through the socket.
+ * The socket opens first and the snapshot follows, so no event falls between the two.
  */
 
 import { emptyState, fromSnapshot, applyEvent, applyAck } from "./state.js";
@@ -15,7 +16,7 @@ export class RoomSync {
   /**
    * `api`: the REST client; `onChange(state)` after every change; `onStatus(status, detail)`
    * for the connection; `onEvent(event, state)` for each applied event (announcements);
-   * `onProblem(error)` when the room can no longer be shown (deleted, session lost).
+   * `onProblem(error)` when the room does not exist (the snapshot answered 404).
    */
   constructor(roomId, { api, onChange, onStatus, onEvent, onProblem }, deps = {}) {
     this.roomId = roomId;
@@ -37,9 +38,8 @@ export class RoomSync {
     });
   }
 
-  /** Show `snapshot` at once, then connect (and resync once connected). */
-  start(snapshot) {
-    this.setState(fromSnapshot(this.state, snapshot));
+  /** Connect; the first snapshot comes once connected (`onChange` then has a room). */
+  start() {
     this.realtime.start();
   }
 

@@ -34,7 +34,7 @@ export class RoomBoard {
     this.settingsButton = h(
       "button",
       { type: "button", class: "icon-button", "aria-label": "Room settings", hidden: true, onclick: handlers.settings },
-      icon("edit"),
+      icon("tune"),
     );
     this.myName = h("span", { class: "my-name" });
     this.meButton = h(
@@ -102,7 +102,7 @@ export class RoomBoard {
     this.pendingView = new QuestionList(this.pendingList, this.cards, actions);
     this.listView = new QuestionList(this.listElement, this.cards, actions);
 
-    this.composer = new Composer(roomId, { send: handlers.send, announce: handlers.announce });
+    this.composer = new Composer(roomId, handlers.send);
     this.element = h(
       "div",
       { class: "room" },
@@ -193,10 +193,5 @@ export class RoomBoard {
   /** Refresh relative times on every card. */
   tick(now) {
     for (const card of this.cards.values()) card.tick(now);
-  }
-
-  /** The card of a question, to show an error next to it. */
-  card(questionId) {
-    return this.cards.get(questionId) ?? null;
   }
 }

@@ -6,10 +6,6 @@ import { votes } from "../words.js";
 
 const ERROR_SHOWN_MS = 8_000;
 
-function timeElement() {
-  return h("time");
-}
-
 function setTime(element, ms, now) {
   const iso = new Date(ms).toISOString();
   if (element.dateTime !== iso) {
@@ -36,11 +32,11 @@ export class QuestionCard {
     this.text = h("p", { class: "q-text", id: textId });
     this.badge = h("span", { class: "badge" });
     this.asker = h("b");
-    this.askedAt = timeElement();
+    this.askedAt = h("time");
     this.meta = h("p", { class: "meta" }, "asked by ", this.asker, " (", this.askedAt, ")");
     this.answerText = h("p", { class: "a-text" });
     this.answerer = h("b");
-    this.answeredAt = timeElement();
+    this.answeredAt = h("time");
     this.answer = h(
       "div",
       { class: "answer", hidden: true },

@@ -29,10 +29,9 @@ function save(key, value) {
 }
 
 export class Composer {
-  /** `send(message)` → promise of the ACK; `announce(text)` for screen readers. */
-  constructor(roomId, { send, announce }) {
+  /** `send(message)` → promise of the ACK, rejected with the server's reason. */
+  constructor(roomId, send) {
     this.send = send;
-    this.announce = announce;
     this.draftKey = `liveqa.draft.${roomId}`;
     this.queueKey = `liveqa.outbox.${roomId}`;
     this.queued = load(this.queueKey, []);
@@ -130,9 +129,8 @@ export class Composer {
 
   async deliver(entry) {
     try {
-      const ack = await this.send({ type: "QUESTION_POST_TO_ROOM", ...entry });
+      await this.send({ type: "QUESTION_POST_TO_ROOM", ...entry });
       this.forget(entry);
-      if (ack.pending) this.announce("Your question is waiting for approval by a host.");
     } catch (error) {
       this.forget(entry);
       // Give the text back rather than lose it, unless something new is being typed.

@@ -6,24 +6,24 @@ let counter = 0;
 
 /**
  * Open a modal dialog. `body` is a list of nodes placed in its form; `submitLabel` names the
- * main button; `onSubmit(dialog)` may return a promise (the dialog shows it is busy meanwhile)
- * and closes the dialog unless it returns false or throws (then the error is shown inside).
- * Returns `{element, close, showError}`.
+ * main button; `onSubmit()` may return a promise (the dialog shows it is busy meanwhile) and
+ * closes the dialog unless it throws, whose message is then shown inside.
+ * Returns `{element, close}`.
  */
-export function openDialog({ title, body, submitLabel, onSubmit, cancelLabel = "Cancel", dismissible = true, onClose }) {
+export function openDialog({ title, body, submitLabel, onSubmit }) {
   counter += 1;
   const titleId = `dialog-title-${counter}`;
   const errorId = `dialog-error-${counter}`;
   const error = h("p", { class: "error", id: errorId, role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "primary", text: submitLabel });
-  const cancel = h("button", { type: "button", class: "secondary", text: cancelLabel });
+  const cancel = h("button", { type: "button", class: "secondary", text: "Cancel" });
   const form = h(
     "form",
     { method: "dialog", class: "dialog-form", novalidate: true },
     h("h2", { id: titleId, text: title }),
     body,
     error,
-    h("div", { class: "dialog-actions" }, submitLabel ? submit : null, cancel),
+    h("div", { class: "dialog-actions" }, submit, cancel),
   );
   const dialog = h("dialog", { "aria-labelledby": titleId, "aria-describedby": errorId }, form);
   let closed = false;
@@ -33,7 +33,6 @@ export function openDialog({ title, body, submitLabel, onSubmit, cancelLabel = "
     closed = true;
     if (dialog.open) dialog.close();
     dialog.remove();
-    onClose?.();
   };
   const showError = (message) => {
     setText(error, message ?? "");
@@ -42,24 +41,19 @@ export function openDialog({ title, body, submitLabel, onSubmit, cancelLabel = "
 
   cancel.addEventListener("click", close);
   dialog.addEventListener("close", close);
-  dialog.addEventListener("cancel", (event) => {
-    if (!dismissible) event.preventDefault();
+  // A click on the backdrop lands on the <dialog> itself, outside the form.
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) close();
   });
-  if (dismissible) {
-    // A click on the backdrop lands on the <dialog> itself, outside the form.
-    dialog.addEventListener("click", (event) => {
-      if (event.target === dialog) close();
-    });
-  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!onSubmit || submit.disabled) return;
+    if (submit.disabled) return;
     showError(null);
     submit.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {
-      const result = await onSubmit({ showError, close });
-      if (result !== false) close();
+      await onSubmit();
+      close();
     } catch (failure) {
       showError(failure.message);
     } finally {
@@ -70,7 +64,7 @@ export function openDialog({ title, body, submitLabel, onSubmit, cancelLabel = "
 
   document.body.append(dialog);
   dialog.showModal();
-  return { element: dialog, close, showError };
+  return { element: dialog, close };
 }
 
 /** A labelled field: `<label>` then the control, with an optional hint under it. */

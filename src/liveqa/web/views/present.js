@@ -98,19 +98,19 @@ export function mountPresent(container, app, roomId) {
     }
     try {
       await app.participant();
-      const snapshot = await app.api.room(roomId);
-      if (!alive) return;
-      sync = new RoomSync(roomId, {
-        api: app.api,
-        onChange: render,
-        onStatus: (value) => setText(status, value === "reconnecting" ? "Reconnecting…" : ""),
-        onProblem: () => setText(roomName, "This room no longer exists."),
-      });
-      sync.start(snapshot);
     } catch (error) {
-      setText(roomName, error.status === 404 ? "This room does not exist." : `Could not load the room: ${error.message}`);
-      if (error.status !== 404 && alive) setTimeout(start, 3_000);
+      setText(roomName, `Could not load the room: ${error.message}`);
+      if (alive) setTimeout(start, 3_000);
+      return;
     }
+    if (!alive) return;
+    sync = new RoomSync(roomId, {
+      api: app.api,
+      onChange: render,
+      onStatus: (value) => setText(status, value === "reconnecting" ? "Reconnecting…" : ""),
+      onProblem: () => setText(roomName, "This room does not exist."),
+    });
+    sync.start();
   };
   start();
   return () => {

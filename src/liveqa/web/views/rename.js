@@ -4,27 +4,21 @@ import { h } from "../dom.js";
 import { LIMITS, textProblem } from "../validate.js";
 import { openDialog, field } from "./dialog.js";
 
-/**
- * Ask for a display name prefilled with `current`; `rename(name)` saves it (rejecting with the
- * server's error). `title`/`intro`/`submitLabel` let the room's welcome reuse this dialog.
- */
-export function openRename(current, rename, options = {}) {
+/** Ask for a display name prefilled with `current`; `rename(name)` saves it or rejects with the reason. */
+export function openRename(current, rename) {
   const input = h("input", { type: "text", autocomplete: "nickname", maxlength: LIMITS.displayName * 2 });
   input.value = current;
   openDialog({
-    title: options.title ?? "Edit User Details",
+    title: "Edit User Details",
     body: [
-      options.intro ? h("p", { text: options.intro }) : null,
       field("Pick a friendly name for your user.", input, `1-${LIMITS.displayName} characters; everyone in the room sees it.`),
     ],
-    submitLabel: options.submitLabel ?? "Update",
-    cancelLabel: options.cancelLabel ?? "Cancel",
+    submitLabel: "Update",
     onSubmit: async () => {
       const problem = textProblem(input.value, "Your name", LIMITS.displayName);
       if (problem) throw new Error(problem);
       await rename(input.value.trim());
     },
-    onClose: options.onClose,
   });
   input.select();
 }

@@ -8,7 +8,8 @@ import { roomIdProblems } from "../validate.js";
 import { hostKeyFromHash, roomPath } from "../router.js";
 import { applyTheme } from "../theme.js";
 import { RoomSync } from "../sync.js";
-import { sentence, truncate } from "../words.js";
+import { sentence } from "../words.js";
+import { announcements } from "../announce.js";
 import { RoomBoard } from "./board.js";
 
 const TICK_MS = 10_000;
@@ -66,7 +67,7 @@ class RoomPage {
   async load() {
     const { app, roomId } = this;
     this.container.replaceChildren(message("Loading the room…"));
-    const notices = [];
+    this.notices = [];
     try {
       await app.participant();
       const key = hostKeyFromHash(location.hash);
@@ -77,24 +78,41 @@ class RoomPage {
           await app.api.becomeHost(roomId, key);
         } catch (error) {
           if (error.status === 403) {
-            notices.push(notice("This host link no longer works", h("p", { text: "The host key may have been rotated. You are in the room as an attendee." })));
+            this.notices.push(notice("This host link no longer works", h("p", { text: "The host key may have been rotated. You are in the room as an attendee." })));
           } else if (error.status !== 404) {
             throw error;
           }
         }
       }
-      const snapshot = await app.api.room(roomId);
-      if (this.alive) this.show(snapshot, notices);
     } catch (error) {
-      if (!this.alive) return;
-      if (error.status === 404) await this.offerCreate();
-      else this.failed(error);
+      if (this.alive) this.failed(error);
+      return;
     }
+    if (this.alive) this.connect();
   }
 
   failed(error) {
     const retry = h("button", { type: "button", class: "primary", text: "Try again", onclick: () => this.load() });
     this.container.replaceChildren(message(`The room could not be loaded. ${sentence(error.message)}`, retry));
+  }
+
+  /** Open the room's socket; the board appears with the first snapshot. */
+  connect() {
+    this.sync = new RoomSync(this.roomId, {
+      api: this.app.api,
+      onChange: (state) => (this.board ? this.scheduleRender() : this.show(state)),
+      onStatus: (status, detail) => this.status(status, detail),
+      onEvent: (event, state, before) => {
+        for (const text of announcements(event, state, before)) this.app.announcer.say(text);
+      },
+      onProblem: () => (this.board ? this.gone() : this.offerCreate()),
+    });
+    this.sync.start();
+  }
+
+  status(status, detail) {
+    if (this.board) this.board.status.update(status, detail, this.sync.realtime.unsent);
+    else if (status === "reconnecting") this.container.replaceChildren(message("Still trying to reach the room…"));
   }
 
   async offerCreate() {
@@ -110,17 +128,14 @@ class RoomPage {
           if (myName !== app.cachedName()) await app.rename(myName);
           app.markNamed();
         }
-        let created = null;
-        const notices = [];
         try {
-          created = await app.api.createRoom(roomId, displayName, themeColor);
+          const created = await app.api.createRoom(roomId, displayName, themeColor);
+          this.notices.push(this.createdNotice(created, shareLink, absoluteLink));
         } catch (error) {
           if (error.status !== 409) throw error;
-          notices.push(notice("Someone was quicker", h("p", { text: "This room was created by someone else a moment ago; you joined it as an attendee." })));
+          this.notices.push(notice("Someone was quicker", h("p", { text: "This room was created by someone else a moment ago; you joined it as an attendee." })));
         }
-        if (created) notices.push(this.createdNotice(created, shareLink, absoluteLink));
-        const snapshot = await app.api.room(roomId);
-        if (this.alive) this.show(snapshot, notices);
+        if (this.alive) this.connect();
       },
     });
   }
@@ -134,7 +149,7 @@ class RoomPage {
     );
   }
 
-  show(snapshot, notices) {
+  show(state) {
     const { app, roomId } = this;
     const announce = (text) => app.announcer.say(text);
     this.board = new RoomBoard(roomId, {
@@ -158,16 +173,8 @@ class RoomPage {
       approve: (q, card) => this.perform({ type: "QUESTION_APPROVE", questionId: q.id }, card, "Not approved"),
       dismiss: (q, card) => this.perform({ type: "QUESTION_DELETE", questionId: q.id }, card, "Not dismissed"),
     });
-    for (const node of notices) this.board.notice(node);
-    this.sync = new RoomSync(roomId, {
-      api: app.api,
-      onChange: () => this.scheduleRender(),
-      onStatus: (status, detail) => this.board.status.update(status, detail, this.sync?.realtime.unsent ?? 0),
-      onEvent: (event, state, before) => this.announceEvent(event, state, before),
-      onProblem: () => this.gone(),
-    });
+    for (const node of this.notices) this.board.notice(node);
     this.container.replaceChildren(this.board.element);
-    this.sync.start(snapshot);
     this.render();
     this.board.composer.resume();
     this.timers.push(setInterval(() => this.board.tick(Date.now()), TICK_MS));
@@ -177,7 +184,12 @@ class RoomPage {
     });
     if (!app.isNamed()) this.welcome();
     // Hosts will need their tools, so fetch them while the network is there.
-    if (snapshot.me?.isHost) for (const name of ["reply", "remove", "rename", "settings"]) loaders[name]().catch(() => {});
+    if (state.me?.isHost) for (const name of ["reply", "remove", "rename", "settings"]) loaders[name]().catch(() => {});
+  }
+
+  listen(target, type, handler) {
+    target.addEventListener(type, handler);
+    this.listeners.push(() => target.removeEventListener(type, handler));
   }
 
   /** Run `use(module)` once `load()` has fetched it; offline, say so next to the cause. */
@@ -192,11 +204,6 @@ class RoomPage {
       return;
     }
     if (this.alive) use(module);
-  }
-
-  listen(target, type, handler) {
-    target.addEventListener(type, handler);
-    this.listeners.push(() => target.removeEventListener(type, handler));
   }
 
   /** Send a message; errors come back as exceptions carrying the server's words. */
@@ -228,17 +235,24 @@ class RoomPage {
     );
   }
 
+  /** Someone who came by link has the server's "Guest …" name: offer to change it, once. */
   welcome() {
     const { app } = this;
-    this.withModule(loaders.rename, null, ({ openRename }) =>
-      openRename(app.cachedName(), (name) => app.rename(name), {
-        title: `Welcome to ${this.sync.state.room.displayName}!`,
-        intro: "Pick the name others will see next to your questions.",
-        submitLabel: "Join",
-        cancelLabel: "Keep this name",
-        onClose: () => app.markNamed(),
+    app.markNamed();
+    const element = notice(
+      `Welcome to ${this.sync.state.room.displayName}!`,
+      h("p", {}, "Others see you as ", h("strong", { text: app.cachedName() }), "."),
+      h("button", {
+        type: "button",
+        class: "primary small",
+        text: "Choose your name",
+        onclick: () => {
+          element.remove();
+          this.rename();
+        },
       }),
     );
+    this.board.notice(element);
   }
 
   settings() {
@@ -284,34 +298,6 @@ class RoomPage {
     applyTheme(state.room.themeColor);
     document.title = `${state.room.displayName} · Interactive Question & Answer`;
     this.board.render(state);
-  }
-
-  announceEvent(event, state, before) {
-    const say = (text) => this.app.announcer.say(text);
-    if (event.type === "QUESTION_UPDATE_INFO_PASSIVE") {
-      const question = state.questions.get(event.question.questionId);
-      const previous = before.questions.get(event.question.questionId);
-      if (!question) return;
-      const mine = state.mine.has(question.id);
-      if (!previous || (previous.pending && !question.pending)) {
-        if (question.pending) say(mine ? "Your question is waiting for approval." : "A new question is waiting for approval.");
-        else if (mine) say("Your question was posted.");
-        else say(`New question from ${question.author?.name ?? "someone anonymous"}: ${truncate(question.text, 140)}`);
-      } else if (question.answeredAt !== null && question.answerText !== previous.answerText) {
-        say(`Answered: ${truncate(question.text, 80)} Answer: ${truncate(question.answerText ?? "", 200)}`);
-      }
-    } else if (event.type === "ROOMINFO_UPDATE_PASSIVE") {
-      const room = state.room;
-      const old = before.room;
-      if (room.displayName !== old.displayName) say(`The room is now called ${room.displayName}.`);
-      if (room.state !== old.state) {
-        say({ open: "The room is open for questions.", voting: "The room now takes votes only.", closed: "The room is closed." }[room.state] ?? "");
-      }
-      if (room.highlightedQuestionId && room.highlightedQuestionId !== old.highlightedQuestionId) {
-        const question = state.questions.get(room.highlightedQuestionId);
-        if (question) say(`Now answering: ${truncate(question.text, 140)}`);
-      }
-    }
   }
 
   leave() {
