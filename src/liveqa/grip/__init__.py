@@ -39,6 +39,7 @@ from liveqa.grip.events import (
     is_sendable_close_code,
     parse_close_payload,
 )
+from liveqa.grip.gripurl import GripUrl, parse_grip_url, parse_grip_urls
 from liveqa.grip.publish import (
     HttpResponse,
     HttpStream,
@@ -69,6 +70,7 @@ __all__ = [
     "Detach",
     "EventsError",
     "FlushDelayed",
+    "GripUrl",
     "HttpResponse",
     "HttpStream",
     "KeepAlive",
@@ -94,6 +96,8 @@ __all__ = [
     "parse_close_payload",
     "parse_control",
     "parse_grip_extension",
+    "parse_grip_url",
+    "parse_grip_urls",
     "parse_publish",
     "publish_body",
     "verify_sig",
