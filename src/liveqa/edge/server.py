@@ -21,7 +21,7 @@ from liveqa.edge.hub import Hub
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.proxy import proxy_handler
 from liveqa.edge.publish import publish_app
-from liveqa.edge.upstream import Signer, Upstream
+from liveqa.edge.upstream import Upstream
 
 log = logging.getLogger("liveqa.edge")
 
@@ -110,8 +110,8 @@ class Edge:
             skip_auto_headers=("User-Agent", "Accept-Encoding"),
             cookie_jar=aiohttp.DummyCookieJar(),
         )
-        signer = Signer(config.sig_key, config.sig_iss) if config.sig_key else None
-        self._upstream = Upstream(targets, self._client, signer, self.metrics)
+        signature = (config.sig_key, config.sig_iss) if config.sig_key else None
+        self._upstream = Upstream(targets, self._client, signature, self.metrics)
         proxy = proxy_handler(targets, self._client, ResponseCache(), self.metrics)
 
         async def handle_http(request: web.BaseRequest) -> web.StreamResponse:

@@ -60,6 +60,7 @@ _OPCODES[ev.PONG] = frames.PONG
 _KINDS = {"text": frames.TEXT, "binary": frames.BINARY, "ping": frames.PING, "pong": frames.PONG}
 _DISCONNECT = ev.encode_event(ev.WebSocketEvent(ev.DISCONNECT))
 _OPEN = ev.encode_event(ev.WebSocketEvent(ev.OPEN))
+_BARE_CLOSE = ev.encode_event(ev.WebSocketEvent(ev.CLOSE))
 
 
 def forwarded_headers(head: RequestHead, peer: str | None, cid: str) -> list[tuple[str, str]]:
@@ -237,7 +238,7 @@ class Session:
 
     async def _run(self) -> None:
         try:
-            while (self.pending or self._poll) and not self.detached:
+            while self.pending or self._poll:
                 body = self._take_batch() if self.pending else b""
                 self._poll = False
                 response = await self._exchange(body)
@@ -281,7 +282,8 @@ class Session:
         self.finished = True
         self.pending.clear()
         self._cancel_keepalive()
-        self.conn.origin_failed()
+        if not self.detached:
+            self.conn.origin_failed()
 
     # -- responses ---------------------------------------------------------------------------
 
@@ -362,8 +364,9 @@ class Session:
         elif isinstance(message, grip_control.Unsubscribe):
             conn.hub.unsubscribe(conn, message.channel)
         elif isinstance(message, grip_control.Detach):
-            self.detached = True
-            self.pending.clear()
+            # Like Pushpin: the origin side ends with a bare CLOSE, the client stays subscribed.
+            self.detached = self.finished = True
+            self.pending[:] = [_BARE_CLOSE]
             self._cancel_keepalive()
         elif isinstance(message, grip_control.KeepAlive):
             spec = message.frame()

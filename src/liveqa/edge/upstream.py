@@ -14,8 +14,6 @@ from liveqa.edge.metrics import EdgeMetrics
 from liveqa.grip.sig import mint_sig
 
 MAX_RESPONSE_BODY = 1_000_000
-# Re-mint the Grip-Sig once a minute: every request carries one, and signing costs more than a POST.
-SIG_REFRESH_SECONDS = 60.0
 
 
 class OriginUnreachable(Exception):
@@ -36,22 +34,6 @@ class OriginResponse:
     body: bytes
 
 
-class Signer:
-    """Grip-Sig tokens for origin requests, cached for a minute (each stays valid for an hour)."""
-
-    def __init__(self, key: bytes, iss: str) -> None:
-        self.key, self.iss = key, iss
-        self._token = ""
-        self._minted = -SIG_REFRESH_SECONDS
-
-    def token(self) -> str:
-        """A token valid for at least 59 more minutes."""
-        now = time.monotonic()
-        if now - self._minted >= SIG_REFRESH_SECONDS:
-            self._token, self._minted = mint_sig(self.key, self.iss), now
-        return self._token
-
-
 class Upstream:
     """Sends requests to the first origin target that accepts a connection."""
 
@@ -59,20 +41,20 @@ class Upstream:
         self,
         targets: Sequence[URL],
         client: aiohttp.ClientSession,
-        signer: Signer | None,
+        signature: tuple[bytes, str] | None,
         metrics: EdgeMetrics,
         timeout: float = 60.0,
     ) -> None:
         self.targets = [str(target).rstrip("/") for target in targets]
         self.client = client
-        self.signer = signer
+        self.signature = signature
         self.metrics = metrics
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=10.0)
 
     def sign(self, headers: list[tuple[str, str]]) -> None:
-        """Append a fresh Grip-Sig when a signing key is configured."""
-        if self.signer is not None:
-            headers.append(("Grip-Sig", self.signer.token()))
+        """Append a Grip-Sig (key, issuer) when signing is configured; mint_sig reuses tokens."""
+        if self.signature is not None:
+            headers.append(("Grip-Sig", mint_sig(*self.signature)))
 
     async def post(
         self, target: str, headers: list[tuple[str, str]], body: bytes
