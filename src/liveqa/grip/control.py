@@ -1,10 +1,6 @@
 """GRIP control messages (`c:` + JSON) and the message prefix (grip-protocol.md §1.5).
 
-Parsing follows Pushpin's `WsControlMessage::fromVariant`: unknown keys are ignored, wrong types
-and unknown `type` values are errors. One deliberate difference: `content-bin` without a
-`message-type` is sent as binary (Pushpin sends it as text, which a browser rejects unless the
-bytes happen to be UTF-8).
-"""
+Parsed like Pushpin's `WsControlMessage`: unknown keys are ignored, wrong types are errors."""
 
 from __future__ import annotations
 
@@ -63,6 +59,8 @@ class _TimedMessage(_Control, frozen=True):
 
     def frame(self) -> tuple[MessageKind, bytes] | None:
         """What the proxy sends: (kind, payload), or None when there is no content (turn off)."""
+        # Pushpin defaults content-bin to a text frame, which a browser rejects unless the bytes
+        # happen to be UTF-8; binary is what a publisher of content-bin means.
         if self.content_bin is not None:
             return self.message_type or "binary", self.content_bin
         if self.content is not None:
@@ -168,8 +166,7 @@ def _unquote(value: str) -> str:
 def parse_grip_extension(header: str | None) -> bytes | None:
     """The message prefix from the origin's `Sec-WebSocket-Extensions`, or None if GRIP is off.
 
-    `grip` gives `b"m:"`; `grip; message-prefix="x"` gives `b"x"` (and `""` gives `b""`).
-    """
+    `grip` gives `b"m:"`; `grip; message-prefix="x"` gives `b"x"` (and `""` gives `b""`)."""
     if not header:
         return None
     for extension in _split_quoted(header, ","):

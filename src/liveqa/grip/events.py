@@ -1,8 +1,6 @@
 """WebSocket-over-HTTP event codec (`application/websocket-events`, grip-protocol.md §1.1).
 
-A body is a run of events, each `TYPE\\r\\n` or `TYPE <hexlen>\\r\\n<content>\\r\\n`. Decoding is
-strict where Pushpin is lenient: anything malformed raises `EventsError` naming the byte offset.
-"""
+Strict where Pushpin is lenient: a malformed body raises `EventsError` naming the byte offset."""
 
 from __future__ import annotations
 
@@ -142,9 +140,8 @@ def close_event(code: int | None, reason: str = "") -> WebSocketEvent:
 def parse_close_payload(payload: bytes | None) -> tuple[int | None, str]:
     """Split CLOSE content into (code, reason); None or empty means no code.
 
-    A 1-byte payload or a reason that is not UTF-8 is a protocol error (RFC 6455 §5.5.1) and
-    raises EventsError with the offset inside the payload.
-    """
+    A 1-byte payload or a non-UTF-8 reason raises EventsError (offset inside the payload)."""
+    # Both are protocol errors (RFC 6455 §5.5.1); the caller decides how to close.
     if not payload:
         return None, ""
     if len(payload) == 1:

@@ -1,8 +1,6 @@
 """GRIP_URL: where and how to publish, and how to check Grip-Sig (grip-protocol.md §2.5).
 
-`http://host:5561/?iss=<iss>&key=<key>&verify-iss=<iss>&verify-key=<key>`, parsed the way
-pygripcontrol's `parse_grip_uri` does; keys may be written `base64:<b64>`.
-"""
+`http://host:5561/?iss=..&key=..&verify-iss=..&verify-key=..`, read like gripcontrol does."""
 
 from __future__ import annotations
 
@@ -32,8 +30,7 @@ class GripUrl:
         return f"{base}/publish/{sep}{query}"
 
     def authorization(self) -> str | None:
-        """The publish `Authorization` header: a Bearer JWT with iss and key, the key alone
-        without iss, or None."""
+        """The publish `Authorization`: `Bearer <jwt>` with iss and key, `Bearer <key>`, or None."""
         if self.key is None:
             return None
         if self.control_iss is None:
@@ -48,11 +45,8 @@ class GripUrl:
         return self.verify_key if self.verify_key is not None else self.key
 
     def sig_verify_iss(self) -> str | None:
-        """The issuer Grip-Sig must name: `verify-iss` only.
-
-        `iss` is the publisher's own issuer, while a proxy signs with its own (`pushpin` by
-        default), so it is not a fallback here.
-        """
+        """The issuer Grip-Sig must name: `verify-iss` only."""
+        # `iss` is the publisher's own issuer; a proxy signs with its own (`pushpin` by default).
         return self.verify_iss
 
 

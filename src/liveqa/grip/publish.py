@@ -1,10 +1,6 @@
 """Publish items: the `{"items": [...]}` body of `POST /publish/` (grip-protocol.md §2.1, §2.2).
 
-Parsing follows Pushpin's `PublishItem`/`PublishFormat::fromVariant` (formats under `formats` or
-at the top level of an item, `content-bin` before `content`, unknown keys ignored) and is
-stricter where Pushpin would put a broken frame on the wire: close codes must be sendable, close
-reasons fit a close frame, text content is UTF-8 and ping/pong payloads fit a control frame.
-"""
+Parsed like Pushpin's `PublishItem`, but stricter wherever Pushpin would send a broken frame."""
 
 from __future__ import annotations
 
@@ -135,6 +131,8 @@ _decoder = msgspec.json.Decoder(_WireBody)
 _encoder = msgspec.json.Encoder()
 
 
+# Pushpin accepts what follows and then writes an invalid frame, failing the client's socket:
+# unsendable close codes, reasons too long for a close frame, non-UTF-8 text, long pings.
 def _ws_message(wire: _WireWsMessage, path: str) -> WsMessage:
     action = wire.action or "send"
     if action == "close":

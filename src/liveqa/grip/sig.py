@@ -1,9 +1,6 @@
 """Grip-Sig: the JWT a GRIP proxy sends to prove a request came through it (grip-protocol.md §2.4).
 
-Claims are exactly `iss` and `exp`, as Pushpin mints them. Minted tokens are reused for up to a
-minute and verified tokens are remembered until they expire, because the edge signs and the
-origin checks every single request.
-"""
+Claims are exactly `iss` and `exp`, as Pushpin mints them."""
 
 from __future__ import annotations
 
@@ -20,6 +17,8 @@ REUSE_SECONDS = 60
 _PEM = b"-----BEGIN"
 _CACHE_SIZE = 64
 
+# The edge signs and the origin checks every request: minted tokens are reused for up to a
+# minute and verified ones remembered until they expire.
 _minted: dict[tuple[bytes, str, int], tuple[float, str]] = {}
 _verified: dict[tuple[str, bytes, str | None], float] = {}
 
@@ -67,9 +66,8 @@ def mint_sig(
 def verify_sig(token: str, key: bytes, iss: str | None = None, *, now: float | None = None) -> bool:
     """True if `token` is signed with `key`, has an `exp` in the future and, if given, this `iss`.
 
-    A shared secret accepts HS256 only; a PEM public key accepts RS256 and ES256 only, so a token
-    cannot pass by naming the other kind of algorithm.
-    """
+    A shared secret accepts HS256 only, a PEM public key RS256 and ES256 only."""
+    # Choosing by key, not by the token's header, stops algorithm-confusion forgeries.
     now = time.time() if now is None else now
     cache_key = (token, key, iss)
     exp = _verified.get(cache_key)
