@@ -32,7 +32,7 @@ async def test_items_reach_every_endpoint_in_order_with_auth(
     recorder: PublishRecorder, second: PublishRecorder
 ) -> None:
     publisher = Publisher(
-        [PublishTarget(recorder.url, "Bearer k1"), PublishTarget(second.url)], batch_size=10
+        [PublishTarget(recorder.url, lambda: "Bearer k1"), PublishTarget(second.url)], batch_size=10
     )
     await publisher.start()
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -19,12 +19,16 @@ from liveqa.grip.publish import PublishItem, publish_body
 log = logging.getLogger(__name__)
 
 
+def _no_authorization() -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class PublishTarget:
-    """A publish endpoint and the Authorization header value it wants, if any."""
+    """A publish endpoint; `authorization` gives its Authorization header (a fresh JWT...)."""
 
     url: str
-    authorization: str | None = None
+    authorization: Callable[[], str | None] = _no_authorization
 
 
 @dataclass
@@ -168,8 +172,9 @@ class Publisher:
         """POST one body; None on success, else what went wrong."""
         assert self._session is not None
         headers = {"Content-Type": "application/json"}
-        if target.authorization is not None:
-            headers["Authorization"] = target.authorization
+        authorization = target.authorization()
+        if authorization is not None:
+            headers["Authorization"] = authorization
         try:
             async with self._session.post(target.url, data=body, headers=headers) as response:
                 if 200 <= response.status < 300:

@@ -1,0 +1,197 @@
+"""`liveqa origin`: run the Q&A origin app."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Sequence
+from dataclasses import fields
+from pathlib import Path
+
+from aiohttp import web
+
+from liveqa.grip.gripurl import GripUrl, parse_grip_urls
+from liveqa.grip.sig import verify_sig
+from liveqa.origin.app import OriginConfig, create_app
+from liveqa.origin.board import Rates
+from liveqa.origin.context import SigVerifier, SocketSettings
+from liveqa.origin.limits import Limits
+from liveqa.origin.publisher import PublishTarget
+from liveqa.origin.ratelimit import Rate
+from liveqa.origin.static import WEB_ROOT
+from liveqa.settings import add_option
+from liveqa.store.command import DEFAULT_DATABASE_URL
+
+log = logging.getLogger("liveqa.origin")
+
+_RATES = {
+    "questions": "questions posted",
+    "votes": "votes and vote removals",
+    "rooms": "rooms created",
+    "names": "display-name changes",
+    "host_keys": "host key attempts",
+}
+
+
+def host_port(value: str) -> tuple[str, int]:
+    """Parse `HOST:PORT`."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def rate(value: str) -> Rate:
+    """Parse `COUNT/SECONDS` or `0` for argparse."""
+    try:
+        return Rate.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Options of `liveqa origin`."""
+    add_option(parser, "--listen", type=host_port, default=("127.0.0.1", 8000), metavar="HOST:PORT")
+    add_option(
+        parser,
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help="sqlite:///path/to/file.db or postgresql://user@host/dbname",
+    )
+    add_option(
+        parser,
+        "--grip-url",
+        help="GRIP proxy publish endpoint(s), comma separated, e.g. "
+        "'http://127.0.0.1:5561/?key=KEY' (GRIP_URL is read too); `key` (or `verify-key`, "
+        "`verify-iss`) also checks Grip-Sig",
+    )
+    add_option(parser, "--secret-key", help="cookie signing secret (default: kept in the database)")
+    add_option(
+        parser, "--cookie-secure", action="store_true", help="send the cookie over HTTPS only"
+    )
+    add_option(
+        parser,
+        "--publish-wait",
+        type=float,
+        default=2.0,
+        help="seconds a reply waits for its publishes",
+    )
+    add_option(
+        parser,
+        "--keep-alive",
+        type=int,
+        default=25,
+        help="seconds of client idleness before the proxy sends {}",
+    )
+    add_option(
+        parser,
+        "--keep-alive-interval",
+        type=int,
+        default=60,
+        help="seconds of idleness before the proxy polls the origin (at least 20)",
+    )
+    defaults = Rates()
+    for name, what in _RATES.items():
+        default = getattr(defaults, name)
+        add_option(
+            parser,
+            f"--rate-{name.replace('_', '-')}",
+            type=rate,
+            default=default,
+            metavar="COUNT/SECONDS",
+            help=f"per-participant limit of {what}, 0 for none "
+            f"(default {default.count}/{default.seconds:g})",
+        )
+    for field in fields(Limits):
+        add_option(
+            parser,
+            f"--limit-{field.name.replace('_', '-')}",
+            type=int,
+            default=field.default,
+            help="maximum "
+            + field.name.replace("_", " ")
+            + (" (characters)" if field.name != "questions_per_room" else ""),
+        )
+    add_option(
+        parser, "--web-root", type=Path, default=WEB_ROOT, help="directory of the web client"
+    )
+    add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
+
+
+def sig_verifier(urls: Sequence[GripUrl]) -> SigVerifier:
+    """Accept a Grip-Sig that any GRIP URL's verify key (or key) validates."""
+    keys = [(key, url.sig_verify_iss()) for url in urls if (key := url.sig_verify_key())]
+
+    def verify(token: str | None) -> bool:
+        return bool(token) and any(verify_sig(token or "", key, iss) for key, iss in keys)
+
+    return verify
+
+
+def publish_targets(urls: Sequence[GripUrl]) -> list[PublishTarget]:
+    """One publish target per GRIP URL."""
+    return [PublishTarget(url.publish_url(), url.authorization) for url in urls]
+
+
+def grip_urls(args: argparse.Namespace) -> list[GripUrl]:
+    """The GRIP URLs of `--grip-url`, `LIVEQA_GRIP_URL` or `GRIP_URL`."""
+    return parse_grip_urls(args.grip_url or os.environ.get("GRIP_URL") or "")
+
+
+def build_config(args: argparse.Namespace) -> OriginConfig:
+    """The origin configuration from parsed options; raises ValueError on bad values."""
+    urls = grip_urls(args)
+    for url in urls:
+        url.authorization()  # a key that cannot be a header fails now, not at first publish
+    if args.keep_alive_interval < 20:
+        raise ValueError("--keep-alive-interval must be at least 20 seconds (Pushpin's minimum)")
+    return OriginConfig(
+        database_url=args.database_url,
+        publish_targets=publish_targets(urls),
+        verify_sig=sig_verifier(urls),
+        secret_key=args.secret_key,
+        cookie_secure=args.cookie_secure,
+        limits=Limits(**{f.name: getattr(args, f"limit_{f.name}") for f in fields(Limits)}),
+        rates=Rates(**{name: getattr(args, f"rate_{name}") for name in _RATES}),
+        sockets=SocketSettings(args.keep_alive, args.keep_alive_interval),
+        publish_wait=args.publish_wait,
+        web_root=args.web_root,
+    )
+
+
+async def serve(config: OriginConfig, host: str, port: int) -> None:
+    """Run until SIGTERM or SIGINT."""
+    runner = web.AppRunner(create_app(config), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("origin listening on http://%s:%d", host, port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the origin."""
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = build_config(args)
+    except ValueError as exc:
+        print(f"liveqa origin: {exc}")
+        return 2
+    if not config.publish_targets:
+        log.warning("no --grip-url: room events are not published to any proxy")
+    if not any(url.sig_verify_key() for url in grip_urls(args)):
+        log.warning("no GRIP key: every WebSocket-over-HTTP request will be refused (401)")
+    host, port = args.listen
+    asyncio.run(serve(config, host, port))
+    return 0
