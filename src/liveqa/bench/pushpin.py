@@ -81,14 +81,21 @@ def available() -> bool:
     return all(shutil.which(name) for name in ("pushpin", "condure", "zurl"))
 
 
-def _wait_for_port(port: int, deadline: float, process: subprocess.Popen[bytes]) -> None:
+def _wait_for_answer(port: int, deadline: float, process: subprocess.Popen[bytes]) -> None:
+    """Wait until a GET on `port` gets any HTTP answer.
+
+    Pushpin listens before its internal services are connected: a request sent as soon as the port
+    opens can hang, so "listening" is not "ready".
+    """
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"pushpin exited with status {process.returncode} while starting")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            if s.recv(12).startswith(b"HTTP/1."):
+                return
         time.sleep(0.05)
-    raise TimeoutError(f"pushpin did not listen on 127.0.0.1:{port} in time")
+    raise TimeoutError(f"pushpin did not answer on 127.0.0.1:{port} in time")
 
 
 @dataclass
@@ -96,7 +103,8 @@ class Pushpin:
     """A Pushpin instance routing every request to `origin` (host:port) with WebSocket-over-HTTP."""
 
     origin: str
-    sig_key: str = "changeme"
+    # 32 bytes or more: PyJWT warns about shorter HMAC keys (and tests turn warnings into errors).
+    sig_key: str = "liveqa-pushpin-grip-sig-key-0123456789"
     sig_iss: str = "pushpin"
     # Debian's defaults (2500/s, hwm 25000) drop deliveries; benchmarks and tests turn both off.
     message_rate: int = 0
@@ -154,8 +162,8 @@ class Pushpin:
         )
         deadline = time.monotonic() + timeout
         try:
-            _wait_for_port(self.http_port, deadline, self.process)
-            _wait_for_port(self.publish_port, deadline, self.process)
+            _wait_for_answer(self.http_port, deadline, self.process)
+            _wait_for_answer(self.publish_port, deadline, self.process)
         except BaseException:
             self.stop()
             raise
