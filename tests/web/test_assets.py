@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "liveqa" / "web"
-STATIC_IMPORT = re.compile(r"^\s*import\s+(?:[^\"';]*?\s+from\s+)?[\"']([^\"']+)[\"']", re.MULTILINE)
+STATIC_IMPORT = re.compile(
+    r"^\s*import\s+(?:[^\"';]*?\s+from\s+)?[\"']([^\"']+)[\"']", re.MULTILINE
+)
 DYNAMIC_IMPORT = re.compile(r"import\(\s*[\"']([^\"']+)[\"']\s*\)")
 # Files fetched besides JavaScript on every first load: the page and its stylesheet.
 PAGE_FILES = ("index.html", "app.css")

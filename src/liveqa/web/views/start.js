@@ -73,7 +73,9 @@ export function renderStart(container, app, initial = {}) {
   });
   app.participant().then(
     (me) => {
-      if (!name.value) name.value = me.displayName;
+      // A name the server made up ("Guest 1234") is only a hint until the person picks one.
+      if (app.isNamed()) name.value ||= me.displayName;
+      else name.placeholder = me.displayName;
     },
     (error) => {
       setText(formError, error.message);
