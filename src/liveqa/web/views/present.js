@@ -43,7 +43,16 @@ export function mountPresent(container, app, roomId) {
   const join = h(
     "aside",
     { class: "join", "aria-label": "How to join" },
-    h("img", { src: qrUrl(roomId), alt: `QR code that opens ${joinUrl}`, width: 240, height: 240 }),
+    h("img", {
+      src: qrUrl(roomId),
+      alt: `QR code that opens ${joinUrl}`,
+      width: 240,
+      height: 240,
+      // Without a code the link below still works; a broken-image icon would only distract.
+      onerror: (event) => {
+        event.target.hidden = true;
+      },
+    }),
     h("p", { class: "join-label", text: "Join and ask at" }),
     h("p", { class: "join-url", text: joinUrl.replace(/^https?:\/\//, "") }),
   );
