@@ -19,6 +19,7 @@ class Command(Protocol):
 
 # Subcommand name -> (module, one-line help); modules are imported only when needed.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("liveqa.serve", "run the whole board (edge, origin, SQLite) in one process"),
     "edge": ("liveqa.edge.command", "run the GRIP edge proxy"),
     "origin": ("liveqa.origin.command", "run the Q&A origin app"),
     "db": ("liveqa.store.command", "manage the database (upgrade)"),
