@@ -66,6 +66,7 @@ def test_options_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.rates.votes == Rate(0, 1.0)
     assert config.limits.question == 280
     assert args.listen == ("0.0.0.0", 9000)
+    assert config.sockets.attendance_interval == 2.0
     assert config.publish_targets == []
     assert not config.verify_sig(mint_sig(KEY.encode()))
 

@@ -84,7 +84,8 @@ async def test_open_accepts_subscribes_and_keeps_identity_in_meta(origin: Origin
     assert guest_socket.headers["Sec-WebSocket-Extensions"] == "grip"
     assert guest_socket.headers["Keep-Alive-Interval"] == "60"
     guest_id = guest_socket.meta["Participant"]
-    assert guest_socket.meta == {"Participant": guest_id, "Room": "town-hall"}
+    assert set(guest_socket.meta) == {"Participant", "Room", "Seen"}
+    assert guest_socket.meta["Room"] == "town-hall"
     assert [c["type"] for c in guest_socket.controls] == ["subscribe", "subscribe", "keep-alive"]
     assert [c.get("channel") for c in guest_socket.controls[:2]] == [
         "room-town-hall",

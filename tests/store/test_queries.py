@@ -321,3 +321,27 @@ async def test_setting_is_created_once(database: Database) -> None:
     async with database.write() as queries:
         second = await queries.setting("secret", "two")
     assert (first, second) == ("one", "one")
+
+
+async def test_connections_count_distinct_live_participants(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a")
+        await _room(queries, "room-b")
+        await queries.create_participant("p2", "Bob", 1)
+        await queries.open_connection("c1", "room-a", "p1", 100)
+        await queries.open_connection("c2", "room-a", "p1", 100)
+        await queries.open_connection("c3", "room-a", "p2", 100)
+        await queries.open_connection("c4", "room-b", "p2", 100)
+    async with database.read() as queries:
+        assert await queries.count_attendees("room-a", 50) == 2
+        assert await queries.count_attendees("room-a", 150) == 0
+    async with database.write() as queries:
+        assert await queries.touch_connection("c3", 200) is True
+        assert await queries.touch_connection("gone", 200) is False
+        assert await queries.close_connection("c1") == "room-a"
+        assert await queries.close_connection("c1") is None
+        await queries.open_connection("c4", "room-a", "p2", 210)
+        assert await queries.count_attendees("room-a", 150) == 1
+        assert await queries.count_attendees("room-b", 0) == 0
+        assert await queries.prune_connections(150) == 1
+        assert await queries.count_attendees("room-a", 0) == 1

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from liveqa import __version__
 from liveqa.origin.api import OPERATIONS, Operation, Response, error_response, json_response
+from liveqa.origin.attendance import Attendance
 from liveqa.origin.board import Board, Rates
 from liveqa.origin.context import CONTEXT, OriginContext, SigVerifier, SocketSettings
 from liveqa.origin.errors import Refused
@@ -121,13 +122,19 @@ def create_app(config: OriginConfig) -> web.Application:
     """The origin app; the database is migrated and the publisher started on app startup."""
     database = Database.connect(config.database_url)
     publisher = Publisher(config.publish_targets) if config.publish_targets else None
+    board = Board(
+        database, config.limits, config.rates, connection_ttl=config.sockets.connection_ttl
+    )
     context = OriginContext(
-        board=Board(database, config.limits, config.rates),
+        board=board,
         publisher=publisher,
         verify_sig=config.verify_sig,
         sockets=config.sockets,
         cookie_secure=config.cookie_secure,
         publish_wait=config.publish_wait,
+    )
+    context.attendance = Attendance(
+        board, context.publish, interval=config.sockets.attendance_interval
     )
     app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, errors])
     app[CONTEXT] = context
@@ -146,9 +153,14 @@ def create_app(config: OriginConfig) -> web.Application:
         context.session_signer = SessionSigner(secret.encode())
         if publisher is not None:
             await publisher.start()
+        attendance = context.attendance
+        if attendance is not None:
+            attendance.start()
         try:
             yield
         finally:
+            if attendance is not None:
+                await attendance.close()
             if publisher is not None:
                 await publisher.close()
             await database.close()

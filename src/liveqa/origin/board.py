@@ -133,8 +133,11 @@ class Board:
         limits: Limits | None = None,
         rates: Rates | None = None,
         clock: Callable[[], int] = now_ms,
+        connection_ttl: float = 180.0,
     ) -> None:
         self.database = database
+        # A socket the proxy has not mentioned for this long no longer counts as present.
+        self.connection_ttl_ms = int(connection_ttl * 1000)
         self.limits = limits or Limits()
         rates = rates or Rates()
         self.clock = clock
@@ -247,11 +250,13 @@ class Board:
             questions = await queries.room_questions(
                 room_id, viewer, pending="all" if is_host else "own"
             )
+            attendees = await queries.count_attendees(room_id, self._live_since())
         return RoomSnapshot(
             room=room_view(room),
             questions=[question_view(q, viewer, personal=True) for q in questions],
             seq=room.seq,
             me=me,
+            attendees=attendees,
         )
 
     async def join_as_host(self, room_id: str, participant_id: str, host_key: str) -> MeView:
@@ -288,8 +293,10 @@ class Board:
             await self._require_host(queries, room_id, participant_id)
             return room, await queries.room_questions(room_id, None, pending="all")
 
-    async def join(self, room_id: str, participant_id: str | None) -> Joined:
-        """Accept a socket of `participant_id` into `room_id`, or refuse it."""
+    async def join(
+        self, room_id: str, participant_id: str | None, connection_id: str | None = None
+    ) -> Joined:
+        """Accept a socket of `participant_id` into `room_id` (and count it), or refuse it."""
         if participant_id is None:
             raise unauthenticated()
         if room_id_problem(room_id) is not None:
@@ -299,9 +306,39 @@ class Board:
             if participant is None:
                 raise unauthenticated()
             room = await self._room(queries, room_id)
-            await queries.add_member(room_id, participant_id, self.clock())
+            now = self.clock()
+            await queries.add_member(room_id, participant_id, now)
+            if connection_id is not None:
+                await queries.open_connection(connection_id, room_id, participant_id, now)
             is_host = await queries.is_host(room_id, participant_id)
         return Joined(participant, room, is_host)
+
+    async def leave(self, connection_id: str) -> str | None:
+        """Forget a closed socket; the room it was in, if it was counted."""
+        async with self.database.write() as queries:
+            return await queries.close_connection(connection_id)
+
+    async def seen(self, connection_id: str, actor: Actor) -> None:
+        """Keep counting a socket the proxy just mentioned."""
+        async with self.database.write() as queries:
+            now = self.clock()
+            if not await queries.touch_connection(connection_id, now):
+                await queries.open_connection(
+                    connection_id, actor.room_id, actor.participant_id, now
+                )
+
+    async def attendees(self, room_id: str) -> int:
+        """How many people have a live socket in the room."""
+        async with self.database.read() as queries:
+            return await queries.count_attendees(room_id, self._live_since())
+
+    async def prune_connections(self) -> int:
+        """Forget sockets that stopped counting long ago; how many went."""
+        async with self.database.write() as queries:
+            return await queries.prune_connections(self.clock() - 10 * self.connection_ttl_ms)
+
+    def _live_since(self) -> int:
+        return self.clock() - self.connection_ttl_ms
 
     # Socket messages
 

@@ -93,6 +93,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=60,
         help="seconds of idleness before the proxy polls the origin (at least 20)",
     )
+    add_option(
+        parser,
+        "--attendance-interval",
+        type=float,
+        default=2.0,
+        help="seconds between publishes of a room's attendee count",
+    )
     defaults = Rates()
     for name, what in _RATES.items():
         default = getattr(defaults, name)
@@ -156,7 +163,7 @@ def build_config(args: argparse.Namespace) -> OriginConfig:
         cookie_secure=args.cookie_secure,
         limits=Limits(**{f.name: getattr(args, f"limit_{f.name}") for f in fields(Limits)}),
         rates=Rates(**{name: getattr(args, f"rate_{name}") for name in _RATES}),
-        sockets=SocketSettings(args.keep_alive, args.keep_alive_interval),
+        sockets=SocketSettings(args.keep_alive, args.keep_alive_interval, args.attendance_interval),
         publish_wait=args.publish_wait,
         web_root=args.web_root,
     )

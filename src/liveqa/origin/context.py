@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from liveqa.grip.publish import ws_item
+from liveqa.origin.attendance import Attendance
 from liveqa.origin.board import Board, Publication
 from liveqa.origin.messages import encode
 from liveqa.origin.publisher import Publisher
@@ -27,6 +28,12 @@ class SocketSettings:
 
     keep_alive: int = 25
     keep_alive_interval: int = 60
+    attendance_interval: float = 2.0
+
+    @property
+    def connection_ttl(self) -> float:
+        """Seconds after which a socket the proxy stopped mentioning no longer counts."""
+        return 3.0 * self.keep_alive_interval
 
 
 @dataclass
@@ -40,6 +47,7 @@ class OriginContext:
     cookie_secure: bool = False
     publish_wait: float = 2.0
     session_signer: SessionSigner | None = None
+    attendance: Attendance | None = None
 
     @property
     def signer(self) -> SessionSigner:

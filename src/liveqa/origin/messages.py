@@ -162,6 +162,12 @@ class VoteChanged(RoomEvent, tag="QUESTION_UPVOTE_SELF", frozen=True, kw_only=Tr
     upvotes: int
 
 
+class AttendanceChanged(RoomEvent, tag="ATTENDANCE_PASSIVE", frozen=True, kw_only=True):
+    """How many people have the room open now (never numbered: it is not room state)."""
+
+    attendees: int
+
+
 Outgoing: TypeAlias = (
     Ack
     | Error
@@ -171,6 +177,7 @@ Outgoing: TypeAlias = (
     | RoomUpdated
     | UserUpdated
     | VoteChanged
+    | AttendanceChanged
 )
 
 _encoder = msgspec.json.Encoder()

@@ -8,6 +8,7 @@ user typed is answered inside the 200 body: an ERROR message to that socket, nev
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import msgspec
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 
 META_PARTICIPANT = "Participant"
 META_ROOM = "Room"
+# When the origin last counted this socket as present (epoch seconds).
+META_SEEN = "Seen"
 MESSAGE_PREFIX = b"m:"
 MAX_MESSAGE_BYTES = 16 * 1024
 # Close codes a client can act on: 4000 + the HTTP status the same refusal would get.
@@ -102,8 +105,10 @@ async def _process(
     actor: Actor | None = None
     participant = request.headers.get(f"Meta-{META_PARTICIPANT}")
     room = request.headers.get(f"Meta-{META_ROOM}")
+    connection_id = request.headers["Connection-Id"]
     if participant and room:
         actor = Actor(participant, room)
+        await _still_here(context, request, actor, reply)
     for index, event in enumerate(events):
         if event.type == OPEN:
             if index != 0:
@@ -120,9 +125,40 @@ async def _process(
             reply.events.append(WebSocketEvent(PONG, event.content))
         elif event.type == CLOSE:
             _echo_close(event, reply)
+            await _left(context, connection_id)
             return
         elif event.type == DISCONNECT:
+            await _left(context, connection_id)
             return
+
+
+async def _still_here(
+    context: OriginContext, request: web.Request, actor: Actor, reply: Reply
+) -> None:
+    """Refresh the socket's presence when the last refresh is half a keep-alive old."""
+    now = int(time.time())
+    try:
+        seen = int(request.headers.get(f"Meta-{META_SEEN}", "0"))
+    except ValueError:
+        seen = 0
+    if now - seen < context.sockets.keep_alive_interval // 2:
+        return
+    try:
+        await context.board.seen(request.headers["Connection-Id"], actor)
+    except Exception:
+        log.exception("could not refresh a connection's presence")
+        return
+    reply.headers[f"Set-Meta-{META_SEEN}"] = str(now)
+
+
+async def _left(context: OriginContext, connection_id: str) -> None:
+    try:
+        room_id = await context.board.leave(connection_id)
+    except Exception:
+        log.exception("could not record a closed connection")
+        return
+    if room_id is not None and context.attendance is not None:
+        context.attendance.changed(room_id)
 
 
 async def _open(context: OriginContext, request: web.Request, reply: Reply) -> Actor | None:
@@ -130,7 +166,7 @@ async def _open(context: OriginContext, request: web.Request, reply: Reply) -> A
     room_id = request.query.get("roomId", "")
     participant_id = context.signer.from_cookie_header(request.headers.get("Cookie"))
     try:
-        joined = await context.board.join(room_id, participant_id)
+        joined = await context.board.join(room_id, participant_id, request.headers["Connection-Id"])
     except Refused as refused:
         reply.events.append(WebSocketEvent(OPEN))
         reply.events.append(
@@ -147,8 +183,11 @@ async def _open(context: OriginContext, request: web.Request, reply: Reply) -> A
             "Keep-Alive-Interval": str(context.sockets.keep_alive_interval),
             f"Set-Meta-{META_PARTICIPANT}": actor.participant_id,
             f"Set-Meta-{META_ROOM}": actor.room_id,
+            f"Set-Meta-{META_SEEN}": str(int(time.time())),
         }
     )
+    if context.attendance is not None:
+        context.attendance.changed(actor.room_id)
     reply.control(Subscribe(channel=room_channel(actor.room_id)))
     reply.control(Subscribe(channel=participant_channel(actor.participant_id)))
     if joined.is_host:

@@ -68,6 +68,7 @@ class RoomSnapshot(View, frozen=True, kw_only=True):
     questions: list[QuestionView]
     seq: int
     me: MeView | None
+    attendees: int
 
 
 class RoomCreated(View, frozen=True, kw_only=True):

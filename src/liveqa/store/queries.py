@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from liveqa.store.records import Participant, Question, Room
 from liveqa.store.tables import (
+    connections,
     participants,
     questions,
     room_hosts,
@@ -372,6 +373,56 @@ class Queries:
             .returning(questions.c.upvotes)
         )
         return int(result.scalar_one())
+
+    # Connections
+
+    async def open_connection(
+        self, connection_id: str, room_id: str, participant_id: str, now: int
+    ) -> None:
+        """Record an open socket (a reused id takes the new room and participant)."""
+        await self.connection.execute(delete(connections).where(connections.c.id == connection_id))
+        await self.connection.execute(
+            insert(connections).values(
+                id=connection_id,
+                room_id=room_id,
+                participant_id=participant_id,
+                opened_at=now,
+                seen_at=now,
+            )
+        )
+
+    async def touch_connection(self, connection_id: str, now: int) -> bool:
+        """Mark a socket as alive; False when it is not recorded."""
+        result = await self.connection.execute(
+            update(connections).where(connections.c.id == connection_id).values(seen_at=now)
+        )
+        return bool(result.rowcount)
+
+    async def close_connection(self, connection_id: str) -> str | None:
+        """Forget a socket; the room it was in, if it was recorded."""
+        result = await self.connection.execute(
+            delete(connections)
+            .where(connections.c.id == connection_id)
+            .returning(connections.c.room_id)
+        )
+        row = result.first()
+        return None if row is None else str(row[0])
+
+    async def count_attendees(self, room_id: str, seen_since: int) -> int:
+        """Distinct participants with a socket in the room seen since `seen_since`."""
+        result = await self.connection.execute(
+            select(func.count(connections.c.participant_id.distinct())).where(
+                connections.c.room_id == room_id, connections.c.seen_at >= seen_since
+            )
+        )
+        return int(result.scalar_one())
+
+    async def prune_connections(self, seen_before: int) -> int:
+        """Delete sockets not seen since `seen_before`; how many went."""
+        result = await self.connection.execute(
+            delete(connections).where(connections.c.seen_at < seen_before)
+        )
+        return int(result.rowcount)
 
     # Settings
 

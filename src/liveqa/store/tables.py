@@ -123,6 +123,24 @@ votes = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
+# Open sockets, as the proxy reports them: the live attendee count of a room. Rows of sockets
+# the proxy never reported closed stop counting once `seen_at` is older than a few keep-alives.
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("room_id", String(32), ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "participant_id",
+        String(32),
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("opened_at", BigInteger, nullable=False),
+    Column("seen_at", BigInteger, nullable=False),
+    Index("ix_connections_room_id_seen_at", "room_id", "seen_at"),
+)
+
 # Instance-wide values shared by every origin process, such as the cookie signing key.
 settings = Table(
     "settings",

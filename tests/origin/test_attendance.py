@@ -1,0 +1,82 @@
+"""Live attendee counts: one socket per person counted, published only when it changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from liveqa.grip.events import DISCONNECT, WebSocketEvent
+from liveqa.origin.attendance import Attendance
+from liveqa.origin.board import Board, Publication
+from liveqa.origin.context import CONTEXT
+from liveqa.origin.messages import AttendanceChanged
+
+from .conftest import Origin, Socket
+
+
+async def test_counts_are_published_once_per_change(board: Board) -> None:
+    published: list[Publication] = []
+
+    async def publish(publications: Sequence[Publication]) -> None:
+        published.extend(publications)
+
+    attendance = Attendance(board, publish)
+    host = await board.create_participant("Hana")
+    guest = await board.create_participant("Gus")
+    await board.create_room(host.id, "town-hall")
+    for participant, connection in ((host.id, "c1"), (guest.id, "c2"), (guest.id, "c3")):
+        await board.join("town-hall", participant, connection)
+        attendance.changed("town-hall")
+    await attendance.flush()
+    await attendance.flush()
+    attendance.changed("town-hall")
+    await attendance.flush()
+    assert await board.leave("c2") == "town-hall"
+    attendance.changed("town-hall")
+    await attendance.flush()
+    assert await board.leave("c3") == "town-hall"
+    attendance.changed("town-hall")
+    await attendance.flush()
+    counts = []
+    for publication in published:
+        assert publication.channel == "room-town-hall"
+        assert isinstance(publication.message, AttendanceChanged)
+        counts.append(publication.message.attendees)
+    assert counts == [2, 1]
+    assert (await board.snapshot("town-hall", None)).attendees == 1
+
+
+async def test_stale_sockets_stop_counting(board: Board) -> None:
+    host = await board.create_participant("Hana")
+    await board.create_room(host.id, "town-hall")
+    await board.join("town-hall", host.id, "c1")
+    assert await board.attendees("town-hall") == 1
+    board.connection_ttl_ms = 0
+    assert await board.attendees("town-hall") == 0
+
+
+async def test_sockets_are_counted_through_the_socket_endpoint(origin: Origin) -> None:
+    host = origin.browser()
+    await host.join("Hana")
+    await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    guest = origin.browser()
+    await guest.join("Gus")
+    sockets = [Socket(host, "town-hall"), Socket(guest, "town-hall")]
+    for socket in sockets:
+        await socket.open()
+    attendance = origin.server.app[CONTEXT].attendance
+    assert attendance is not None
+    await attendance.flush()
+    _, snapshot = await guest.request("GET", "/api/rooms/town-hall")
+    assert snapshot["attendees"] == 2
+    await sockets[1].post([])
+    sockets[1].meta["Seen"] = "0"
+    await sockets[1].post([])
+    assert int(sockets[1].meta["Seen"]) > 0
+    await sockets[1].post([WebSocketEvent(DISCONNECT)])
+    await attendance.flush()
+    events = origin.recorder.messages("room-town-hall")
+    assert [(e["type"], e["attendees"]) for e in events] == [
+        ("ATTENDANCE_PASSIVE", 2),
+        ("ATTENDANCE_PASSIVE", 1),
+    ]
+    assert all("seq" not in e for e in events)
