@@ -1,0 +1,244 @@
+"""`liveqa serve`: the whole board in one process: edge, origin and SQLite, over loopback.
+
+The edge and the origin are two aiohttp applications on one event loop that still talk real
+HTTP, WebSocket-over-HTTP and GRIP publishes to each other, exactly as separate processes would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import signal
+import socket
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from liveqa.edge.command import raise_open_files_limit
+from liveqa.edge.server import Edge, EdgeConfig
+from liveqa.grip.sig import verify_sig
+from liveqa.origin.app import OriginConfig, create_app
+from liveqa.origin.publisher import PublishTarget
+from liveqa.settings import add_option
+
+log = logging.getLogger("liveqa.serve")
+
+LOOPBACK = "127.0.0.1"
+KEY_FILE = "secret.key"
+DATABASE_FILE = "liveqa.db"
+SIG_ISS = "liveqa"
+KEY_BYTES = 32
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/liveqa`, else `~/.local/share/liveqa`."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    # The XDG spec says to ignore a relative value.
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "liveqa"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The secrets of one installation, each derived from the master key in the data dir."""
+
+    grip_sig: bytes
+    publish: bytes
+    session: str
+
+    @classmethod
+    def derive(cls, master: bytes) -> Keys:
+        """Separate keys per use, so none can stand in for another."""
+
+        def key(label: str) -> str:
+            return hmac.new(master, label.encode(), hashlib.sha256).hexdigest()
+
+        return cls(key("grip-sig").encode(), key("publish").encode(), key("session"))
+
+
+def load_master_key(path: Path) -> bytes:
+    """Read the master key at `path`, creating it (mode 0600) on first run."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return _create_master_key(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the key file {path}: {exc}") from None
+    try:
+        master = bytes.fromhex(text.strip())
+    except ValueError:
+        master = b""
+    if len(master) < KEY_BYTES:
+        raise ValueError(
+            f"{path} is not a liveqa key ({KEY_BYTES * 2} hex digits); move it away and a new "
+            "key is made (sessions and host links made with the old key stop working)"
+        )
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("%s was readable by others (mode %o); now 0600", path, mode)
+        path.chmod(0o600)
+    return master
+
+
+def _create_master_key(path: Path) -> bytes:
+    master = secrets.token_bytes(KEY_BYTES)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise ValueError(f"cannot write the key file {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(master.hex() + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            # A hard link never replaces a file: of two first runs at once, one key wins.
+            os.link(temporary, path)
+        except FileExistsError:
+            return load_master_key(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    log.info("made a new key in %s", path)
+    return master
+
+
+def prepare_data_dir(path: Path) -> Keys:
+    """Create the data directory (mode 0700) if needed and return its keys."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot create the data directory {path}: {exc}") from None
+    if not path.is_dir():
+        raise ValueError(f"the data directory {path} is not a directory")
+    return Keys.derive(load_master_key(path / KEY_FILE))
+
+
+def page_url(host: str, port: int) -> str:
+    """The address to open in a browser on this machine."""
+    if host in ("", "0.0.0.0", "::"):
+        host = LOOPBACK
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+class Board:
+    """A running edge and origin; `stop()` ends them in that order."""
+
+    def __init__(self, edge: Edge, runner: web.AppRunner | None, origin: socket.socket) -> None:
+        self.edge = edge
+        self.runner = runner
+        self.origin = origin
+
+    @property
+    def url(self) -> str:
+        """The address people open."""
+        return page_url(self.edge.config.host, self.edge.port)
+
+    async def stop(self) -> None:
+        """Close client sockets (1001) and tell the origin, then stop the origin and its store."""
+        await self.edge.shutdown()
+        if self.runner is not None:
+            await self.runner.cleanup()
+        self.origin.close()
+
+
+async def start(host: str, port: int, data_dir: Path) -> Board:
+    """Start edge and origin on `data_dir`; raises ValueError or OSError when they cannot start."""
+    keys = await asyncio.to_thread(prepare_data_dir, data_dir)
+    # Listening before the edge starts means early requests wait in the backlog, not fail.
+    origin = socket.create_server((LOOPBACK, 0))
+    origin_port = origin.getsockname()[1]
+    edge = Edge(
+        EdgeConfig(
+            origins=[f"http://{LOOPBACK}:{origin_port}"],
+            host=host,
+            port=port,
+            publish_host=LOOPBACK,
+            publish_port=0,
+            sig_key=keys.grip_sig,
+            sig_iss=SIG_ISS,
+            publish_key=keys.publish,
+        )
+    )
+    board = Board(edge, None, origin)
+    try:
+        try:
+            await edge.start()
+        except OSError as exc:
+            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        config = OriginConfig(
+            # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy reads them.
+            database_url=f"sqlite:///{data_dir / DATABASE_FILE}",
+            publish_targets=[
+                PublishTarget(
+                    f"http://{LOOPBACK}:{edge.publish_port}/publish/",
+                    lambda: "Bearer " + keys.publish.decode(),
+                )
+            ],
+            verify_sig=lambda token: (
+                bool(token) and verify_sig(token or "", keys.grip_sig, SIG_ISS)
+            ),
+            secret_key=keys.session,
+        )
+        board.runner = web.AppRunner(create_app(config), access_log=None)
+        await board.runner.setup()
+        await web.SockSite(board.runner, origin).start()
+    except BaseException:
+        await board.stop()
+        raise
+    return board
+
+
+async def serve(host: str, port: int, data_dir: Path) -> None:
+    """Run until SIGTERM or SIGINT."""
+    board = await start(host, port, data_dir)
+    try:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        print(f"liveqa is running: open {board.url}", flush=True)
+        print(f"data in {data_dir}; press Ctrl-C to stop", flush=True)
+        await stop.wait()
+        print("stopping...", flush=True)
+    finally:
+        await board.stop()
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Options of `liveqa serve`."""
+    add_option(parser, "--host", default=LOOPBACK, help="address browsers connect to")
+    add_option(parser, "--port", type=int, default=7999, help="port browsers connect to")
+    add_option(
+        parser,
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where the database and the key live (default $XDG_DATA_HOME/liveqa or "
+        "~/.local/share/liveqa)",
+    )
+    add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of `liveqa serve`."""
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    raise_open_files_limit()
+    data_dir = (args.data_dir or default_data_dir()).expanduser()
+    try:
+        asyncio.run(serve(args.host, args.port, data_dir))
+    except ValueError as exc:
+        print(f"liveqa serve: {exc}")
+        return 2
+    return 0

@@ -1,0 +1,185 @@
+"""`liveqa serve`: data directory and keys, in-process start and stop, and the real command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import stat
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from liveqa.serve import (
+    DATABASE_FILE,
+    KEY_FILE,
+    Keys,
+    default_data_dir,
+    load_master_key,
+    page_url,
+    prepare_data_dir,
+    start,
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_default_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_data_dir() == tmp_path / "liveqa"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/is/ignored")
+    assert default_data_dir() == Path.home() / ".local" / "share" / "liveqa"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert default_data_dir() == Path.home() / ".local" / "share" / "liveqa"
+
+
+def test_first_run_makes_a_private_key_that_later_runs_reuse(tmp_path: Path) -> None:
+    data = tmp_path / "nested" / "data"
+    keys = prepare_data_dir(data)
+    key_file = data / KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert len(bytes.fromhex(key_file.read_text())) == 32
+    assert prepare_data_dir(data) == keys
+    assert [p.name for p in data.iterdir()] == [KEY_FILE]
+
+
+def test_keys_differ_per_use_and_per_installation(tmp_path: Path) -> None:
+    one, two = prepare_data_dir(tmp_path / "one"), prepare_data_dir(tmp_path / "two")
+    assert len({one.grip_sig, one.publish, one.session.encode()}) == 3
+    assert one != two
+    assert Keys.derive(b"k" * 32) == Keys.derive(b"k" * 32)
+
+
+def test_a_key_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / KEY_FILE
+    path.write_text("ab" * 32 + "\n")
+    path.chmod(0o644)
+    assert load_master_key(path) == bytes.fromhex("ab" * 32)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("content", ["", "not hex at all", "abcd"])
+def test_a_broken_key_file_is_refused_and_kept(tmp_path: Path, content: str) -> None:
+    path = tmp_path / KEY_FILE
+    path.write_text(content)
+    with pytest.raises(ValueError, match="is not a liveqa key"):
+        load_master_key(path)
+    assert path.read_text() == content
+
+
+def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="data directory"):
+        prepare_data_dir(tmp_path / "file")
+
+
+def test_page_url_is_one_a_browser_here_can_open() -> None:
+    assert page_url("127.0.0.1", 7999) == "http://127.0.0.1:7999/"
+    assert page_url("0.0.0.0", 80) == "http://127.0.0.1:80/"
+    assert page_url("::1", 8000) == "http://[::1]:8000/"
+
+
+async def test_start_serves_the_page_through_the_edge_and_stops(tmp_path: Path) -> None:
+    board = await start("127.0.0.1", 0, tmp_path)
+    try:
+        assert board.edge.port != 0
+        async with aiohttp.ClientSession() as http, http.get(board.url) as response:
+            assert response.status == 200
+            assert "<title>" in await response.text()
+    finally:
+        await board.stop()
+    assert (tmp_path / DATABASE_FILE).is_file()
+
+
+async def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ValueError, match=f"cannot listen on 127.0.0.1:{port}"):
+            await start("127.0.0.1", port, tmp_path)
+
+
+@asynccontextmanager
+async def serving(port: int, data_dir: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`liveqa serve` as a subprocess, once it printed its URL; killed if still running after."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "liveqa",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    try:
+        output = b""
+        async with asyncio.timeout(30):
+            while f"open http://127.0.0.1:{port}/".encode() not in output:
+                line = await process.stdout.readline()
+                assert line, f"liveqa serve exited early:\n{output.decode()}"
+                output += line
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.communicate()
+
+
+async def test_the_command_keeps_questions_and_key_across_a_restart(tmp_path: Path) -> None:
+    port, data = free_port(), tmp_path / "data"
+    base = f"http://127.0.0.1:{port}"
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        async with serving(port, data) as process:
+            key = (data / KEY_FILE).read_text()
+            async with http.post(f"{base}/api/session", json={"displayName": "Ada"}) as response:
+                assert response.status == 201, await response.text()
+            async with http.post(f"{base}/api/rooms", json={"roomId": "restart"}) as response:
+                assert response.status == 201, await response.text()
+            async with http.ws_connect(f"{base}/api/websocket?roomId=restart") as ws:
+                post = {"type": "QUESTION_POST_TO_ROOM", "questionText": "Kept?", "nonce": "n1"}
+                await ws.send_str(json.dumps({**post, "ref": "r1"}))
+                reply: dict[str, Any] = {}
+                async with asyncio.timeout(10):
+                    while reply.get("ref") != "r1":
+                        reply = json.loads(await ws.receive_str())
+                assert reply["type"] == "ACK", reply
+                process.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(10):
+                    closing = await ws.receive()
+                assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 1001)
+            async with asyncio.timeout(15):
+                output, _ = await process.communicate()
+            assert process.returncode == 0, output.decode()
+        async with serving(port, data) as process:
+            assert (data / KEY_FILE).read_text() == key
+            # The old cookie still works, so the session secret was kept too.
+            async with http.get(f"{base}/api/rooms/restart") as response:
+                assert response.status == 200, await response.text()
+                snapshot = await response.json()
+            assert [q["questionText"] for q in snapshot["questions"]] == ["Kept?"]
+            assert snapshot["me"]["isHost"] is True
+            process.send_signal(signal.SIGINT)
+            async with asyncio.timeout(15):
+                output, _ = await process.communicate()
+            assert process.returncode == 0, output.decode()
