@@ -8,6 +8,7 @@ sockets never awaits any of them and a slow reader cannot stall the others.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 from liveqa.edge import frames
@@ -17,6 +18,12 @@ from liveqa.grip.publish import PublishItem
 SUBSCRIPTION_LIMIT = 20
 
 _OPCODES = {"text": frames.TEXT, "binary": frames.BINARY, "ping": frames.PING, "pong": frames.PONG}
+
+ChannelCallback = Callable[[str], None]
+
+
+def _ignore(channel: str) -> None:
+    """The channel callback of a hub nobody watches."""
 
 
 class Subscriber(Protocol):
@@ -43,6 +50,14 @@ class Hub:
         self.channels: dict[str, set[Subscriber]] = {}
         self._dirty: list[Subscriber] = []
         self._flush_scheduled = False
+        self._channel_opened: ChannelCallback = _ignore
+        self._channel_closed: ChannelCallback = _ignore
+
+    def watch_channels(self, opened: ChannelCallback, closed: ChannelCallback) -> None:
+        """Call `opened` when a channel gets its first subscriber and `closed` after its last."""
+        # Only subscribe and unsubscribe call them, so fan-out pays nothing for a watcher.
+        self._channel_opened = opened
+        self._channel_closed = closed
 
     def subscribe(self, subscriber: Subscriber, channel: str) -> bool:
         """Add a subscription; False when the connection already has the maximum."""
@@ -51,7 +66,12 @@ class Hub:
         if len(subscriber.channels) >= SUBSCRIPTION_LIMIT:
             return False
         subscriber.channels.add(channel)
-        self.channels.setdefault(channel, set()).add(subscriber)
+        members = self.channels.get(channel)
+        if members is None:
+            self.channels[channel] = {subscriber}
+            self._channel_opened(channel)
+        else:
+            members.add(subscriber)
         self.metrics.subscriptions += 1
         return True
 
@@ -65,6 +85,7 @@ class Hub:
             members.discard(subscriber)
             if not members:
                 del self.channels[channel]
+                self._channel_closed(channel)
         self.metrics.subscriptions -= 1
 
     def remove(self, subscriber: Subscriber) -> None:
