@@ -42,6 +42,18 @@ class EdgeMetrics:
     cache_bytes: int = _gauge("Bytes held by the response cache.")
     publish_requests_total: int = _counter("Requests to the publish endpoint.")
     publish_errors_total: int = _counter("Publish requests refused (bad body, auth, size, method).")
+    # The Redis bus of `--bus`; all stay 0 on an edge without one.
+    bus_connected: int = _gauge("1 while both Redis bus connections are up, else 0.")
+    bus_reconnects_total: int = _counter("Times the Redis bus was connected again after a loss.")
+    bus_channels: int = _gauge("Channels this edge is subscribed to on the Redis bus now.")
+    bus_published_items_total: int = _counter("Items sent to the Redis bus and acknowledged.")
+    bus_received_items_total: int = _counter("Items from other edges taken from the Redis bus.")
+    bus_unsent_items_total: int = _counter(
+        "Items not acknowledged by the Redis bus (down, backlog full, lost while sending)."
+    )
+    bus_errors_total: int = _counter(
+        "Redis bus failures: lost or refused connections, failed commands, bad messages."
+    )
     _latency_counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
     _latency_sum: float = 0.0
 
