@@ -302,7 +302,7 @@ class ClientConnection(asyncio.Protocol):
 
     def close_unanswered(self) -> None:
         """The origin did not answer the client's close: echo the client's code ourselves."""
-        if self.state == CLIENT_CLOSING:
+        if self.state == CLIENT_CLOSING and not self._close_after_flush:
             self._answer_close(None, "")
 
     def origin_failed(self) -> None:
