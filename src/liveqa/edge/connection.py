@@ -272,6 +272,9 @@ class ClientConnection(asyncio.Protocol):
             self._too_slow()
 
     def _too_slow(self) -> None:
+        if self.state not in (OPEN, CLIENT_CLOSING):
+            # Already closing: the close frame's own flush must not count the client again.
+            return
         self.edge.metrics.slow_closed_total += 1
         log.info("closing a client that does not read fast enough (1013)")
         self.close_for(1013, "client too slow")
