@@ -14,13 +14,14 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.connection import ClientConnection
 from liveqa.edge.handshake import RequestHead
 from liveqa.edge.hub import Hub
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.proxy import proxy_handler
-from liveqa.edge.publish import publish_app
+from liveqa.edge.publish import RecentIds, publish_app
 from liveqa.edge.upstream import Upstream
 
 log = logging.getLogger("liveqa.edge")
@@ -43,6 +44,8 @@ class EdgeConfig:
     max_message_size: int = 1 << 20
     max_client_buffer: int = 1 << 20
     origin_connections: int = 256
+    bus: str | None = None
+    bus_prefix: str = DEFAULT_PREFIX
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,6 +85,13 @@ class Edge:
         self.config = config
         self.metrics = EdgeMetrics()
         self.hub = Hub(self.metrics)
+        # Shared with the bus, so an item an origin publishes to several edges is fanned out once.
+        self.recent = RecentIds()
+        self.bus: Bus | None = None
+        if config.bus:
+            self.bus = Bus(
+                config.bus, self.hub, self.metrics, prefix=config.bus_prefix, recent=self.recent
+            )
         self.max_message_size = config.max_message_size
         self.max_client_buffer = config.max_client_buffer
         self.connections: set[ClientConnection] = set()
@@ -125,7 +135,10 @@ class Edge:
             lambda: ClientConnection(self), config.host, config.port, backlog=4096
         )
         self.port = self._server.sockets[0].getsockname()[1]
-        app = publish_app(self.hub.publish, self.metrics, key=config.publish_key)
+        if self.bus is not None:
+            self.bus.start()
+        sink = self.hub.publish if self.bus is None else self.bus.publish
+        app = publish_app(sink, self.metrics, key=config.publish_key, recent=self.recent)
         self._publish_runner = web.AppRunner(app, access_log=None)
         await self._publish_runner.setup()
         site = web.TCPSite(self._publish_runner, config.publish_host, config.publish_port)
@@ -200,3 +213,5 @@ class Edge:
                 await asyncio.wait_for(self._server.wait_closed(), 1.0)
         if self._client is not None:
             await self._client.close()
+        if self.bus is not None:
+            await self.bus.close()
