@@ -8,6 +8,7 @@ import logging
 import resource
 import signal
 
+from liveqa.edge.bus import DEFAULT_PREFIX
 from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.settings import add_option
 
@@ -63,6 +64,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=1 << 20,
         help="unsent bytes after which a slow client is closed with 1013",
     )
+    add_option(
+        parser,
+        "--bus",
+        metavar="URL",
+        help="Redis URL (redis://, rediss:// or unix://) through which edges share published items",
+    )
+    add_option(
+        parser,
+        "--bus-prefix",
+        default=DEFAULT_PREFIX,
+        help="prefix of the Redis channel names; Redis database numbers do not separate pub/sub",
+    )
     add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
 
 
@@ -106,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         publish_key=args.publish_key.encode() if args.publish_key else None,
         max_message_size=args.max_message_size,
         max_client_buffer=args.client_buffer_limit,
+        bus=args.bus,
+        bus_prefix=args.bus_prefix,
     )
     if config.sig_key is None:
         logging.getLogger("liveqa.edge").warning("no --sig-key: origin requests are not signed")
