@@ -119,11 +119,14 @@ class ClientConnection(asyncio.Protocol):
     def _head_data(self, data: bytes) -> None:
         buffer = self._buffer + data
         end = buffer.find(b"\r\n\r\n")
-        if end < 0:
-            if len(buffer) > MAX_HEAD_SIZE:
-                self._hand_over(buffer)
-            else:
-                self._buffer = buffer
+        if end < 0 and len(buffer) <= MAX_HEAD_SIZE:
+            self._buffer = buffer
+            return
+        if end < 0 or end + 4 > MAX_HEAD_SIZE:
+            # Handing it to aiohttp would lift both this limit and the handshake timeout.
+            self._finish(
+                error_response(HandshakeError(f"request head over {MAX_HEAD_SIZE} bytes", 431))
+            )
             return
         try:
             head = parse_request_head(buffer[:end])
