@@ -111,7 +111,8 @@ class ClientConnection(asyncio.Protocol):
         if previous in (OPEN, CLOSING, CLIENT_CLOSING):
             self.hub.remove(self)
             self.edge.forget(self)
-        if self.session is not None and previous != OPENING:
+        # A refused or rejected handshake (CLOSED here) never opened an origin session.
+        if self.session is not None and previous not in (OPENING, CLOSED):
             self.session.disconnect()
 
     # -- handshake ---------------------------------------------------------------------------
