@@ -25,7 +25,9 @@ def write_chart(table: Sequence[Row], challenger: str, path: Path, title: str) -
     values = [row.advantage or 0.0 for row in bars]
     figure, axes = plt.subplots(figsize=(10, 0.45 * len(bars) + 1.6))
     positions = list(range(len(bars)))
-    axes.barh(positions, values, color=[_COLORS[row.verdict] for row in bars])
+    # Bars start at 1 (as good as Pushpin) and grow right when better, left when worse.
+    widths = [value - 1.0 for value in values]
+    axes.barh(positions, widths, left=1.0, color=[_COLORS[row.verdict] for row in bars])
     for position, row in zip(positions, bars, strict=True):
         if row.goal is not None and row.goal.advantage is not None:
             axes.plot([row.goal.advantage] * 2, [position - 0.4, position + 0.4], color="black")

@@ -18,6 +18,8 @@ from types import TracebackType
 def _ensure_free(port: int) -> None:
     """Refuse a busy port: whatever holds it would answer in the child's place."""
     with socket.socket() as probe:
+        # Connections in TIME_WAIT from an earlier run do not stop a server from binding.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
