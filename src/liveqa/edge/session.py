@@ -160,6 +160,10 @@ class Session:
                 return
             # An empty answer with Keep-Alive-Interval defers acceptance: ask again later.
             await asyncio.sleep(self.keepalive_interval)
+            if self.conn.transport is None:
+                # The client left meanwhile; the origin has seen this connection, so it is told.
+                self.disconnect()
+                return
         if events[0].type != ev.OPEN:
             log.warning("handshake: origin response does not start with OPEN")
             self.conn.refuse(502, "Error while proxying to origin.\n")
