@@ -45,3 +45,17 @@ def test_a_busy_port_is_refused_before_starting() -> None:
         with pytest.raises(RuntimeError, match=f"127.0.0.1:{port} is already in use"):
             child.start()
     assert child.process is None
+
+
+def test_a_port_left_in_time_wait_can_be_reused() -> None:
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = server.accept()
+            accepted.close()  # the server's end closes first, so it is the one in TIME_WAIT
+            assert client.recv(1) == b""
+    with origin_process("127.0.0.1", port) as origin:
+        assert origin.pids() == [origin.pid]
