@@ -202,6 +202,11 @@ class Edge:
         pending = [*sessions, *self._tasks]
         if pending:
             await asyncio.wait([asyncio.ensure_future(p) for p in pending], timeout=SHUTDOWN_GRACE)
+        # Handshakes the origin has not settled by now (a deferred accept, say) are refused.
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks))
         for connection in list(self.connections):
             connection.abort()
         if self._publish_runner is not None:

@@ -131,6 +131,14 @@ class Session:
 
     async def open(self) -> None:
         """Send OPEN until the origin accepts or refuses; the connection then answers the client."""
+        try:
+            await self._open()
+        except asyncio.CancelledError:
+            # The edge is shutting down before the origin settled this handshake.
+            self.conn.refuse(503, "Server shutting down.\n")
+            raise
+
+    async def _open(self) -> None:
         while True:
             try:
                 response = await self._post(_OPEN)
