@@ -262,10 +262,11 @@ async def test_a_killed_bus_connection_reconnects_resubscribes_and_delivers_agai
 
 
 class Relay:
-    """A TCP relay to Redis that can be cut and restored, as if Redis went away and came back."""
+    """A TCP relay to Redis that can be cut, or frozen (bytes dropped), and then restored."""
 
     def __init__(self) -> None:
         self.up = True
+        self.frozen = False
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -296,8 +297,9 @@ class Relay:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
             while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
+                if not self.frozen:
+                    writer.write(data)
+                    await writer.drain()
 
     def cut_connections(self, *writers: asyncio.StreamWriter) -> None:
         for writer in writers or list(self._writers):
@@ -355,6 +357,24 @@ async def test_an_unreachable_bus_never_stops_local_delivery(
         assert a.metrics.bus_connected == 0
         assert a.metrics.bus_unsent_items_total == 1
         await until(lambda: a.metrics.bus_errors_total >= 1, "a tries the bus")
+
+
+async def test_a_silent_bus_is_found_out_by_ping(prefix: str, relay: Relay) -> None:
+    metrics = EdgeMetrics()
+    hub = Hub(metrics)
+    url = f"redis://127.0.0.1:{relay.port}/0"
+    bus = Bus(url, hub, metrics, prefix=prefix, ping_interval=0.1, timeout=0.5, backoff=(0.05, 0.1))
+    bus.start()
+    try:
+        await until(lambda: bus.connected, "connected")
+        relay.frozen = True
+        await until(lambda: not bus.connected, "the silence is noticed")
+        assert metrics.bus_errors_total >= 1
+        relay.frozen = False
+        await until(lambda: metrics.bus_reconnects_total == 1, "reconnected")
+        assert bus.connected
+    finally:
+        await bus.close()
 
 
 # -- configuration -----------------------------------------------------------------------------

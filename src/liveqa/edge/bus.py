@@ -5,6 +5,8 @@ Every item an edge takes on its publish API is fanned out locally and PUBLISHed 
 fans out what the others publish. redis-py's PubSub reconnects and re-subscribes by itself, which
 would hide a lost bus from the metrics and the backoff, so the bus drives two plain redis.asyncio
 connections itself: one subscribed, one publishing (a subscribed connection may not PUBLISH).
+Redis pub/sub keeps nothing: what is published while an edge is not subscribed (during an outage,
+or before Redis confirms the SUBSCRIBE for a channel's first local subscriber) is never replayed.
 """
 
 from __future__ import annotations
@@ -122,13 +124,16 @@ class Bus:
     def _key(self, channel: str) -> bytes:
         return self._prefix + channel.encode()
 
+    # While disconnected, changes are not kept: connecting again subscribes to the hub's channels.
     def _opened(self, channel: str) -> None:
-        self._pending[channel] = True
-        self._changed.set()
+        if self.connected:
+            self._pending[channel] = True
+            self._changed.set()
 
     def _closed(self, channel: str) -> None:
-        self._pending[channel] = False
-        self._changed.set()
+        if self.connected:
+            self._pending[channel] = False
+            self._changed.set()
 
     async def _run(self) -> None:
         """Stay connected: after a failure wait (doubling, with jitter), then connect again."""
@@ -165,7 +170,7 @@ class Bus:
         publisher = self._connection_class(**self._options)
         try:
             for connection in (subscriber, publisher):
-                # Sending connects first; the answer shows the server took the handshake.
+                # Sending connects first (AUTH, SELECT, CLIENT SETNAME); a PONG shows Redis answers.
                 await connection.send_command("PING")
                 await connection.read_response()
             self._up(reconnecting)
