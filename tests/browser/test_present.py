@@ -1,0 +1,45 @@
+"""The projector view follows what the host puts on the big screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import DESKTOP, People
+from .people import LIVE_MS
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_projector_follows_the_highlight(people: People, room_id: str) -> None:
+    host, guest = people("Hana", viewport=DESKTOP), people("Gus")
+    screen = people("Projector", viewport=DESKTOP)
+    host.create_room(room_id, title="Big screen")
+    guest.join(room_id)
+    guest.ask("First question")
+    guest.ask("Second question")
+    expect(host.card("Second question")).to_be_visible(timeout=LIVE_MS)
+
+    screen.open(f"/{room_id}/present")
+    page = screen.page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Big screen")
+    top = page.get_by_role("region", name="Top questions")
+    expect(top.get_by_role("listitem")).to_have_count(2)
+    expect(page.get_by_text("Ask your questions now!")).to_be_visible()
+    expect(page.get_by_role("complementary", name="How to join")).to_contain_text(f"/{room_id}")
+
+    spotlight = page.get_by_role("region", name="Now answering")
+    host.highlight("First question")
+    expect(spotlight).to_contain_text("First question", timeout=LIVE_MS)
+    expect(page.get_by_text("Ask your questions now!")).to_be_hidden()
+    host.highlight("Second question")
+    expect(spotlight).to_contain_text("Second question", timeout=LIVE_MS)
+    expect(spotlight).not_to_contain_text("First question")
+    host.highlight("Second question")
+    expect(spotlight).to_be_hidden(timeout=LIVE_MS)
+    expect(page.get_by_text("Ask your questions now!")).to_be_visible()
+
+    host.highlight("First question")
+    expect(spotlight).to_contain_text("1 up-vote", timeout=LIVE_MS)
+    host.vote_button("First question").click()
+    expect(spotlight).to_contain_text("2 up-votes", timeout=LIVE_MS)
