@@ -1,0 +1,210 @@
+"""`liveqa edge`: options and their `LIVEQA_<NAME>` variables, and the process's signals."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from test_server import SIG_KEY, WAIT, close_code, origin_running
+
+from liveqa import cli
+from liveqa.bench.pushpin import free_port
+from liveqa.edge import command
+from liveqa.edge.server import EdgeConfig
+from liveqa.grip import events as ev
+
+ENVIRONMENT = {
+    "LIVEQA_ORIGIN": "http://127.0.0.1:8001, http://127.0.0.1:8002",
+    "LIVEQA_LISTEN": "127.0.0.1:7100",
+    "LIVEQA_PUBLISH_LISTEN": "[::1]:7101",
+    "LIVEQA_SIG_KEY": "sig-from-the-environment",
+    "LIVEQA_SIG_ISS": "edge-tests",
+    "LIVEQA_PUBLISH_KEY": "publish-from-the-environment",
+    "LIVEQA_MAX_MESSAGE_SIZE": "4096",
+    "LIVEQA_CLIENT_BUFFER_LIMIT": "8192",
+    "LIVEQA_LOG_LEVEL": "warning",
+}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="liveqa edge")
+    command.configure(parser)
+    return parser.parse_args(argv)
+
+
+@pytest.fixture
+def configs(monkeypatch: pytest.MonkeyPatch) -> list[EdgeConfig]:
+    """Make `run` hand its config over instead of serving."""
+    seen: list[EdgeConfig] = []
+
+    async def serve(config: EdgeConfig) -> None:
+        seen.append(config)
+
+    monkeypatch.setattr(command, "serve", serve)
+    monkeypatch.setattr(command, "raise_open_files_limit", lambda: 0)
+    return seen
+
+
+def test_every_option_reads_its_environment_variable(
+    monkeypatch: pytest.MonkeyPatch, configs: list[EdgeConfig]
+) -> None:
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    args = parse([])
+    assert args.origin == ["http://127.0.0.1:8001", "http://127.0.0.1:8002"]
+    assert command.run(args) == 0
+    (config,) = configs
+    assert config.origins == ["http://127.0.0.1:8001", "http://127.0.0.1:8002"]
+    assert (config.host, config.port) == ("127.0.0.1", 7100)
+    assert (config.publish_host, config.publish_port) == ("::1", 7101)
+    assert config.sig_key == b"sig-from-the-environment"
+    assert config.sig_iss == "edge-tests"
+    assert config.publish_key == b"publish-from-the-environment"
+    assert (config.max_message_size, config.max_client_buffer) == (4096, 8192)
+    assert args.log_level == "warning"
+
+
+def test_the_command_line_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIVEQA_LISTEN", "127.0.0.1:7100")
+    monkeypatch.setenv("LIVEQA_SIG_ISS", "from-env")
+    args = parse(["--origin", "http://o", "--listen", "127.0.0.1:7200", "--sig-iss", "cli"])
+    assert args.listen == ("127.0.0.1", 7200)
+    assert args.sig_iss == "cli"
+
+
+def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    args = parse(["--origin", "http://127.0.0.1:8000", "--origin", "http://127.0.0.1:8001"])
+    assert args.origin == ["http://127.0.0.1:8000", "http://127.0.0.1:8001"]
+    assert args.listen == ("127.0.0.1", 7999)
+    assert args.publish_listen == ("127.0.0.1", 5561)
+    assert (args.sig_key, args.publish_key, args.sig_iss) == (None, None, "pushpin")
+    assert (args.max_message_size, args.client_buffer_limit) == (1 << 20, 1 << 20)
+
+
+def test_an_origin_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LIVEQA_ORIGIN", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        parse([])
+    assert exit_info.value.code == 2
+
+
+def test_liveqa_edge_dispatches_through_the_cli(
+    monkeypatch: pytest.MonkeyPatch, configs: list[EdgeConfig]
+) -> None:
+    monkeypatch.setenv("LIVEQA_ORIGIN", "http://127.0.0.1:8009")
+    monkeypatch.delenv("LIVEQA_SIG_KEY", raising=False)
+    assert cli.main(["edge", "--listen", ":7300"]) == 0
+    (config,) = configs
+    assert config.origins == ["http://127.0.0.1:8009"]
+    assert (config.host, config.port, config.sig_key) == ("0.0.0.0", 7300, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("127.0.0.1:80", ("127.0.0.1", 80)),
+        ("[::1]:8080", ("::1", 8080)),
+        (":7999", ("0.0.0.0", 7999)),
+        ("localhost:1", ("localhost", 1)),
+    ],
+)
+def test_host_port(value: str, expected: tuple[str, int]) -> None:
+    assert command.host_port(value) == expected
+
+
+@pytest.mark.parametrize("value", ["7999", "host:", "host:http", "host:-1"])
+def test_host_port_refuses_malformed_addresses(value: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="HOST:PORT"):
+        command.host_port(value)
+
+
+def test_a_malformed_address_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse(["--origin", "http://o", "--listen", "nowhere"])
+    assert exit_info.value.code == 2
+    assert "HOST:PORT" in capsys.readouterr().err
+
+
+# -- the real process -------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def edge_process(*argv: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m liveqa edge ARGV`, killed on exit if still running."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "liveqa",
+        "edge",
+        *argv,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.communicate()
+
+
+async def wait_listening(port: int, process: asyncio.subprocess.Process) -> None:
+    async with asyncio.timeout(20):
+        while True:
+            assert process.returncode is None, "the edge exited early"
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                await writer.wait_closed()
+                return
+            await asyncio.sleep(0.05)
+
+
+async def test_sigterm_closes_clients_with_1001_and_disconnects_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port, publish_port = free_port(), free_port()
+    async with origin_running() as origin:
+        monkeypatch.setenv("LIVEQA_ORIGIN", origin.url)
+        monkeypatch.setenv("LIVEQA_SIG_KEY", SIG_KEY.decode())
+        listen = ["--listen", f"127.0.0.1:{port}", "--publish-listen", f"127.0.0.1:{publish_port}"]
+        async with (
+            edge_process(*listen) as process,
+            aiohttp.ClientSession() as client,
+        ):
+            await wait_listening(port, process)
+            url = f"ws://127.0.0.1:{port}/live"
+            async with client.ws_connect(url) as first, client.ws_connect(url) as second:
+                opened = {(await origin.next_with(ev.OPEN)).cid for _ in range(2)}
+                process.send_signal(signal.SIGTERM)
+                assert await close_code(first) == 1001
+                assert await close_code(second) == 1001
+                ended = {(await origin.next_with(ev.DISCONNECT)).cid for _ in range(2)}
+                assert ended == opened
+            _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+            assert process.returncode == 0, stderr.decode()
+
+
+async def test_a_public_publish_listener_without_a_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LIVEQA_PUBLISH_KEY", raising=False)
+    async with edge_process(
+        "--origin",
+        "http://127.0.0.1:9",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--publish-listen",
+        f"0.0.0.0:{free_port()}",
+    ) as process:
+        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 2
+    assert b"--publish-key" in stderr

@@ -1,0 +1,277 @@
+"""Client sockets against a running edge: handshakes, closing, size limits and slow readers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+from test_server import (
+    WAIT,
+    Seen,
+    client_frame,
+    echo,
+    edge_running,
+    origin_running,
+    publish,
+    raw_client,
+    read_answer,
+    read_frame,
+    upgrade_request,
+    wait_for,
+    ws_url,
+)
+
+from liveqa.edge import connection as connection_module
+from liveqa.grip import events as ev
+
+CLOSE, TEXT = 0x8, 0x1
+
+
+async def test_client_close_is_answered_once_then_the_socket_ends() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live"))
+        assert (await read_answer(reader, body=False)).status == 101
+        payload = struct.pack("!H", 4000) + b"client-bye"
+        writer.write(client_frame(CLOSE, payload))
+        assert await read_frame(reader) == (CLOSE, payload)
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""
+        closed = await origin.next_with(ev.CLOSE)
+        assert closed.events == [ev.WebSocketEvent(ev.CLOSE, payload)]
+        await wait_for(lambda: not edge.connections, "the connection to end")
+
+
+async def test_close_the_origin_does_not_answer_is_answered_by_the_edge() -> None:
+    async def ignore_close(seen: Seen) -> web.StreamResponse:
+        if ev.CLOSE in seen.types:
+            return web.Response(body=b"", content_type=ev.CONTENT_TYPE)
+        return await echo(seen)
+
+    async with (
+        origin_running(ignore_close) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live"))
+        assert (await read_answer(reader, body=False)).status == 101
+        writer.write(client_frame(CLOSE, struct.pack("!H", 4000)))
+        assert await read_frame(reader) == (CLOSE, b"")
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""
+        await origin.next_with(ev.CLOSE)
+
+
+# -- malformed handshakes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "status", "mentions"),
+    [
+        ((("Sec-WebSocket-Key", "not-base64!"),), 400, "Sec-WebSocket-Key"),
+        ((("Sec-WebSocket-Key", "c2hvcnQ="),), 400, "16 bytes"),
+        ((("Sec-WebSocket-Version", "8"),), 426, "Sec-WebSocket-Version"),
+        ((("Connection", "keep-alive"),), 400, "Connection: Upgrade"),
+    ],
+)
+async def test_malformed_handshakes_get_a_text_error(
+    extra: tuple[tuple[str, str], ...], status: int, mentions: str
+) -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live", *extra))
+        answer = await read_answer(reader)
+        assert answer.status == status
+        assert answer.headers["Content-Type"].startswith("text/plain")
+        assert mentions in answer.body.decode()
+        if status == 426:
+            assert answer.headers["Sec-WebSocket-Version"] == "13"
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""
+        assert origin.seen == []
+        assert edge.metrics.handshakes_rejected_total == 1
+
+
+async def test_a_bad_handshake_does_not_hurt_other_clients() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/live")) as ws,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(b"GET /live HTTP/1.1\r\nUpgrade: websocket\r\n\x00\x01\r\n\r\n")
+        assert (await read_answer(reader)).status == 400
+        await ws.send_str("still here")
+        assert await ws.receive_str(timeout=WAIT) == "still here"
+
+
+async def dropped(reader: asyncio.StreamReader) -> bytes:
+    """Everything the edge sends before it ends the connection (a reset counts as an end)."""
+    try:
+        return await asyncio.wait_for(reader.read(), WAIT)
+    except ConnectionResetError:
+        return b""
+
+
+async def test_a_head_over_16_kib_is_not_upgraded() -> None:
+    padding = [(f"X-Pad-{index}", "p" * 1000) for index in range(17)]
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live", *padding))
+        answer = await dropped(reader)
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 431 ")
+        assert origin.seen == []
+        assert not edge.connections
+
+
+async def test_an_unfinished_head_over_16_kib_is_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(connection_module, "HANDSHAKE_TIMEOUT", 0.2)
+    padding = [(f"X-Pad-{index}", "p" * 1000) for index in range(17)]
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        # Everything but the blank line that would end the head.
+        writer.write(upgrade_request("/live", *padding)[:-2])
+        answer = await dropped(reader)
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 431 ")
+        assert origin.seen == []
+
+
+async def test_a_head_that_never_ends_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(connection_module, "HANDSHAKE_TIMEOUT", 0.2)
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(b"GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")
+        assert await dropped(reader) == b""
+        assert origin.seen == []
+
+
+# -- frames over the size limit ---------------------------------------------------------------
+
+
+async def test_a_message_over_the_limit_closes_that_client_with_1009() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, max_message_size=1000) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/big")) as big,
+        client.ws_connect(ws_url(edge, "/small")) as small,
+    ):
+        big_cid = (await origin.next_with(ev.OPEN)).cid
+        await origin.next_with(ev.OPEN)
+        await big.send_str("x" * 1001)
+        message = await big.receive(timeout=WAIT)
+        assert message.type == aiohttp.WSMsgType.CLOSE
+        assert message.data == 1009
+        gone = await origin.next_with(ev.DISCONNECT)
+        assert gone.cid == big_cid
+        assert edge.metrics.oversize_closed_total == 1
+        await small.send_str("y" * 1000)
+        assert await small.receive_str(timeout=WAIT) == "y" * 1000
+
+
+async def test_fragments_adding_up_over_the_limit_close_with_1009() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, max_message_size=1000) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live"))
+        assert (await read_answer(reader, body=False)).status == 101
+        cid = (await origin.next_with(ev.OPEN)).cid
+        first = client_frame(TEXT, b"a" * 600)
+        writer.write(bytes((first[0] & 0x7F,)) + first[1:])
+        writer.write(client_frame(0x0, b"b" * 600))
+        opcode, payload = await read_frame(reader)
+        assert (opcode, payload[:2]) == (CLOSE, struct.pack("!H", 1009))
+        assert (await origin.next_with(ev.DISCONNECT)).cid == cid
+
+
+# -- slow readers -----------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def never_reading(port: int, path: str) -> AsyncIterator[socket.socket]:
+    """A WebSocket client that completes its handshake, then never reads again."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket()
+    with sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        await loop.sock_sendall(sock, upgrade_request(path))
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = await asyncio.wait_for(loop.sock_recv(sock, 1), WAIT)
+            assert chunk, "the edge closed the connection during the handshake"
+            head += chunk
+        assert head.startswith(b"HTTP/1.1 101")
+        yield sock
+
+
+async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(connection_module, "CLOSE_TIMEOUT", 0.2)
+    contents = [f"{index:04d}" + "m" * 60_000 for index in range(60)]
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, max_client_buffer=64 * 1024) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/fast?channel=news"), max_msg_size=0) as fast,
+    ):
+        fast_cid = (await origin.next_with(ev.OPEN)).cid
+        async with never_reading(edge.port, "/slow?channel=news"):
+            slow_cid = (await origin.next_with(ev.OPEN)).cid
+            await wait_for(lambda: edge.metrics.subscriptions == 2, "both subscriptions")
+            for start in range(0, len(contents), 10):
+                assert await publish(client, edge, "news", *contents[start : start + 10]) == 200
+            received = [await fast.receive_str(timeout=WAIT) for _ in contents]
+            assert received == contents
+            assert edge.metrics.slow_closed_total == 1
+            gone = await origin.next_with(ev.DISCONNECT)
+            assert gone.cid == slow_cid
+            await wait_for(lambda: len(edge.connections) == 1, "the slow client to be dropped")
+        assert edge.metrics.subscriptions == 1
+        await fast.send_str("after")
+        assert await fast.receive_str(timeout=WAIT) == "after"
+        assert fast_cid not in {seen.cid for seen in origin.seen if ev.DISCONNECT in seen.types}
+
+
+async def test_an_origin_rejection_reaches_the_client_and_nothing_follows() -> None:
+    async def reject(seen: Seen) -> web.StreamResponse:
+        return web.Response(status=403, text="no entry\n", headers={"X-Why": "test"})
+
+    async with (
+        origin_running(reject) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live"))
+        answer = await read_answer(reader)
+        assert (answer.status, answer.body) == (403, b"no entry\n")
+        assert answer.headers["X-Why"] == "test"
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""
+        await origin.next_with(ev.OPEN)
+        # The connection never opened, so the origin hears nothing more about it.
+        await origin.silence()

@@ -1,0 +1,508 @@
+"""The edge process in-process: shutdown, plain HTTP on the client port, the publish listener.
+
+The helpers here (a recording origin, a running edge, raw-socket clients) are shared by the other
+edge tests that drive a whole `Edge`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import socket
+import struct
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from liveqa.edge.server import Edge, EdgeConfig, is_loopback
+from liveqa.grip import events as ev
+
+# PyJWT warns (an error here) about HMAC keys shorter than 32 bytes.
+SIG_KEY = b"edge-tests-grip-sig-key-0123456789abcdef"
+GRIP = {"Sec-WebSocket-Extensions": "grip"}
+WAIT = 5.0
+
+
+# -- a recording origin -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request as the origin received it."""
+
+    method: str
+    path_qs: str
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    events: list[ev.WebSocketEvent]
+    request: web.Request = field(compare=False, repr=False)
+
+    @property
+    def cid(self) -> str:
+        """The edge's Connection-Id."""
+        return self.headers.get("Connection-Id", "")
+
+    @property
+    def types(self) -> list[str]:
+        """The event types, in order."""
+        return [event.type for event in self.events]
+
+
+Respond = Callable[[Seen], Awaitable[web.StreamResponse]]
+
+
+def woh(
+    *events: ev.WebSocketEvent, headers: dict[str, str] | None = None, status: int = 200
+) -> web.Response:
+    """A WebSocket-over-HTTP answer carrying `events`."""
+    return web.Response(
+        status=status,
+        body=ev.encode_events(events),
+        headers={"Content-Type": ev.CONTENT_TYPE, **(headers or {})},
+    )
+
+
+def subscribe(channel: str) -> ev.WebSocketEvent:
+    """The GRIP control message that subscribes the connection to `channel`."""
+    control = json.dumps({"type": "subscribe", "channel": channel})
+    return ev.WebSocketEvent(ev.TEXT, b"c:" + control.encode())
+
+
+def echo_events(seen: Seen) -> list[ev.WebSocketEvent]:
+    """Accept OPEN (subscribing to `?channel=`), echo messages with `m:`, answer CLOSE."""
+    out: list[ev.WebSocketEvent] = []
+    for kind, content in seen.events:
+        if kind == ev.OPEN:
+            out.append(ev.WebSocketEvent(ev.OPEN))
+            query = seen.path_qs.partition("?")[2]
+            for name, _, value in (part.partition("=") for part in query.split("&")):
+                if name == "channel":
+                    out.append(subscribe(value))
+        elif kind in (ev.TEXT, ev.BINARY):
+            out.append(ev.WebSocketEvent(kind, b"m:" + (content or b"")))
+        elif kind == ev.CLOSE:
+            out.append(ev.WebSocketEvent(ev.CLOSE, content))
+    return out
+
+
+async def echo(seen: Seen) -> web.StreamResponse:
+    """The default script: `echo_events`, GRIP on in the OPEN answer."""
+    return woh(*echo_events(seen), headers=GRIP if ev.OPEN in seen.types else None)
+
+
+class Origin:
+    """A WebSocket-over-HTTP origin on loopback that records every request; restartable in place."""
+
+    def __init__(self, respond: Respond = echo) -> None:
+        self.respond = respond
+        self.port = 0
+        self.seen: list[Seen] = []
+        self._arrivals: asyncio.Queue[Seen] = asyncio.Queue()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        """The origin's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        """Listen (again on the same port once it has one)."""
+        app = web.Application(client_max_size=4 << 20)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=0.5
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop listening and drop every connection; later connects are refused."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def next(self, wait: float = WAIT) -> Seen:
+        """The next request to arrive (fails the test after `wait` seconds)."""
+        try:
+            return await asyncio.wait_for(self._arrivals.get(), wait)
+        except TimeoutError:
+            raise AssertionError(f"the origin got no request in {wait} s") from None
+
+    async def next_with(self, kind: str, wait: float = WAIT) -> Seen:
+        """The next request holding an event of type `kind`, skipping others."""
+        async with asyncio.timeout(wait):
+            while True:
+                seen = await self.next(wait)
+                if kind in seen.types:
+                    return seen
+
+    async def silence(self, window: float = 0.3) -> None:
+        """Assert that no request arrives within `window` seconds."""
+        try:
+            seen = await asyncio.wait_for(self._arrivals.get(), window)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected origin request: {seen.events!r}")
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        is_woh = request.headers.get("Content-Type") == ev.CONTENT_TYPE
+        seen = Seen(
+            request.method,
+            request.path_qs,
+            CIMultiDictProxy(CIMultiDict(request.headers)),
+            body,
+            ev.decode_events(body) if is_woh else [],
+            request,
+        )
+        self.seen.append(seen)
+        self._arrivals.put_nowait(seen)
+        return await self.respond(seen)
+
+
+@contextlib.asynccontextmanager
+async def origin_running(respond: Respond = echo) -> AsyncIterator[Origin]:
+    """An `Origin`, stopped on exit."""
+    origin = Origin(respond)
+    await origin.start()
+    try:
+        yield origin
+    finally:
+        await origin.stop()
+
+
+@contextlib.contextmanager
+def refusing_url() -> Iterator[str]:
+    """A loopback URL whose port is held (bound, not listening), so connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextlib.asynccontextmanager
+async def edge_running(*origins: str, **options: Any) -> AsyncIterator[Edge]:
+    """An `Edge` on free loopback ports routing to `origins`, shut down on exit."""
+    config = EdgeConfig(origins=list(origins), port=0, publish_port=0, sig_key=SIG_KEY, **options)
+    edge = Edge(config)
+    await edge.start()
+    try:
+        yield edge
+    finally:
+        await edge.shutdown()
+
+
+def ws_url(edge: Edge, path: str) -> str:
+    """The client-facing WebSocket URL for `path`."""
+    return f"ws://127.0.0.1:{edge.port}{path}"
+
+
+async def publish(
+    client: aiohttp.ClientSession,
+    edge: Edge,
+    channel: str,
+    *contents: str,
+    headers: dict[str, str] | None = None,
+) -> int:
+    """Publish text messages to `channel`; returns the HTTP status."""
+    items = [
+        {"channel": channel, "formats": {"ws-message": {"content": content}}}
+        for content in contents
+    ]
+    url = f"http://127.0.0.1:{edge.publish_port}/publish/"
+    async with client.post(url, json={"items": items}, headers=headers) as response:
+        await response.read()
+        return response.status
+
+
+async def wait_for(condition: Callable[[], bool], what: str, wait: float = WAIT) -> None:
+    """Poll `condition` until it holds (fails the test after `wait` seconds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+# -- raw-socket clients -----------------------------------------------------------------------
+
+
+def upgrade_request(path: str, *extra: tuple[str, str], key: str | None = None) -> bytes:
+    """A client's WebSocket handshake request head."""
+    key = key if key is not None else base64.b64encode(os.urandom(16)).decode()
+    headers = [
+        ("Host", "127.0.0.1"),
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Key", key),
+        ("Sec-WebSocket-Version", "13"),
+    ]
+    names = {name.lower() for name, _ in extra}
+    lines = [f"GET {path} HTTP/1.1"]
+    lines += [f"{name}: {value}" for name, value in headers if name.lower() not in names]
+    lines += [f"{name}: {value}" for name, value in extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+@dataclass
+class Answer:
+    """An HTTP response head and body read from a raw socket."""
+
+    status: int
+    headers: CIMultiDict[str]
+    body: bytes
+
+
+async def read_answer(reader: asyncio.StreamReader, body: bool = True) -> Answer:
+    """Read one response (the body by Content-Length, unless `body` is False)."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+    lines = head.decode("latin-1").split("\r\n")
+    headers: CIMultiDict[str] = CIMultiDict()
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers.add(name, value.strip())
+    length = int(headers.get("Content-Length", "0")) if body else 0
+    data = await asyncio.wait_for(reader.readexactly(length), WAIT)
+    return Answer(int(lines[0].split(" ")[1]), headers, data)
+
+
+@contextlib.asynccontextmanager
+async def raw_client(
+    edge: Edge,
+) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """A plain TCP connection to the edge's client port, closed on exit."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", edge.port)
+    try:
+        yield reader, writer
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+def client_frame(opcode: int, payload: bytes) -> bytes:
+    """A final, masked client frame."""
+    mask = os.urandom(4)
+    masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+    size = len(payload)
+    if size < 126:
+        head = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
+    elif size < 65536:
+        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, size)
+    else:
+        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
+    return head + mask + masked
+
+
+async def read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One unmasked server frame: (opcode, payload)."""
+    first, second = await asyncio.wait_for(reader.readexactly(2), WAIT)
+    size = second & 0x7F
+    if size == 126:
+        (size,) = struct.unpack("!H", await reader.readexactly(2))
+    elif size == 127:
+        (size,) = struct.unpack("!Q", await reader.readexactly(8))
+    return first & 0x0F, await asyncio.wait_for(reader.readexactly(size), WAIT)
+
+
+async def close_code(ws: aiohttp.ClientWebSocketResponse) -> int | None:
+    """Read until the server closes; the close code it sent."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            message = await ws.receive()
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                return ws.close_code
+            if message.type == aiohttp.WSMsgType.ERROR:
+                return None
+
+
+# -- graceful shutdown ------------------------------------------------------------------------
+
+
+async def detaching(seen: Seen) -> web.StreamResponse:
+    """Echo, except that connections on `/detach` are detached at once."""
+    if ev.OPEN in seen.types and seen.path_qs.startswith("/detach"):
+        detach = ev.WebSocketEvent(ev.TEXT, b'c:{"type": "detach"}')
+        return woh(*echo_events(seen), detach, headers=GRIP)
+    return await echo(seen)
+
+
+async def test_shutdown_closes_every_client_with_1001_and_disconnects_them_at_the_origin() -> None:
+    async with origin_running(detaching) as origin, aiohttp.ClientSession() as client:
+        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
+        await edge.start()
+        try:
+            paths = ["/live", "/live", "/detach"]
+            sockets = [await client.ws_connect(ws_url(edge, path)) for path in paths]
+            opened = [(await origin.next_with(ev.OPEN)).cid for _ in sockets]
+            await wait_for(lambda: len(edge.connections) == 3, "three connections")
+            codes = asyncio.gather(*(close_code(ws) for ws in sockets))
+        finally:
+            await edge.shutdown()
+        assert await codes == [1001, 1001, 1001]
+        # The detached connection has no origin side left; the others get one DISCONNECT each.
+        ended = [seen.cid for seen in origin.seen if ev.DISCONNECT in seen.types]
+        assert sorted(ended) == sorted(opened[:2])
+        assert edge.connections == set()
+
+
+async def test_shutdown_ends_handshakes_still_waiting_for_the_origin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("liveqa.edge.server.SHUTDOWN_GRACE", 0.5)
+    release = asyncio.Event()
+
+    async def slow(seen: Seen) -> web.StreamResponse:
+        await release.wait()
+        return await echo(seen)
+
+    async with origin_running(slow) as origin:
+        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
+        await edge.start()
+        async with raw_client(edge) as (reader, writer):
+            try:
+                writer.write(upgrade_request("/slow"))
+                await origin.next_with(ev.OPEN)
+            finally:
+                await asyncio.wait_for(edge.shutdown(), WAIT)
+                release.set()
+            answer = await read_answer(reader)
+            assert (answer.status, answer.body) == (503, b"Server shutting down.\n")
+            assert await asyncio.wait_for(reader.read(), WAIT) == b""
+
+
+async def test_shutdown_ends_deferred_handshakes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("liveqa.edge.server.SHUTDOWN_GRACE", 0.5)
+
+    async def deferring(seen: Seen) -> web.StreamResponse:
+        return woh(headers={"Keep-Alive-Interval": "20"})
+
+    async with origin_running(deferring) as origin:
+        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
+        await edge.start()
+        async with raw_client(edge) as (reader, writer):
+            try:
+                writer.write(upgrade_request("/deferred"))
+                await origin.next_with(ev.OPEN)
+            finally:
+                await asyncio.wait_for(edge.shutdown(), WAIT)
+            answer = await read_answer(reader)
+            assert (answer.status, answer.body) == (503, b"Server shutting down.\n")
+            assert await asyncio.wait_for(reader.read(), WAIT) == b""
+
+
+# -- plain HTTP on the client port -----------------------------------------------------------
+
+
+async def plain_or_echo(seen: Seen) -> web.StreamResponse:
+    """Plain requests get a text answer naming the path; WebSocket-over-HTTP ones are echoed."""
+    if seen.method != "POST":
+        return web.Response(text=f"plain {seen.path_qs}")
+    return await echo(seen)
+
+
+async def test_plain_http_is_reverse_proxied_on_the_client_port() -> None:
+    async with (
+        origin_running(plain_or_echo) as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession() as client,
+    ):
+        async with client.get(f"http://127.0.0.1:{edge.port}/page?x=1") as response:
+            assert response.status == 200
+            assert await response.text() == "plain /page?x=1"
+        assert origin.seen[-1].method == "GET"
+        assert edge.metrics.http_requests_total == 1
+
+
+async def test_upgrade_after_a_plain_request_on_the_same_connection() -> None:
+    async with (
+        origin_running(plain_or_echo) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(b"GET /first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = await read_answer(reader)
+        assert (answer.status, answer.body) == (200, b"plain /first")
+        writer.write(upgrade_request("/live"))
+        answer = await read_answer(reader, body=False)
+        assert answer.status == 101
+        assert len(edge.connections) == 1
+        writer.write(client_frame(0x1, b"hello"))
+        assert await read_frame(reader) == (0x1, b"hello")
+        opened = await origin.next_with(ev.OPEN)
+        writer.write(client_frame(0x8, struct.pack("!H", 1000) + b"bye"))
+        assert await read_frame(reader) == (0x8, struct.pack("!H", 1000) + b"bye")
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""
+        closed = await origin.next_with(ev.CLOSE)
+        assert closed.cid == opened.cid
+        await wait_for(lambda: not edge.connections, "the connection to end")
+
+
+async def test_aiohttp_client_reusing_a_connection_can_upgrade() -> None:
+    connector = aiohttp.TCPConnector(limit=1)
+    async with (
+        origin_running(plain_or_echo) as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession(connector=connector) as client,
+    ):
+        async with client.get(f"http://127.0.0.1:{edge.port}/first") as response:
+            assert await response.text() == "plain /first"
+        async with client.ws_connect(ws_url(edge, "/live")) as ws:
+            await ws.send_str("over the same pool")
+            assert await ws.receive_str(timeout=WAIT) == "over the same pool"
+
+
+# -- the publish listener ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.0.2.10", False),
+        ("edge.example", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+def test_publish_listener_off_loopback_needs_a_key(host: str) -> None:
+    with pytest.raises(ValueError, match="publish-key"):
+        Edge(EdgeConfig(["http://127.0.0.1:1"], publish_host=host))
+    Edge(EdgeConfig(["http://127.0.0.1:1"], publish_host=host, publish_key=SIG_KEY))
+
+
+async def test_publish_key_is_required_to_publish() -> None:
+    key = "edge-tests-publish-key-0123456789abcdef"
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, publish_key=key.encode()) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/live?channel=news")) as ws,
+    ):
+        await wait_for(lambda: edge.metrics.subscriptions == 1, "the subscription")
+        assert await publish(client, edge, "news", "anonymous") == 401
+        wrong = {"Authorization": "Bearer not-the-key"}
+        assert await publish(client, edge, "news", "forged", headers=wrong) == 401
+        right = {"Authorization": f"Bearer {key}"}
+        assert await publish(client, edge, "news", "signed", headers=right) == 200
+        assert await ws.receive_str(timeout=WAIT) == "signed"
+        assert edge.metrics.published_items_total == 1

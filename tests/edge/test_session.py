@@ -1,0 +1,272 @@
+"""A connection's WebSocket-over-HTTP exchange: retries, deferred accept and request batching."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from test_server import (
+    WAIT,
+    Seen,
+    close_code,
+    echo,
+    edge_running,
+    origin_running,
+    raw_client,
+    read_answer,
+    upgrade_request,
+    wait_for,
+    woh,
+    ws_url,
+)
+
+from liveqa.edge import session as session_module
+from liveqa.edge.session import MAX_REQUEST_CONTENT, MAX_RETRIES
+from liveqa.grip import events as ev
+
+
+class FastAsyncio:
+    """Stands in for `asyncio` in the session module: sleeps are recorded, not waited out."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+        self.pause = 0.0
+        self.on_sleep: Callable[[int], Awaitable[None]] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+        if self.on_sleep is not None:
+            await self.on_sleep(len(self.delays))
+        await asyncio.sleep(self.pause)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FastAsyncio:
+    fast = FastAsyncio()
+    monkeypatch.setattr(session_module, "asyncio", fast)
+    return fast
+
+
+def assert_backoff(delays: list[float]) -> None:
+    """Delays of 1, 2, 4, ... seconds, each plus up to one second of jitter."""
+    for attempt, delay in enumerate(delays):
+        assert 2**attempt <= delay < 2**attempt + 1
+
+
+# -- retries once open ------------------------------------------------------------------------
+
+
+async def test_requests_are_retried_with_backoff_until_the_origin_is_back(
+    clock: FastAsyncio,
+) -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/live")) as ws,
+    ):
+        cid = (await origin.next_with(ev.OPEN)).cid
+        await origin.stop()
+
+        async def back_after_two(count: int) -> None:
+            if count == 2:
+                await origin.start()
+
+        clock.on_sleep = back_after_two
+        await ws.send_str("while you were away")
+        assert await ws.receive_str(timeout=WAIT) == "while you were away"
+        seen = await origin.next_with(ev.TEXT)
+        assert seen.cid == cid
+        assert seen.events == [ev.WebSocketEvent(ev.TEXT, b"while you were away")]
+        assert len(clock.delays) == 2
+        assert_backoff(clock.delays)
+
+
+async def test_the_client_is_closed_with_1011_when_retries_run_out(clock: FastAsyncio) -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/live")) as ws,
+    ):
+        await origin.next_with(ev.OPEN)
+        await origin.stop()
+        await ws.send_str("nobody home")
+        assert await close_code(ws) == 1011
+        assert len(clock.delays) == MAX_RETRIES
+        assert_backoff(clock.delays)
+        await wait_for(lambda: not edge.connections, "the connection to end")
+
+
+def failing(status: int) -> Callable[[Seen], Awaitable[web.StreamResponse]]:
+    async def respond(seen: Seen) -> web.StreamResponse:
+        if ev.OPEN in seen.types:
+            return await echo(seen)
+        return web.Response(status=status, text="origin trouble\n")
+
+    return respond
+
+
+async def test_no_retry_when_the_origin_answered_with_an_error(clock: FastAsyncio) -> None:
+    async with (
+        origin_running(failing(500)) as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/live")) as ws,
+    ):
+        await origin.next_with(ev.OPEN)
+        await ws.send_str("boom")
+        assert await close_code(ws) == 1011
+        assert (await origin.next()).events == [ev.WebSocketEvent(ev.TEXT, b"boom")]
+        await origin.silence()
+        assert clock.delays == []
+
+
+async def test_no_retry_when_the_origin_drops_the_request(clock: FastAsyncio) -> None:
+    async def hang_up(seen: Seen) -> web.StreamResponse:
+        if ev.OPEN in seen.types:
+            return await echo(seen)
+        assert seen.request.transport is not None
+        seen.request.transport.close()
+        return web.Response()
+
+    async with (
+        origin_running(hang_up) as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/live")) as ws,
+    ):
+        await origin.next_with(ev.OPEN)
+        await ws.send_str("maybe processed")
+        assert await close_code(ws) == 1011
+        assert (await origin.next()).events == [ev.WebSocketEvent(ev.TEXT, b"maybe processed")]
+        await origin.silence()
+        assert clock.delays == []
+
+
+# -- deferred accept --------------------------------------------------------------------------
+
+
+def deferring(times: int, interval: str = "20") -> Callable[[Seen], Awaitable[web.StreamResponse]]:
+    """Answer the first `times` OPEN requests with no events and Keep-Alive-Interval, then echo."""
+    answered = 0
+
+    async def respond(seen: Seen) -> web.StreamResponse:
+        nonlocal answered
+        if ev.OPEN in seen.types and answered < times:
+            answered += 1
+            return woh(headers={"Keep-Alive-Interval": interval})
+        return await echo(seen)
+
+    return respond
+
+
+@pytest.mark.parametrize(("interval", "delay"), [("20", 20), ("45", 45), ("5", 20)])
+async def test_an_empty_first_answer_with_keep_alive_defers_the_accept(
+    clock: FastAsyncio, interval: str, delay: int
+) -> None:
+    async with (
+        origin_running(deferring(2, interval)) as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/later")) as ws,
+    ):
+        opens = [seen for seen in origin.seen if ev.OPEN in seen.types]
+        assert [seen.body for seen in opens] == [b"OPEN\r\n"] * 3
+        assert len({seen.cid for seen in opens}) == 1
+        assert clock.delays == [delay, delay]
+        await ws.send_str("accepted at last")
+        assert await ws.receive_str(timeout=WAIT) == "accepted at last"
+
+
+async def test_an_empty_first_answer_without_keep_alive_is_an_error(clock: FastAsyncio) -> None:
+    async def empty(seen: Seen) -> web.StreamResponse:
+        return woh()
+
+    async with (
+        origin_running(empty) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/empty"))
+        assert (await read_answer(reader)).status == 502
+        assert len(origin.seen) == 1
+        assert clock.delays == []
+
+
+async def test_a_client_that_leaves_during_a_deferred_accept_is_not_opened_again(
+    clock: FastAsyncio,
+) -> None:
+    clock.pause = 0.01
+    async with origin_running(deferring(10_000)) as origin, edge_running(origin.url) as edge:
+        async with raw_client(edge) as (_, writer):
+            writer.write(upgrade_request("/later"))
+            await wait_for(lambda: len(origin.seen) >= 2, "the OPEN to be sent again")
+        gone = await origin.next_with(ev.DISCONNECT)
+        await origin.silence()
+        opens = [seen for seen in origin.seen if ev.OPEN in seen.types]
+        assert {seen.cid for seen in opens} == {gone.cid}
+        assert gone.body == b"DISCONNECT\r\n"
+
+
+# -- batching ---------------------------------------------------------------------------------
+
+
+def holding_first(release: asyncio.Event) -> Callable[[Seen], Awaitable[web.StreamResponse]]:
+    """Echo, but hold the answer to the message `first` until `release` is set."""
+
+    async def respond(seen: Seen) -> web.StreamResponse:
+        if ev.WebSocketEvent(ev.TEXT, b"first") in seen.events:
+            await release.wait()
+        return await echo(seen)
+
+    return respond
+
+
+@pytest.mark.parametrize(
+    ("sizes", "batches"),
+    [
+        ([60_000] * 7, [3, 3, 1]),
+        ([250_000, 10, 10], [1, 2]),
+        ([10, 250_000, 10], [1, 1, 1]),
+        ([100] * 50, [50]),
+    ],
+)
+async def test_queued_messages_are_batched_whole_and_in_order(
+    sizes: list[int], batches: list[int]
+) -> None:
+    release = asyncio.Event()
+    contents = [chr(ord("A") + index % 26) * size for index, size in enumerate(sizes)]
+    async with (
+        origin_running(holding_first(release)) as origin,
+        edge_running(origin.url) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/batch")) as ws,
+    ):
+        await ws.send_str("first")
+        await origin.next_with(ev.TEXT)
+        for content in contents:
+            await ws.send_str(content)
+        (connection,) = edge.connections
+        session = connection.session
+        assert session is not None
+        await wait_for(lambda: len(session.pending) == len(contents), "the messages to queue")
+        release.set()
+        requests: list[Seen] = []
+        while sum(len(seen.events) for seen in requests) < len(contents):
+            requests.append(await origin.next())
+        assert [len(seen.events) for seen in requests] == batches
+        assert all(
+            len(seen.body) <= MAX_REQUEST_CONTENT for seen in requests if len(seen.events) > 1
+        )
+        sent = [event.content for seen in requests for event in seen.events]
+        assert sent == [content.encode() for content in contents]
+        echoed = [await ws.receive_str(timeout=WAIT) for _ in range(len(contents) + 1)]
+        assert echoed == ["first", *contents]

@@ -1,0 +1,162 @@
+"""Origin requests: target failover for handshakes and later messages, errors that stop it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+from test_server import (
+    SIG_KEY,
+    WAIT,
+    Seen,
+    edge_running,
+    origin_running,
+    raw_client,
+    read_answer,
+    refusing_url,
+    upgrade_request,
+    ws_url,
+)
+from yarl import URL
+
+from liveqa.edge.metrics import EdgeMetrics
+from liveqa.edge.upstream import (
+    MAX_RESPONSE_BODY,
+    OriginError,
+    OriginUnreachable,
+    Upstream,
+)
+from liveqa.grip import events as ev
+from liveqa.grip.sig import verify_sig
+
+OPEN_BODY = ev.encode_event(ev.WebSocketEvent(ev.OPEN))
+
+
+# -- through a running edge -------------------------------------------------------------------
+
+
+async def test_a_refusing_first_target_is_skipped_for_every_request() -> None:
+    with refusing_url() as down:
+        async with (
+            origin_running() as origin,
+            edge_running(down, origin.url) as edge,
+            aiohttp.ClientSession() as client,
+            client.ws_connect(ws_url(edge, "/live")) as ws,
+        ):
+            await ws.send_str("via the second")
+            assert await ws.receive_str(timeout=WAIT) == "via the second"
+            await ws.send_str("and again")
+            assert await ws.receive_str(timeout=WAIT) == "and again"
+            assert [seen.types for seen in origin.seen] == [[ev.OPEN], [ev.TEXT], [ev.TEXT]]
+            assert len({seen.cid for seen in origin.seen}) == 1
+
+
+async def test_later_messages_fail_over_when_the_first_target_goes_down() -> None:
+    async with (
+        origin_running() as first,
+        origin_running() as second,
+        edge_running(first.url, second.url) as edge,
+        aiohttp.ClientSession() as client,
+        client.ws_connect(ws_url(edge, "/live")) as ws,
+    ):
+        opened = await first.next_with(ev.OPEN)
+        await first.stop()
+        await ws.send_str("first is gone")
+        assert await ws.receive_str(timeout=WAIT) == "first is gone"
+        moved = await second.next()
+        assert moved.cid == opened.cid
+        assert moved.events == [ev.WebSocketEvent(ev.TEXT, b"first is gone")]
+        assert second.seen == [moved]
+
+
+async def test_all_targets_down_gives_502_and_nothing_more() -> None:
+    with refusing_url() as first, refusing_url() as second:
+        async with edge_running(first, second) as edge, raw_client(edge) as (reader, writer):
+            writer.write(upgrade_request("/live"))
+            answer = await read_answer(reader)
+            assert answer.status == 502
+            assert answer.headers["Content-Type"] == "text/plain"
+            assert answer.body == b"Unable to connect to any targets\n"
+            assert await asyncio.wait_for(reader.read(), WAIT) == b""
+            # Nothing opened, so nothing is left to tell the origin (or to retry).
+            await asyncio.sleep(0.2)
+            assert edge.metrics.origin_requests_total == 1
+            assert edge.metrics.handshakes_rejected_total == 1
+
+
+# -- Upstream on its own ----------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def upstream(*targets: str, metrics: EdgeMetrics | None = None) -> AsyncIterator[Upstream]:
+    async with aiohttp.ClientSession() as client:
+        urls = [URL(target) for target in targets]
+        yield Upstream(urls, client, (SIG_KEY, "pushpin"), metrics or EdgeMetrics())
+
+
+def woh_headers(path: str = "/ws") -> list[tuple[str, str]]:
+    return [("Content-Type", ev.CONTENT_TYPE), ("Connection-Id", "c1"), ("X-Path", path)]
+
+
+async def test_post_goes_to_the_first_target_that_accepts_a_connection() -> None:
+    metrics = EdgeMetrics()
+    with refusing_url() as down:
+        async with origin_running() as origin, upstream(down, origin.url, metrics=metrics) as up:
+            response = await up.post("/ws?x=1", woh_headers(), OPEN_BODY)
+    assert response.status == 200
+    assert response.headers["Content-Type"] == ev.CONTENT_TYPE
+    assert ev.decode_events(response.body)[0].type == ev.OPEN
+    assert [seen.path_qs for seen in origin.seen] == ["/ws?x=1"]
+    assert (metrics.origin_requests_total, metrics.origin_errors_total) == (1, 0)
+    assert b"liveqa_edge_origin_request_duration_seconds_count 1" in metrics.render()
+
+
+async def test_post_raises_unreachable_when_no_target_accepts() -> None:
+    metrics = EdgeMetrics()
+    with refusing_url() as first, refusing_url() as second:
+        async with upstream(first, second, metrics=metrics) as up:
+            with pytest.raises(OriginUnreachable, match="any targets"):
+                await up.post("/ws", woh_headers(), OPEN_BODY)
+    assert metrics.origin_errors_total == 1
+
+
+async def test_an_origin_that_was_reached_is_not_failed_over() -> None:
+    async def hang_up(seen: Seen) -> web.StreamResponse:
+        assert seen.request.transport is not None
+        seen.request.transport.close()
+        return web.Response()
+
+    async with (
+        origin_running(hang_up) as broken,
+        origin_running() as spare,
+        upstream(broken.url, spare.url) as up,
+    ):
+        with pytest.raises(OriginError):
+            await up.post("/ws", woh_headers(), OPEN_BODY)
+        assert len(broken.seen) == 1
+        assert spare.seen == []
+
+
+async def test_a_response_body_over_the_limit_is_an_error() -> None:
+    async def huge(seen: Seen) -> web.StreamResponse:
+        return web.Response(body=b"x" * (MAX_RESPONSE_BODY + 1), content_type=ev.CONTENT_TYPE)
+
+    async with origin_running(huge) as origin, upstream(origin.url) as up:
+        with pytest.raises(OriginError, match="over"):
+            await up.post("/ws", woh_headers(), OPEN_BODY)
+
+
+async def test_every_request_is_signed() -> None:
+    async with origin_running() as origin, upstream(origin.url) as up:
+        for _ in range(2):
+            headers = woh_headers()
+            up.sign(headers)
+            await up.post("/ws", headers, OPEN_BODY)
+    tokens = [seen.headers["Grip-Sig"] for seen in origin.seen]
+    assert len(tokens) == 2
+    for token in tokens:
+        assert verify_sig(token, SIG_KEY, iss="pushpin")
