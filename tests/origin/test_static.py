@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import gzip
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
 from liveqa.origin.app import create_app
+from liveqa.origin.static import STATIC_CACHE, WEB_ROOT
 
 from .conftest import Browser, PublishRecorder, origin_config
+
+# The web client's own budget and import rule (tests/web/test_assets.py estimates from sizes).
+FIRST_LOAD_BUDGET = 100_000
+STATIC_IMPORT = re.compile(
+    r"^\s*import\s+(?:[^\"';]*?\s+from\s+)?[\"']([^\"']+)[\"']", re.MULTILINE
+)
 
 
 async def _serve(tmp_path: Path, recorder: PublishRecorder, root: Path) -> TestServer:
@@ -53,6 +65,7 @@ async def test_static_files_stay_inside_the_web_root(site: Browser) -> None:
     async with site.session.get(site.url("/static/js/app.js")) as response:
         assert response.status == 200
         assert response.content_type in ("text/javascript", "application/javascript")
+        assert response.headers["Cache-Control"] == STATIC_CACHE
         assert await response.text() == "export {};"
     for path in ("/static/nope.js", "/static/..%2Fsecret.txt", "/static/js/..%2F..%2Fsecret.txt"):
         status, _ = await site.request("GET", path)
@@ -69,3 +82,108 @@ async def test_missing_web_client_is_a_clear_503(tmp_path: Path, recorder: Publi
     finally:
         await browser.close()
         await server.close()
+
+
+async def test_files_revalidate_with_etags_and_follow_changes(
+    site: Browser, tmp_path: Path
+) -> None:
+    url = site.url("/static/js/app.js")
+    async with site.session.get(url) as response:
+        etag = response.headers["ETag"]
+    async with site.session.get(url, headers={"If-None-Match": etag}) as response:
+        assert response.status == 304
+        assert response.headers["ETag"] == etag
+        assert response.headers["Cache-Control"] == STATIC_CACHE
+        assert await response.read() == b""
+    (tmp_path / "web" / "js" / "app.js").write_text("export const changed = 1;")
+    async with site.session.get(url, headers={"If-None-Match": etag}) as response:
+        assert response.status == 200
+        assert response.headers["ETag"] != etag
+        assert await response.text() == "export const changed = 1;"
+    async with site.session.get(site.url("/town-hall")) as response:
+        assert response.headers["Cache-Control"] == "no-cache"
+        page_etag = response.headers["ETag"]
+    async with site.session.get(
+        site.url("/"), headers={"If-None-Match": f'"other", {page_etag}'}
+    ) as response:
+        assert response.status == 304
+
+
+async def test_text_files_are_gzipped_when_accepted(site: Browser, tmp_path: Path) -> None:
+    script = "export const words = [" + ", ".join(f'"word {i}"' for i in range(300)) + "];\n"
+    (tmp_path / "web" / "big.js").write_text(script)
+    async with aiohttp.ClientSession(auto_decompress=False) as raw:
+        url = site.url("/static/big.js")
+        async with raw.get(url, headers={"Accept-Encoding": "gzip"}) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert response.headers["Vary"] == "Accept-Encoding"
+            assert gzip.decompress(await response.read()).decode() == script
+        async with raw.get(url, headers={"Accept-Encoding": "identity"}) as response:
+            assert "Content-Encoding" not in response.headers
+            assert response.headers["Vary"] == "Accept-Encoding"
+            assert await response.text() == script
+
+
+def _references(url: str, body: bytes) -> list[str]:
+    """The files a page or module makes the browser fetch on load, as absolute URL paths."""
+    text = body.decode()
+    if url.endswith(".js"):
+        return [urljoin(url, spec) for spec in STATIC_IMPORT.findall(text)]
+    if url.endswith(".css"):
+        return []
+    return list(re.findall(r'(?:src|href)="(/static/[^"]+)"', text))
+
+
+async def test_first_load_transfers_well_under_100_kb(
+    tmp_path: Path, recorder: PublishRecorder
+) -> None:
+    server = await _serve(tmp_path, recorder, WEB_ROOT)
+    # A browser's first visit: nothing cached, gzip accepted; bytes counted as sent.
+    async with aiohttp.ClientSession(
+        auto_decompress=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
+    ) as raw:
+
+        async def fetch(method: str, path: str, **kwargs: Any) -> tuple[int, bytes]:
+            headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+            async with raw.request(
+                method, server.make_url(path), headers=headers, **kwargs
+            ) as response:
+                assert response.status in (200, 201), path
+                body = await response.read()
+                head = sum(len(name) + len(value) + 4 for name, value in response.raw_headers)
+                if len(body) >= 1024 and response.content_type != "image/svg+xml":
+                    assert response.headers.get("Content-Encoding") == "gzip", path
+                unpacked = (
+                    gzip.decompress(body) if response.headers.get("Content-Encoding") else body
+                )
+                return len(body) + head + len("HTTP/1.1 200 OK\r\n\r\n"), unpacked
+
+        await fetch("POST", "/api/session", json={"displayName": "Hana"})
+        await fetch("POST", "/api/rooms", json={"roomId": "town-hall"})
+        for route, entry in [
+            ("/", "/static/views/start.js"),
+            ("/town-hall", "/static/views/room.js"),
+            ("/town-hall/present", "/static/views/present.js"),
+        ]:
+            transferred, page = await fetch("GET", route)
+            todo = [*_references(route, page), entry]
+            if entry.endswith("present.js"):
+                todo.append("/static/present.css")
+            fetched: set[str] = set()
+            while todo:
+                path = todo.pop()
+                if path in fetched:
+                    continue
+                fetched.add(path)
+                size, body = await fetch("GET", path)
+                transferred += size
+                todo.extend(_references(path, body))
+            for api in ("/api/session", "/api/rooms/town-hall"):
+                size, _ = await fetch("POST" if api == "/api/session" else "GET", api)
+                transferred += size
+            if entry.endswith("present.js"):
+                size, _ = await fetch("GET", "/api/rooms/town-hall/qr.svg")
+                transferred += size
+            assert "/static/main.js" in fetched
+            assert transferred < FIRST_LOAD_BUDGET / 2, (route, transferred, sorted(fetched))
+    await server.close()

@@ -15,6 +15,7 @@ from liveqa import __version__
 from liveqa.origin.api import OPERATIONS, Operation, Response, error_response, json_response
 from liveqa.origin.attendance import Attendance
 from liveqa.origin.board import Board, Rates
+from liveqa.origin.compression import compress
 from liveqa.origin.context import CONTEXT, OriginContext, SigVerifier, SocketSettings
 from liveqa.origin.errors import Refused
 from liveqa.origin.limits import Limits
@@ -136,7 +137,9 @@ def create_app(config: OriginConfig) -> web.Application:
     context.attendance = Attendance(
         board, context.publish, interval=config.sockets.attendance_interval
     )
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, errors])
+    app = web.Application(
+        client_max_size=MAX_BODY, middlewares=[compress, security_headers, errors]
+    )
     app[CONTEXT] = context
     app[DOCUMENT] = build_document(ALL_OPERATIONS, title="liveqa", version=__version__)
     for operation in ALL_OPERATIONS:
