@@ -16,6 +16,7 @@ from liveqa.origin.limits import (
     check_theme_color,
     clean_text,
     is_question_id,
+    is_reserved,
     room_id_problem,
 )
 
@@ -47,6 +48,24 @@ def test_invalid_room_ids_say_why(room_id: str, reason: str) -> None:
     assert refused.value.code == "invalid_room_id"
     assert refused.value.status == 400
     assert reason in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "reserved"),
+    [
+        ("api", True),
+        ("API", True),
+        ("Static", True),
+        ("robots.txt", True),
+        ("Apple-Touch-Icon.PNG", True),
+        ("town-hall", False),
+        ("Not-A-Room", False),
+        ("x", False),
+        ("apis", False),
+    ],
+)
+def test_reserved_names_ignore_case(name: str, reserved: bool) -> None:
+    assert is_reserved(name) is reserved
 
 
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.AZ/ ", max_size=20))

@@ -49,13 +49,23 @@ async def site(tmp_path: Path, recorder: PublishRecorder) -> AsyncIterator[Brows
 
 
 async def test_app_page_for_root_rooms_and_projector(site: Browser) -> None:
-    for path in ("/", "/town-hall", "/town-hall/present"):
+    # Invalid room ids get the page too: the client says what is wrong with them.
+    for path in ("/", "/town-hall", "/town-hall/present", "/Not-A-Room", "/x", "/x/present"):
         async with site.session.get(site.url(path)) as response:
             assert response.status == 200, path
             assert response.headers["Content-Type"] == "text/html; charset=utf-8"
             assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
             assert "<title>liveqa</title>" in await response.text()
-    for path in ("/Not-A-Room", "/robots.txt", "/api"):
+    for path in (
+        "/robots.txt",
+        "/api",
+        "/API",
+        "/static",
+        "/api/present",
+        "/favicon.ico",
+        "/apple-touch-icon.png",
+        "/town-hall/nope",
+    ):
         status, body = await site.request("GET", path)
         assert status == 404, path
         assert body["error"]["code"] == "not_found"

@@ -98,6 +98,12 @@ RoomId = Annotated[
 ThemeColor = Annotated[str, _documented("one of the palette colours", enum=list(THEME_COLORS))]
 
 
+def is_reserved(name: str) -> bool:
+    """Whether `name` (in any case) is a path the app serves itself or a file browsers ask for."""
+    name = name.lower()
+    return name in RESERVED_ROOM_IDS or name.endswith(RESERVED_SUFFIXES)
+
+
 def room_id_problem(room_id: str) -> str | None:
     """Why `room_id` is not a valid room id, or None when it is."""
     if not 3 <= len(room_id) <= 16:
@@ -107,7 +113,7 @@ def room_id_problem(room_id: str) -> str | None:
             "room ids use lowercase letters, digits, '-', '_' and '.', start with a letter "
             "and end with a letter or digit"
         )
-    if room_id in RESERVED_ROOM_IDS or room_id.endswith(RESERVED_SUFFIXES):
+    if is_reserved(room_id):
         return f"{room_id!r} is reserved, pick another room id"
     return None
 

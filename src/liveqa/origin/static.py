@@ -19,7 +19,7 @@ from aiohttp import web
 
 from liveqa.origin.api import error_response
 from liveqa.origin.compression import COMPRESSIBLE, accepts_gzip
-from liveqa.origin.limits import room_id_problem
+from liveqa.origin.limits import is_reserved
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WEB_ROOT_KEY = web.AppKey("liveqa_web_root", Path)
@@ -147,9 +147,9 @@ async def static_file(request: web.Request) -> web.StreamResponse:
 
 
 async def page(request: web.Request) -> web.StreamResponse:
-    """The app page; the client reads the room id from the URL."""
+    """The app page; the client reads the room id from the URL and explains a bad one."""
     room_id = request.match_info.get("roomId")
-    if room_id is not None and room_id_problem(room_id) is not None:
+    if room_id is not None and is_reserved(room_id):
         return error_response(404, "not_found", f"no page at {request.path}")
     index = request.app[WEB_ROOT_KEY] / "index.html"
     asset = await _asset(request, index) if index.is_file() else None
