@@ -90,12 +90,13 @@ def raise_open_files_limit() -> int:
 async def serve(config: EdgeConfig) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
     edge = Edge(config)
-    await edge.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
+        # Inside the try: a listener that cannot bind must not leave the other one open.
+        await edge.start()
         await stop.wait()
     finally:
         await edge.shutdown()
@@ -126,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("liveqa.edge").warning("no --sig-key: origin requests are not signed")
     try:
         asyncio.run(serve(config))
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
+        # A refused configuration or an address that cannot be bound: one line, no traceback.
         logging.getLogger("liveqa.edge").error("%s", exc)
         return 2
     return 0
