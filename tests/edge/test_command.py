@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 
@@ -208,3 +209,20 @@ async def test_a_public_publish_listener_without_a_key_is_refused(
         _, stderr = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 2
     assert b"--publish-key" in stderr
+
+
+@pytest.mark.parametrize("busy", ["--listen", "--publish-listen"])
+async def test_a_busy_address_is_one_clear_error(busy: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        addresses = {"--listen": "127.0.0.1:0", "--publish-listen": "127.0.0.1:0"}
+        addresses[busy] = f"127.0.0.1:{taken.getsockname()[1]}"
+        argv = [part for pair in addresses.items() for part in pair]
+        async with edge_process("--origin", "http://127.0.0.1:9", *argv) as process:
+            _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 2
+    text = stderr.decode()
+    assert "address already in use" in text
+    assert "Traceback" not in text
+    assert "Unclosed" not in text
