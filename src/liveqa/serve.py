@@ -35,6 +35,7 @@ KEY_FILE = "secret.key"
 DATABASE_FILE = "liveqa.db"
 SIG_ISS = "liveqa"
 KEY_BYTES = 32
+WILDCARDS = ("", "0.0.0.0", "::")
 
 
 def default_data_dir() -> Path:
@@ -123,7 +124,7 @@ def prepare_data_dir(path: Path) -> Keys:
 
 def page_url(host: str, port: int) -> str:
     """The address to open in a browser on this machine."""
-    if host in ("", "0.0.0.0", "::"):
+    if host in WILDCARDS:
         host = LOOPBACK
     if ":" in host:
         host = f"[{host}]"
@@ -207,6 +208,8 @@ async def serve(host: str, port: int, data_dir: Path) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         print(f"liveqa is running: open {board.url}", flush=True)
+        if host in WILDCARDS:
+            print(f"(others on the network use this machine's address, port {board.edge.port})")
         print(f"data in {data_dir}; press Ctrl-C to stop", flush=True)
         await stop.wait()
         print("stopping...", flush=True)
