@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
+from base64 import b64encode
 from pathlib import Path
 
 import aiohttp
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
+from jwt.algorithms import ECAlgorithm
 
 from liveqa.bench.pushpin import free_port
 from liveqa.grip.sig import mint_sig
 from liveqa.origin import command
 from liveqa.origin.ratelimit import Rate
+
+from .test_verifykey import FASTLY_PEM_BASE64
 
 KEY = "origin-command-grip-key-0123456789abcdef"
 
@@ -79,6 +92,68 @@ def test_bad_values_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
         command.build_config(_args("--keep-alive-interval", "5"))
     with pytest.raises(ValueError, match="GRIP_URL"):
         command.build_config(_args("--grip-url", "ftp://nowhere"))
+
+
+FASTLY_URL = (
+    "https://api.fastly.com/service/SVC123?verify-iss=fastly:SVC123&key=fastly-api-token-0123456789"
+)
+
+
+def _es256_pair() -> tuple[bytes, str]:
+    """A P-256 private key (PEM) and its public half as a JWK."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    return pem, json.dumps(json.loads(ECAlgorithm.to_jwk(key.public_key())))
+
+
+def test_grip_verify_key_checks_fanout_sigs(monkeypatch: pytest.MonkeyPatch) -> None:
+    private, jwk = _es256_pair()
+    monkeypatch.setenv("GRIP_URL", FASTLY_URL)
+    monkeypatch.setenv("GRIP_VERIFY_KEY", jwk)
+    config = command.build_config(_args())
+    [target] = config.publish_targets
+    assert target.url == "https://api.fastly.com/service/SVC123/publish/"
+    assert target.authorization() == "Bearer fastly-api-token-0123456789"
+    assert config.verify_sig(mint_sig(private, "fastly:SVC123"))
+    assert not config.verify_sig(mint_sig(private, "fastly:OTHER"))
+    assert not config.verify_sig(mint_sig(private, "pushpin"))
+    # The publish token is not a Grip-Sig key once a verify key is given.
+    assert not config.verify_sig(mint_sig(b"fastly-api-token-0123456789", "fastly:SVC123"))
+    stranger, _ = _es256_pair()
+    assert not config.verify_sig(mint_sig(stranger, "fastly:SVC123"))
+
+
+def test_grip_verify_key_option_fills_only_urls_without_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    private, _ = _es256_pair()
+    public = load_pem_private_key(private, None).public_key()
+    pem = public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    monkeypatch.setenv("GRIP_VERIFY_KEY", "not-this-one-because-the-flag-wins")
+    own = "own-verify-key-0123456789abcdef0123"
+    args = _args(
+        "--grip-url",
+        f"{FASTLY_URL},http://127.0.0.1:5561/?verify-key={own}",
+        "--grip-verify-key",
+        "base64:" + b64encode(pem).decode(),
+    )
+    config = command.build_config(args)
+    assert config.verify_sig(mint_sig(private, "fastly:SVC123"))
+    assert config.verify_sig(mint_sig(own.encode(), "pushpin"))
+    assert not config.verify_sig(mint_sig(b"not-this-one-because-the-flag-wins", "fastly:SVC123"))
+
+
+def test_fastly_public_key_loads_and_a_bad_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GRIP_URL", FASTLY_URL)
+    monkeypatch.setenv("GRIP_VERIFY_KEY", FASTLY_PEM_BASE64)
+    config = command.build_config(_args())
+    private, _ = _es256_pair()
+    assert not config.verify_sig(mint_sig(private, "fastly:SVC123"))
+    monkeypatch.setenv("GRIP_VERIFY_KEY", '{"kty": "EC"}')
+    with pytest.raises(ValueError, match="GRIP_VERIFY_KEY"):
+        command.build_config(_args())
 
 
 async def test_the_process_migrates_serves_and_stops(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 from aiohttp import web
@@ -22,6 +22,7 @@ from liveqa.origin.limits import Limits
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.ratelimit import Rate
 from liveqa.origin.static import WEB_ROOT
+from liveqa.origin.verifykey import load_verify_key
 from liveqa.settings import add_option
 from liveqa.store.command import DEFAULT_DATABASE_URL
 
@@ -67,6 +68,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="GRIP proxy publish endpoint(s), comma separated, e.g. "
         "'http://127.0.0.1:5561/?key=KEY' (GRIP_URL is read too); `key` (or `verify-key`, "
         "`verify-iss`) also checks Grip-Sig",
+    )
+    add_option(
+        parser,
+        "--grip-verify-key",
+        help="Grip-Sig key for GRIP URLs without verify-key, e.g. Fastly Fanout's public key: "
+        "PEM, JWK JSON or shared secret, optionally 'base64:'-prefixed (GRIP_VERIFY_KEY is "
+        "read too)",
     )
     add_option(parser, "--secret-key", help="cookie signing secret (default: kept in the database)")
     add_option(
@@ -144,8 +152,16 @@ def publish_targets(urls: Sequence[GripUrl]) -> list[PublishTarget]:
 
 
 def grip_urls(args: argparse.Namespace) -> list[GripUrl]:
-    """The GRIP URLs of `--grip-url`, `LIVEQA_GRIP_URL` or `GRIP_URL`."""
-    return parse_grip_urls(args.grip_url or os.environ.get("GRIP_URL") or "")
+    """The GRIP URLs of `--grip-url`, `LIVEQA_GRIP_URL` or `GRIP_URL`, with the verify key.
+
+    `--grip-verify-key` (or `GRIP_VERIFY_KEY`) becomes the `verify-key` of every URL that has
+    none, as the JS GRIP libraries merge it."""
+    urls = parse_grip_urls(args.grip_url or os.environ.get("GRIP_URL") or "")
+    value = args.grip_verify_key or os.environ.get("GRIP_VERIFY_KEY")
+    if not value:
+        return urls
+    key = load_verify_key(value)
+    return [url if url.verify_key is not None else replace(url, verify_key=key) for url in urls]
 
 
 def build_config(args: argparse.Namespace) -> OriginConfig:
