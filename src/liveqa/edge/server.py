@@ -196,17 +196,19 @@ class Edge:
         """Stop listening, tell the origin every connection ends, close clients with 1001."""
         if self._server is not None:
             self._server.close()
-        for connection in list(self.connections):
-            connection.close_for(1001, "server shutting down")
-        sessions = [c.session.wait_idle() for c in self.connections if c.session is not None]
-        pending = [*sessions, *self._tasks]
-        if pending:
-            await asyncio.wait([asyncio.ensure_future(p) for p in pending], timeout=SHUTDOWN_GRACE)
+        # Handshakes in flight settle first, so a connection the origin accepts now is closed too.
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=SHUTDOWN_GRACE)
         # Handshakes the origin has not settled by now (a deferred accept, say) are refused.
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.wait(list(self._tasks))
+        for connection in list(self.connections):
+            connection.close_for(1001, "server shutting down")
+        sessions = [c.session.wait_idle() for c in self.connections if c.session is not None]
+        if sessions:
+            await asyncio.wait([asyncio.ensure_future(s) for s in sessions], timeout=SHUTDOWN_GRACE)
         for connection in list(self.connections):
             connection.abort()
         if self._publish_runner is not None:
