@@ -19,6 +19,7 @@ from liveqa.bench.pushpin import free_port
 from liveqa.edge import command
 from liveqa.edge.server import EdgeConfig
 from liveqa.grip import events as ev
+from liveqa.settings import env_name
 
 ENVIRONMENT = {
     "LIVEQA_ORIGIN": "http://127.0.0.1:8001, http://127.0.0.1:8002",
@@ -30,6 +31,8 @@ ENVIRONMENT = {
     "LIVEQA_MAX_MESSAGE_SIZE": "4096",
     "LIVEQA_CLIENT_BUFFER_LIMIT": "8192",
     "LIVEQA_LOG_LEVEL": "warning",
+    "LIVEQA_BUS": "redis://127.0.0.1:6379/0",
+    "LIVEQA_BUS_PREFIX": "edge-tests:",
 }
 
 
@@ -68,7 +71,18 @@ def test_every_option_reads_its_environment_variable(
     assert config.sig_iss == "edge-tests"
     assert config.publish_key == b"publish-from-the-environment"
     assert (config.max_message_size, config.max_client_buffer) == (4096, 8192)
+    assert (config.bus, config.bus_prefix) == ("redis://127.0.0.1:6379/0", "edge-tests:")
     assert args.log_level == "warning"
+
+
+def test_no_option_lacks_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+    flags = {flag for action in parser._actions for flag in action.option_strings if flag != "-h"}
+    flags.discard("--help")
+    assert {env_name(flag) for flag in flags} == set(ENVIRONMENT)
 
 
 def test_the_command_line_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

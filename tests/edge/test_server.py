@@ -382,6 +382,32 @@ async def test_shutdown_ends_handshakes_still_waiting_for_the_origin(
             assert await asyncio.wait_for(reader.read(), WAIT) == b""
 
 
+async def test_a_handshake_accepted_during_shutdown_is_closed_with_1001_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("liveqa.edge.server.SHUTDOWN_GRACE", 2.0)
+
+    async def slow_open(seen: Seen) -> web.StreamResponse:
+        if ev.OPEN in seen.types:
+            await asyncio.sleep(0.2)
+        return await echo(seen)
+
+    async with origin_running(slow_open) as origin:
+        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
+        await edge.start()
+        async with raw_client(edge) as (reader, writer):
+            try:
+                writer.write(upgrade_request("/slow"))
+                opened = await origin.next_with(ev.OPEN)
+            finally:
+                await asyncio.wait_for(edge.shutdown(), WAIT)
+            assert (await read_answer(reader, body=False)).status == 101
+            opcode, payload = await read_frame(reader)
+            assert (opcode, payload[:2]) == (0x8, struct.pack("!H", 1001))
+        gone = await origin.next_with(ev.DISCONNECT)
+        assert gone.cid == opened.cid
+
+
 async def test_shutdown_ends_deferred_handshakes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("liveqa.edge.server.SHUTDOWN_GRACE", 0.5)
 
