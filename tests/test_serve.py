@@ -112,6 +112,12 @@ async def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
             await start("127.0.0.1", port, tmp_path)
 
 
+async def test_a_file_that_is_no_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / DATABASE_FILE).write_bytes(b"not a database, " * 512)
+    with pytest.raises(ValueError, match=r"liveqa\.db cannot be used: file is not a database"):
+        await start("127.0.0.1", 0, tmp_path)
+
+
 @asynccontextmanager
 async def serving(port: int, data_dir: Path) -> AsyncIterator[asyncio.subprocess.Process]:
     """`liveqa serve` as a subprocess, once it printed its URL; killed if still running after."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from liveqa.edge.command import raise_open_files_limit
 from liveqa.edge.server import Edge, EdgeConfig
@@ -153,7 +154,7 @@ class Board:
 
 
 async def start(host: str, port: int, data_dir: Path) -> Board:
-    """Start edge and origin on `data_dir`; raises ValueError or OSError when they cannot start."""
+    """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot."""
     keys = await asyncio.to_thread(prepare_data_dir, data_dir)
     # Listening before the edge starts means early requests wait in the backlog, not fail.
     origin = socket.create_server((LOOPBACK, 0))
@@ -191,7 +192,12 @@ async def start(host: str, port: int, data_dir: Path) -> Board:
             secret_key=keys.session,
         )
         board.runner = web.AppRunner(create_app(config), access_log=None)
-        await board.runner.setup()
+        try:
+            await board.runner.setup()
+        except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
+            database = data_dir / DATABASE_FILE
+            raise ValueError(f"the database {database} cannot be used: {reason}") from None
         await web.SockSite(board.runner, origin).start()
     except BaseException:
         await board.stop()
