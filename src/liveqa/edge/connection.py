@@ -144,6 +144,9 @@ class ClientConnection(asyncio.Protocol):
     def start_websocket(self, head: RequestHead) -> None:
         """Check the handshake and ask the origin whether to accept it."""
         try:
+            if not head.target.startswith("/"):
+                # It is appended to the origin's URL: `@host/` or `http://host/` would go elsewhere.
+                raise HandshakeError("the request target must be a path starting with /")
             self._key = websocket_key(head)
         except HandshakeError as exc:
             self.edge.metrics.handshakes_rejected_total += 1
