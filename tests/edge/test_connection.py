@@ -275,3 +275,36 @@ async def test_an_origin_rejection_reaches_the_client_and_nothing_follows() -> N
         await origin.next_with(ev.OPEN)
         # The connection never opened, so the origin hears nothing more about it.
         await origin.silence()
+
+
+@pytest.mark.parametrize("form", ["@127.0.0.1:{port}/steal", "http://127.0.0.1:{port}/steal"])
+async def test_a_request_target_that_is_not_a_path_never_reaches_any_host(form: str) -> None:
+    async with (
+        origin_running() as origin,
+        origin_running() as elsewhere,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        head = upgrade_request("/live").replace(b"/live", form.format(port=elsewhere.port).encode())
+        writer.write(head)
+        answer = await read_answer(reader)
+        assert answer.status == 400
+        assert b"path" in answer.body
+        assert origin.seen == elsewhere.seen == []
+
+
+async def test_an_absolute_target_after_a_plain_request_is_refused_too() -> None:
+    async with (
+        origin_running() as origin,
+        origin_running() as elsewhere,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(b"GET /first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        await read_answer(reader, body=False)
+        target = f"http://127.0.0.1:{elsewhere.port}/steal"
+        writer.write(upgrade_request("/live").replace(b"/live", target.encode()))
+        answer = await read_answer(reader, body=False)
+        assert answer.status == 400
+        assert [seen.method for seen in origin.seen] == ["GET"]
+        assert elsewhere.seen == []
