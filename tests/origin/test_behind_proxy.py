@@ -222,7 +222,7 @@ async def test_two_clients_follow_every_change_in_order(stack: Stack) -> None:
     try:
         await host.call("POST", "/api/session", {"displayName": "Hana"})
         await guest.call("POST", "/api/session", {"displayName": "Gus"})
-        await host.call("POST", "/api/rooms", {"roomId": "town-hall"})
+        created = await host.call("POST", "/api/rooms", {"roomId": "town-hall"})
         await host.connect("town-hall")
         await guest.connect("town-hall")
         base = await _until_subscribed(host, [host, guest])
@@ -253,6 +253,11 @@ async def test_two_clients_follow_every_change_in_order(stack: Stack) -> None:
         assert (refused["type"], refused["code"]) == ("ERROR", "not_host")
         snapshot = await guest.call("GET", "/api/rooms/town-hall")
         assert (snapshot["seq"], snapshot["questions"]) == (base + 6, [])
+        # Becoming host tells the open socket to reconnect (a new socket joins the hosts' channel).
+        await guest.call("POST", "/api/rooms/town-hall/hosts", {"hostKey": created["hostKey"]})
+        granted = await guest.wait(lambda m: m["type"] == "HOST_GRANTED_SELF")
+        assert granted == {"type": "HOST_GRANTED_SELF", "roomId": "town-hall"}
+        assert not [m for m in host.messages if m["type"] == "HOST_GRANTED_SELF"]
     finally:
         await host.close()
         await guest.close()

@@ -27,6 +27,7 @@ from liveqa.origin.messages import (
     UserInfoUpdate,
     UserUpdated,
     VoteChanged,
+    encode,
 )
 from liveqa.origin.ratelimit import Rate
 from liveqa.store import Participant
@@ -432,14 +433,22 @@ async def test_host_key_joins_and_rotation(board: Board) -> None:
     with pytest.raises(Refused) as wrong:
         await board.join_as_host("town-hall", cohost.id, "guess")
     assert (wrong.value.status, wrong.value.code) == (403, "wrong_host_key")
-    me = await board.join_as_host("town-hall", cohost.id, created.host_key)
+    me, publications = await board.join_as_host("town-hall", cohost.id, created.host_key)
     assert me.is_host
+    # The new host's open sockets are told to reconnect (and join the hosts' channel), once.
+    assert [(p.channel, encode(p.message)) for p in publications] == [
+        (f"participant-{cohost.id}", b'{"type":"HOST_GRANTED_SELF","roomId":"town-hall"}')
+    ]
+    _, again = await board.join_as_host("town-hall", cohost.id, created.host_key)
+    assert again == []
+    _, creator_again = await board.join_as_host("town-hall", creator.id, created.host_key)
+    assert creator_again == []
     rotated = await board.rotate_host_key("town-hall", cohost.id)
     assert rotated.host_key != created.host_key
     late = await board.create_participant("Cy")
     with pytest.raises(Refused):
         await board.join_as_host("town-hall", late.id, created.host_key)
-    assert (await board.join_as_host("town-hall", late.id, rotated.host_key)).is_host
+    assert (await board.join_as_host("town-hall", late.id, rotated.host_key))[0].is_host
     with pytest.raises(Refused) as missing:
         await board.join_as_host("no-room", late.id, rotated.host_key)
     assert missing.value.status == 404

@@ -245,3 +245,24 @@ async def test_two_clients_see_every_change_in_order(origin: Origin) -> None:
     assert events[3]["question"]["answerText"] == "Yes"
     status, snapshot = await guest.request("GET", "/api/rooms/town-hall")
     assert (status, snapshot["seq"], snapshot["questions"]) == (200, 6, [])
+
+
+async def test_becoming_host_tells_open_sockets_to_reconnect_into_the_hosts_channel(
+    origin: Origin,
+) -> None:
+    host, guest = await _room(origin)
+    socket = Socket(guest, "town-hall")
+    await socket.open()
+    guest_id = socket.meta["Participant"]
+    assert "hosts-town-hall" not in [c.get("channel") for c in socket.controls]
+    _, snapshot = await host.request("GET", "/api/rooms/town-hall")
+    status, me = await guest.request(
+        "POST", "/api/rooms/town-hall/hosts", {"hostKey": snapshot["me"]["hostKey"]}
+    )
+    assert (status, me["isHost"]) == (200, True)
+    assert origin.recorder.messages(f"participant-{guest_id}") == [
+        {"type": "HOST_GRANTED_SELF", "roomId": "town-hall"}
+    ]
+    reconnected = Socket(guest, "town-hall")
+    await reconnected.open()
+    assert "hosts-town-hall" in [c.get("channel") for c in reconnected.controls]

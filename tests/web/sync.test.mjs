@@ -169,3 +169,25 @@ test("an ACK updates my own votes", async () => {
   await sent;
   assert.equal(sync.state.votes.get("a"), true);
 });
+
+test("becoming host of this room reconnects the socket, and the new one resyncs", async () => {
+  const { sync, api, clock } = setup();
+  sync.start();
+  const first = FakeSocket.last();
+  first.open();
+  api.answer(snap(1, []));
+  await tick();
+  first.receive({ type: "HOST_GRANTED_SELF", roomId: "elsewhere" });
+  assert.equal(first.closedWith, null, "another room's grant changes nothing here");
+  first.receive({ type: "HOST_GRANTED_SELF", roomId: "demo" });
+  assert.equal(first.closedWith.code, 1000);
+  first.drop(1000);
+  clock.advance(500);
+  assert.equal(FakeSocket.made.length, 2);
+  FakeSocket.last().open();
+  assert.equal(api.calls.length, 1, "the new socket fetches a snapshot (now as host)");
+  api.answer({ ...snap(1, [view("p")]), me: { participantId: "me", displayName: "Me", isHost: true } });
+  await tick();
+  assert.equal(sync.state.me.isHost, true);
+  assert.deepEqual(ids(sync), ["p"]);
+});

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from liveqa.origin.context import CONTEXT, OriginContext
 from liveqa.origin.errors import Refused, invalid, unauthenticated
+from liveqa.origin.qrcode import join_url, qr_svg
 from liveqa.origin.schemas import (
     CreateRoomRequest,
     ErrorBody,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
+SVG = "image/svg+xml"
 
 _encoder = msgspec.json.Encoder()
 
@@ -185,7 +187,10 @@ async def join_as_host(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     caller = require_participant(request)
     body = await decode_body(request, HostKeyRequest)
-    me = await context.board.join_as_host(request.match_info["roomId"], caller, body.host_key)
+    me, publications = await context.board.join_as_host(
+        request.match_info["roomId"], caller, body.host_key
+    )
+    await context.publish(publications)
     return json_response(me)
 
 
@@ -194,6 +199,16 @@ async def rotate_host_key(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     caller = require_participant(request)
     return json_response(await context.board.rotate_host_key(request.match_info["roomId"], caller))
+
+
+async def room_qr(request: web.Request) -> web.Response:
+    """The room's join URL as an SVG QR code (for the projector view)."""
+    context = request.app[CONTEXT]
+    room = await context.board.room(request.match_info["roomId"])
+    response = web.Response(body=qr_svg(join_url(request, room.id)), content_type=SVG)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Vary"] = "X-Forwarded-Proto"
+    return response
 
 
 async def _export(request: web.Request) -> ExportDocument:
@@ -321,6 +336,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "Replace the room's host key (hosts only)",
         responses=(Response(200, HostKeyView, "the new host key"),),
         errors=(401, 403, 404),
+    ),
+    Operation(
+        "GET",
+        "/api/rooms/{roomId}/qr.svg",
+        room_qr,
+        "A QR code (SVG) of the room's join URL, built from the Host and X-Forwarded-Proto",
+        responses=(Response(200, str, "the QR code", SVG),),
+        errors=(400, 404),
     ),
     Operation(
         "GET",

@@ -29,6 +29,7 @@ from liveqa.origin.limits import (
 )
 from liveqa.origin.messages import (
     Ack,
+    HostGranted,
     Incoming,
     QuestionAnswer,
     QuestionApprove,
@@ -226,6 +227,13 @@ class Board:
         assert room is not None
         return RoomCreated(room=room_view(room), host_key=key, host_link=host_link(room_id, key))
 
+    async def room(self, room_id: str) -> Room:
+        """The room, or a 404 refusal."""
+        if room_id_problem(room_id) is not None:
+            raise not_found(f"no room {room_id!r}")
+        async with self.database.read() as queries:
+            return await self._room(queries, room_id)
+
     async def snapshot(self, room_id: str, participant_id: str | None) -> RoomSnapshot:
         """The room as this participant may see it, with the seq it is consistent with."""
         if room_id_problem(room_id) is not None:
@@ -259,8 +267,13 @@ class Board:
             attendees=attendees,
         )
 
-    async def join_as_host(self, room_id: str, participant_id: str, host_key: str) -> MeView:
-        """Make the participant a host if `host_key` is the room's key."""
+    async def join_as_host(
+        self, room_id: str, participant_id: str, host_key: str
+    ) -> tuple[MeView, list[Publication]]:
+        """Make the participant a host if `host_key` is the room's key.
+
+        A new host's open sockets are told to reconnect: the hosts' channel is only joined
+        when a socket opens."""
         self.host_key_rate.take(participant_id)
         async with self.database.write() as queries:
             participant = await queries.participant(participant_id)
@@ -269,13 +282,15 @@ class Board:
             room = await self._room(queries, room_id)
             if not hmac.compare_digest(room.host_key.encode(), host_key.encode()):
                 raise forbidden("wrong host key", "wrong_host_key")
-            await queries.add_host(room_id, participant_id, self.clock())
-        return MeView(
+            added = await queries.add_host(room_id, participant_id, self.clock())
+        me = MeView(
             participant_id=participant.id,
             display_name=participant.display_name,
             is_host=True,
             host_key=room.host_key,
         )
+        granted = HostGranted(room_id=room_id)
+        return me, [Publication(participant_channel(participant_id), granted)] if added else []
 
     async def rotate_host_key(self, room_id: str, participant_id: str) -> HostKeyView:
         """Give the room a new host key; existing hosts stay hosts."""

@@ -162,6 +162,10 @@ class VoteChanged(RoomEvent, tag="QUESTION_UPVOTE_SELF", frozen=True, kw_only=Tr
     upvotes: int
 
 
+class HostGranted(RoomEvent, tag="HOST_GRANTED_SELF", frozen=True, kw_only=True):
+    """To a new host's own sockets: reconnect, so the socket joins the hosts' channel."""
+
+
 class AttendanceChanged(RoomEvent, tag="ATTENDANCE_PASSIVE", frozen=True, kw_only=True):
     """How many people have the room open now (never numbered: it is not room state)."""
 
@@ -177,6 +181,7 @@ Outgoing: TypeAlias = (
     | RoomUpdated
     | UserUpdated
     | VoteChanged
+    | HostGranted
     | AttendanceChanged
 )
 

@@ -11,6 +11,9 @@ const RETRY_SNAPSHOT_MS = 2_000;
 // Close codes of a refused socket: 4000 + the HTTP status of the same refusal.
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_NOT_FOUND = 4404;
+// Sent to my sockets when I become a host (here or in another tab): only a socket opened since
+// then gets the hosts' events, so this one reconnects.
+const HOST_GRANTED = "HOST_GRANTED_SELF";
 
 export class RoomSync {
   /**
@@ -125,6 +128,10 @@ export class RoomSync {
 
   received(event) {
     if (this.stopped) return;
+    if (event.type === HOST_GRANTED) {
+      if (event.roomId === this.roomId) this.realtime.reconnect();
+      return;
+    }
     if (this.syncing) {
       this.buffer.push(event);
       return;
