@@ -108,6 +108,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=2.0,
         help="seconds between publishes of a room's attendee count",
     )
+    # Rates are counted in each origin process's memory: N origins allow up to N times as much.
     defaults = Rates()
     for name, what in _RATES.items():
         default = getattr(defaults, name)
