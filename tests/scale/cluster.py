@@ -1,0 +1,246 @@
+"""A liveqa cluster on loopback: `liveqa origin` and `liveqa edge` processes, each stopped by pid."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from liveqa.bench.pushpin import free_port
+from liveqa.store import database_url
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "LIVEQA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = "redis://127.0.0.1:6379/0"
+# One key for everything: it signs Grip-Sig (edge --sig-key, origin GRIP_URL key) and
+# authorizes publishing (edge --publish-key, sent by the origin as `Bearer <key>`).
+GRIP_KEY = "scale-test-grip-key-0123456789abcdef-0123"
+SECRET_KEY = "scale-test-session-secret-0123456789"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+async def _admin(statement: str) -> None:
+    engine = create_async_engine(database_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql(statement)
+    finally:
+        await engine.dispose()
+
+
+async def create_database() -> str:
+    """The URL of a new, empty PostgreSQL database (not migrated: the origins do that)."""
+    name = f"liveqa_scale_{secrets.token_hex(6)}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(url: str) -> None:
+    await _admin(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
+
+
+@contextlib.asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database, dropped at the end."""
+    url = await create_database()
+    try:
+        yield url
+    finally:
+        await drop_database(url)
+
+
+def _clean_environment(extra: dict[str, str]) -> dict[str, str]:
+    """This environment without LIVEQA_*/GRIP_URL settings that would change the processes."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("LIVEQA_") and name != "GRIP_URL"
+    }
+    return {**env, **extra}
+
+
+@dataclass
+class Service:
+    """One `liveqa <command>` child process with its log file."""
+
+    name: str
+    args: list[str]
+    port: int
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "liveqa",
+                *self.args,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                env=_clean_environment(self.env),
+            )
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    def log_tail(self, size: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-size:]
+
+    async def wait_ready(self, path: str = "/") -> None:
+        """Wait until the process answers HTTP on its port."""
+        deadline = time.monotonic() + START_TIMEOUT
+        async with aiohttp.ClientSession() as session:
+            while True:
+                if not self.running:
+                    raise RuntimeError(f"{self.name} exited while starting:\n{self.log_tail()}")
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    url = f"http://127.0.0.1:{self.port}{path}"
+                    async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as answer:
+                        if answer.status < 500:
+                            return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{self.name} does not answer:\n{self.log_tail()}")
+                await asyncio.sleep(0.1)
+
+    async def stop(self, signum: int = signal.SIGTERM) -> int:
+        """Send `signum` to this process (its pid only) and wait; SIGKILL if it lingers."""
+        process = self.process
+        if process is None:
+            return 0
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signum)
+            try:
+                await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        return process.returncode if process.returncode is not None else 0
+
+
+@dataclass
+class Edge:
+    """A `liveqa edge`: clients connect to `port`, publishers POST to `publish_port`."""
+
+    service: Service
+    publish_port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.service.port}"
+
+    @property
+    def grip_url(self) -> str:
+        return f"http://127.0.0.1:{self.publish_port}/?key={GRIP_KEY}"
+
+    async def metrics(self) -> dict[str, float]:
+        """The edge's Prometheus samples without labels, by name."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{self.publish_port}/metrics") as response,
+        ):
+            text = await response.text()
+        samples: dict[str, float] = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#") and "{" not in line:
+                name, _, value = line.partition(" ")
+                samples[name] = float(value)
+        return samples
+
+
+@dataclass
+class Cluster:
+    """Origins on one PostgreSQL database, edges in front of them."""
+
+    origins: list[Service]
+    edges: list[Edge]
+
+    @property
+    def services(self) -> list[Service]:
+        return [*self.origins, *(edge.service for edge in self.edges)]
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(service.stop() for service in self.services))
+
+
+def origin_service(
+    directory: Path, index: int, port: int, database: str, grip_urls: Sequence[str]
+) -> Service:
+    """`liveqa origin` on `port`, publishing to `grip_urls`, with no per-person rate limits."""
+    args = ["origin", "--listen", f"127.0.0.1:{port}", "--database-url", database]
+    args += ["--secret-key", SECRET_KEY, "--grip-url", ",".join(grip_urls)]
+    for rate in ("questions", "votes", "rooms", "names"):
+        args += [f"--rate-{rate}", "0"]
+    return Service(f"origin{index}", args, port, directory / f"origin{index}.log")
+
+
+def edge_service(
+    directory: Path, index: int, origins: Sequence[str], bus_prefix: str | None
+) -> Edge:
+    """`liveqa edge` trying `origins` in order; the bus URL goes in LIVEQA_BUS, as deployed."""
+    port, publish_port = free_port(), free_port()
+    args = ["edge", "--listen", f"127.0.0.1:{port}"]
+    args += ["--publish-listen", f"127.0.0.1:{publish_port}"]
+    args += ["--sig-key", GRIP_KEY, "--publish-key", GRIP_KEY]
+    for origin in origins:
+        args += ["--origin", origin]
+    env: dict[str, str] = {}
+    if bus_prefix is not None:
+        env = {"LIVEQA_BUS": REDIS_URL, "LIVEQA_BUS_PREFIX": bus_prefix}
+    service = Service(f"edge{index}", args, port, directory / f"edge{index}.log", env)
+    return Edge(service, publish_port)
+
+
+@contextlib.asynccontextmanager
+async def running(cluster: Cluster) -> AsyncIterator[Cluster]:
+    """Start every process at once, wait until each answers, stop them all at the end."""
+    try:
+        await asyncio.gather(*(service.start() for service in cluster.services))
+        await asyncio.gather(
+            *(origin.wait_ready("/api/openapi.json") for origin in cluster.origins),
+            *(edge.service.wait_ready() for edge in cluster.edges),
+        )
+        yield cluster
+    finally:
+        await cluster.stop()
+
+
+def build_cluster(
+    directory: Path, database: str, *, bus: bool = True, publish_to_all: bool = False
+) -> Cluster:
+    """Two origins and two edges, each edge listing both origins in a different order.
+
+    With `bus`, the edges share items over Redis and the origins publish to the first edge only;
+    with `publish_to_all`, the origins publish to every edge.
+    """
+    origin_ports = [free_port(), free_port()]
+    prefix = f"liveqa-scale-{secrets.token_hex(8)}:" if bus else None
+    origin_urls = [f"http://127.0.0.1:{port}" for port in origin_ports]
+    edges = [
+        edge_service(directory, 0, origin_urls, prefix),
+        edge_service(directory, 1, origin_urls[::-1], prefix),
+    ]
+    targets = [edge.grip_url for edge in (edges if publish_to_all else edges[:1])]
+    origins = [
+        origin_service(directory, index, port, database, targets)
+        for index, port in enumerate(origin_ports)
+    ]
+    return Cluster(origins, edges)
