@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiohttp
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from liveqa.edge.metrics import EdgeMetrics
@@ -62,16 +62,17 @@ class Upstream:
         """POST `body` to path-and-query `target`; raises OriginUnreachable or OriginError."""
         started = time.monotonic()
         self.metrics.origin_requests_total += 1
+        sent = [(name, value if value.isascii() else _utf8(value)) for name, value in headers]
         for base in self.targets:
             url = URL(base + target, encoded=True)
             try:
                 async with self.client.post(
-                    url, headers=headers, data=body, timeout=self.timeout, allow_redirects=False
+                    url, headers=sent, data=body, timeout=self.timeout, allow_redirects=False
                 ) as response:
                     data = await _read_bounded(response)
                     self.metrics.observe_origin_latency(time.monotonic() - started)
                     return OriginResponse(
-                        response.status, response.reason or "", response.headers, data
+                        response.status, response.reason or "", _as_sent(response), data
                     )
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
                 continue
@@ -91,3 +92,25 @@ async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
             raise OriginError(f"origin response body over {MAX_RESPONSE_BODY} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# Header text on the client side holds one character per byte (latin-1), while aiohttp writes
+# header values as UTF-8 and reads them as UTF-8: these two convert, so bytes pass unchanged.
+
+
+def _utf8(value: str) -> str:
+    """A latin-1-held value that aiohttp's UTF-8 writer sends as the same bytes, when it can."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
+def _as_sent(response: aiohttp.ClientResponse) -> CIMultiDictProxy[str]:
+    """The response headers as the origin sent them, one character per byte."""
+    return CIMultiDictProxy(
+        CIMultiDict(
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in response.raw_headers
+        )
+    )
