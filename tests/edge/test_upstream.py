@@ -10,15 +10,18 @@ import aiohttp
 import pytest
 from aiohttp import web
 from test_server import (
+    GRIP,
     SIG_KEY,
     WAIT,
     Seen,
+    echo_events,
     edge_running,
     origin_running,
     raw_client,
     read_answer,
     refusing_url,
     upgrade_request,
+    woh,
     ws_url,
 )
 from yarl import URL
@@ -160,3 +163,47 @@ async def test_every_request_is_signed() -> None:
     assert len(tokens) == 2
     for token in tokens:
         assert verify_sig(token, SIG_KEY, iss="pushpin")
+
+
+# -- header bytes pass through unchanged ------------------------------------------------------
+
+VALUES = ["caf\u00e9", "\U0001f600 smile", "plain"]
+
+
+@pytest.mark.parametrize("value", VALUES)
+async def test_origin_header_bytes_reach_the_client_unchanged(value: str) -> None:
+    async def respond(seen: Seen) -> web.StreamResponse:
+        if ev.OPEN in seen.types and seen.path_qs == "/reject":
+            return web.Response(status=403, headers={"X-Name": value})
+        return woh(*echo_events(seen), headers={**GRIP, "X-Name": value})
+
+    async with origin_running(respond) as origin, edge_running(origin.url) as edge:
+        for path, status in (("/live", b"101"), ("/reject", b"403")):
+            async with raw_client(edge) as (reader, writer):
+                writer.write(upgrade_request(path))
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+                assert head.split(b" ")[1] == status
+                assert b"\r\nX-Name: " + value.encode() + b"\r\n" in head
+
+
+@pytest.mark.parametrize("value", VALUES)
+async def test_client_header_bytes_reach_the_origin_unchanged(value: str) -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live")[:-2] + b"X-Name: " + value.encode() + b"\r\n\r\n")
+        assert (await read_answer(reader, body=False)).status == 101
+        assert origin.seen[0].headers["X-Name"] == value
+
+
+async def test_a_header_that_is_not_utf8_does_not_break_the_handshake() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live")[:-2] + b"X-Name: caf\xe9\r\n\r\n")
+        assert (await read_answer(reader, body=False)).status == 101
+        assert "X-Name" in origin.seen[0].headers
