@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+from liveqa.origin.qrcode import qr_svg
+
 from .conftest import Origin
 
 
@@ -174,3 +176,29 @@ async def test_every_response_has_protective_headers(origin: Origin) -> None:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.content_type == "application/json"
+
+
+async def test_room_qr_code_is_a_cacheable_svg_of_the_join_url(origin: Origin) -> None:
+    host = origin.browser()
+    await host.join("Hana")
+    _, created = await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    anyone = origin.browser()
+    headers = {"Host": "qa.example.org", "X-Forwarded-Proto": "https"}
+    async with anyone.session.get(anyone.url("/api/rooms/town-hall/qr.svg"), headers=headers) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"] == "image/svg+xml"
+        assert r.headers["Cache-Control"] == "public, max-age=300"
+        assert "Set-Cookie" not in r.headers
+        svg = await r.read()
+    assert svg == qr_svg("https://qa.example.org/town-hall")
+    assert created["hostKey"].encode() not in svg
+    async with anyone.session.get(anyone.url("/api/rooms/town-hall/qr.svg")) as r:
+        local = await r.read()
+    assert local == qr_svg(f"http://{origin.server.host}:{origin.server.port}/town-hall")
+    for path in ("/api/rooms/nowhere/qr.svg", "/api/rooms/Bad%20Id/qr.svg"):
+        status, body = await anyone.request("GET", path)
+        assert (status, body["error"]["code"]) == (404, "not_found"), path
+    status, body = await anyone.request(
+        "GET", "/api/rooms/town-hall/qr.svg", headers={"Host": "x/y"}
+    )
+    assert (status, body["error"]["code"]) == (400, "invalid_host")
