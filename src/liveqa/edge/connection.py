@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from liveqa.edge import frames
@@ -37,6 +38,7 @@ _EVENT_TYPES = {frames.TEXT: ev.TEXT, frames.BINARY: ev.BINARY}
 _EVENT_TYPES[frames.PING] = ev.PING
 _EVENT_TYPES[frames.PONG] = ev.PONG
 _BARE_CLOSE = ev.encode_event(ev.WebSocketEvent(ev.CLOSE))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_IN_REJECTION = frozenset(("content-length", "transfer-encoding", "connection", "keep-alive"))
 
 
@@ -144,9 +146,12 @@ class ClientConnection(asyncio.Protocol):
     def start_websocket(self, head: RequestHead) -> None:
         """Check the handshake and ask the origin whether to accept it."""
         try:
-            if not head.target.startswith("/"):
-                # It is appended to the origin's URL: `@host/` or `http://host/` would go elsewhere.
-                raise HandshakeError("the request target must be a path starting with /")
+            if not head.target.startswith("/") or _CONTROL.search(head.target):
+                # It is appended to the origin's URL: `@host/` or `http://host/` would go elsewhere,
+                # and aiohttp refuses to send control characters.
+                raise HandshakeError(
+                    "the request target must be a path: /, then no control characters"
+                )
             self._key = websocket_key(head)
         except HandshakeError as exc:
             self.edge.metrics.handshakes_rejected_total += 1
