@@ -277,7 +277,10 @@ async def test_an_origin_rejection_reaches_the_client_and_nothing_follows() -> N
         await origin.silence()
 
 
-@pytest.mark.parametrize("form", ["@127.0.0.1:{port}/steal", "http://127.0.0.1:{port}/steal"])
+@pytest.mark.parametrize(
+    "form",
+    ["@127.0.0.1:{port}/steal", "http://127.0.0.1:{port}/steal", "/a\x00b", "/?\x01", "/a\x7f"],
+)
 async def test_a_request_target_that_is_not_a_path_never_reaches_any_host(form: str) -> None:
     async with (
         origin_running() as origin,
