@@ -1,4 +1,4 @@
-"""End-to-end comparison runs (Pushpin only: `liveqa edge` is replaced by a stand-in here)."""
+"""End-to-end comparison runs against Pushpin and `liveqa edge` (or a stand-in that fails)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,17 @@ async def test_runs_each_scenario_on_a_fresh_pushpin() -> None:
     assert [(r.scenario, r.target, r.figures["connections"]) for r in results] == [
         ("connect", "pushpin", 10)
     ]
+
+
+async def test_both_proxies_deliver_the_same_load() -> None:
+    results, errors = await compare_module.compare(
+        Load(connections=10, burst=5, timeout=20, idle=3), ["fanout"], ["pushpin", "liveqa"], 2,
+        "k" * 32,
+    )  # fmt: skip
+    assert errors == []
+    assert [r.target for r in results] == ["pushpin", "liveqa edge"]
+    for result in results:
+        assert (result.figures["delivered"], result.figures["lost"]) == (50, 0)
 
 
 def test_command_prints_json_and_reports_a_proxy_that_does_not_start(
