@@ -249,6 +249,9 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
             received = [await fast.receive_str(timeout=WAIT) for _ in contents]
             assert received == contents
             assert edge.metrics.slow_closed_total == 1
+            metrics_url = f"http://127.0.0.1:{edge.publish_port}/metrics"
+            async with client.get(metrics_url) as response:
+                assert "\nliveqa_edge_slow_closed_total 1\n" in await response.text()
             gone = await origin.next_with(ev.DISCONNECT)
             assert gone.cid == slow_cid
             await wait_for(lambda: len(edge.connections) == 1, "the slow client to be dropped")

@@ -357,6 +357,28 @@ async def test_shutdown_closes_every_client_with_1001_and_disconnects_them_at_th
         assert edge.connections == set()
 
 
+async def test_shutdown_sends_disconnect_after_a_request_in_flight() -> None:
+    async def slow_text(seen: Seen) -> web.StreamResponse:
+        if ev.TEXT in seen.types:
+            await asyncio.sleep(0.3)
+        return await echo(seen)
+
+    async with origin_running(slow_text) as origin, aiohttp.ClientSession() as client:
+        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
+        await edge.start()
+        try:
+            ws = await client.ws_connect(ws_url(edge, "/live"))
+            opened = await origin.next_with(ev.OPEN)
+            await ws.send_str("in flight")
+            await origin.next_with(ev.TEXT)
+            code = asyncio.ensure_future(close_code(ws))
+        finally:
+            await edge.shutdown()
+        assert await code == 1001
+        assert [seen.types for seen in origin.seen] == [[ev.OPEN], [ev.TEXT], [ev.DISCONNECT]]
+        assert origin.seen[-1].cid == opened.cid
+
+
 async def test_shutdown_ends_handshakes_still_waiting_for_the_origin(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
