@@ -16,7 +16,7 @@ from liveqa.settings import add_option
 def host_port(value: str) -> tuple[str, int]:
     """Parse `HOST:PORT` (`[::1]:80` for IPv6)."""
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit():
+    if not sep or not port.isdigit() or int(port) > 65535:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host.strip("[]") or "0.0.0.0", int(port)
 
