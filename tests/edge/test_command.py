@@ -135,7 +135,7 @@ def test_host_port(value: str, expected: tuple[str, int]) -> None:
     assert command.host_port(value) == expected
 
 
-@pytest.mark.parametrize("value", ["7999", "host:", "host:http", "host:-1"])
+@pytest.mark.parametrize("value", ["7999", "host:", "host:http", "host:-1", "host:65536"])
 def test_host_port_refuses_malformed_addresses(value: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="HOST:PORT"):
         command.host_port(value)
