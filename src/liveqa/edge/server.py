@@ -82,6 +82,12 @@ class Edge:
     def __init__(self, config: EdgeConfig) -> None:
         if config.publish_key is None and not is_loopback(config.publish_host):
             raise ValueError("the publish listener needs --publish-key unless it binds loopback")
+        if not config.origins:
+            raise ValueError("at least one --origin is needed")
+        for origin in config.origins:
+            url = URL(origin)
+            if url.scheme not in ("http", "https") or not url.host:
+                raise ValueError(f"--origin must be an http:// or https:// URL, got {origin!r}")
         self.config = config
         self.metrics = EdgeMetrics()
         self.hub = Hub(self.metrics)
