@@ -240,3 +240,14 @@ async def test_a_busy_address_is_one_clear_error(busy: str) -> None:
     assert "address already in use" in text
     assert "Traceback" not in text
     assert "Unclosed" not in text
+
+
+def test_a_bad_origin_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(command, "raise_open_files_limit", lambda: 0)
+    monkeypatch.delenv("LIVEQA_ORIGIN", raising=False)
+    loopback = ["--listen", "127.0.0.1:0", "--publish-listen", "127.0.0.1:0"]
+    args = parse(["--origin", "http://127.0.0.1:8000", "--origin", "127.0.0.1:8001", *loopback])
+    assert command.run(args) == 2
+    assert "'127.0.0.1:8001'" in caplog.text

@@ -538,6 +538,17 @@ def test_publish_listener_off_loopback_needs_a_key(host: str) -> None:
     Edge(EdgeConfig(["http://127.0.0.1:1"], publish_host=host, publish_key=SIG_KEY))
 
 
+@pytest.mark.parametrize("origin", ["127.0.0.1:8000", "ftp://127.0.0.1", "http:///path", "origin"])
+def test_an_origin_must_be_an_http_url(origin: str) -> None:
+    with pytest.raises(ValueError, match="http:// or https://"):
+        Edge(EdgeConfig(["http://127.0.0.1:8000", origin]))
+
+
+def test_at_least_one_origin_is_needed() -> None:
+    with pytest.raises(ValueError, match="--origin"):
+        Edge(EdgeConfig([]))
+
+
 async def test_publish_key_is_required_to_publish() -> None:
     key = "edge-tests-publish-key-0123456789abcdef"
     async with (
