@@ -498,17 +498,29 @@ async def test_upgrade_after_a_plain_request_on_the_same_connection() -> None:
 
 
 async def test_aiohttp_client_reusing_a_connection_can_upgrade() -> None:
-    connector = aiohttp.TCPConnector(limit=1)
+    created: list[object] = []
+    reused: list[object] = []
+    tracing = aiohttp.TraceConfig()
+
+    async def on_create(*args: object) -> None:
+        created.append(args)
+
+    async def on_reuse(*args: object) -> None:
+        reused.append(args)
+
+    tracing.on_connection_create_end.append(on_create)
+    tracing.on_connection_reuseconn.append(on_reuse)
     async with (
         origin_running(plain_or_echo) as origin,
         edge_running(origin.url) as edge,
-        aiohttp.ClientSession(connector=connector) as client,
+        aiohttp.ClientSession(trace_configs=[tracing]) as client,
     ):
         async with client.get(f"http://127.0.0.1:{edge.port}/first") as response:
             assert await response.text() == "plain /first"
         async with client.ws_connect(ws_url(edge, "/live")) as ws:
-            await ws.send_str("over the same pool")
-            assert await ws.receive_str(timeout=WAIT) == "over the same pool"
+            await ws.send_str("over the same connection")
+            assert await ws.receive_str(timeout=WAIT) == "over the same connection"
+        assert (len(created), len(reused)) == (1, 1)
 
 
 # -- the publish listener ---------------------------------------------------------------------
