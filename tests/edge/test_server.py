@@ -497,6 +497,28 @@ async def test_upgrade_after_a_plain_request_on_the_same_connection() -> None:
         await wait_for(lambda: not edge.connections, "the connection to end")
 
 
+async def test_a_rejected_upgrade_after_a_plain_request_gets_the_rejection() -> None:
+    async def plain_or_reject(seen: Seen) -> web.StreamResponse:
+        if seen.method != "POST":
+            return web.Response(text="plain")
+        return web.Response(status=403, text="not you\n")
+
+    async with (
+        origin_running(plain_or_reject) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(b"GET /first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert (await read_answer(reader)).body == b"plain"
+        writer.write(upgrade_request("/live"))
+        answer = await read_answer(reader)
+        assert (answer.status, answer.body) == (403, b"not you\n")
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""
+        await origin.next_with(ev.OPEN)
+        await origin.silence()
+        assert not edge.connections
+
+
 async def test_aiohttp_client_reusing_a_connection_can_upgrade() -> None:
     created: list[object] = []
     reused: list[object] = []
