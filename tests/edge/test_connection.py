@@ -233,7 +233,8 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(connection_module, "CLOSE_TIMEOUT", 0.2)
-    contents = [f"{index:04d}" + "m" * 60_000 for index in range(60)]
+    # 6 MB: more than the kernel's largest send buffer (tcp_wmem, 4 MiB by default) can absorb.
+    contents = [f"{index:04d}" + "m" * 60_000 for index in range(100)]
     async with (
         origin_running() as origin,
         edge_running(origin.url, max_client_buffer=64 * 1024) as edge,
@@ -244,10 +245,14 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
         async with never_reading(edge.port, "/slow?channel=news"):
             slow_cid = (await origin.next_with(ev.OPEN)).cid
             await wait_for(lambda: edge.metrics.subscriptions == 2, "both subscriptions")
+
+            async def read_all() -> list[str]:
+                return [await fast.receive_str(timeout=WAIT) for _ in contents]
+
+            reading = asyncio.ensure_future(read_all())
             for start in range(0, len(contents), 10):
                 assert await publish(client, edge, "news", *contents[start : start + 10]) == 200
-            received = [await fast.receive_str(timeout=WAIT) for _ in contents]
-            assert received == contents
+            assert await reading == contents
             assert edge.metrics.slow_closed_total == 1
             metrics_url = f"http://127.0.0.1:{edge.publish_port}/metrics"
             async with client.get(metrics_url) as response:
