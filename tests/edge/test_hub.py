@@ -104,3 +104,36 @@ def test_subscription_limit_and_remove() -> None:
     assert hub.channels == {}
     assert subscriber.channels == set()
     assert hub.metrics.subscriptions == 0
+
+
+async def test_items_with_ids_are_put_in_prev_id_order() -> None:
+    hub = Hub(EdgeMetrics())
+    subscriber = FakeSubscriber()
+    hub.subscribe(subscriber, "room")
+
+    def numbered(seq: int) -> PublishItem:
+        base = ws_item("room", str(seq))
+        return PublishItem(
+            channel="room", id=str(seq), prev_id=str(seq - 1), ws_message=base.ws_message
+        )
+
+    for seq in (1, 3, 2):
+        hub.publish(numbered(seq))
+    await tick()
+    assert subscriber.written == [
+        b"".join(frames.encode_frame(frames.TEXT, str(seq).encode()) for seq in (1, 2, 3))
+    ]
+
+
+async def test_a_channel_without_subscribers_keeps_no_order_state() -> None:
+    hub = Hub(EdgeMetrics())
+    hub.publish(PublishItem(channel="empty", id="5", prev_id="4", ws_message=WsMessage()))
+    subscriber = FakeSubscriber()
+    hub.subscribe(subscriber, "empty")
+    hub.publish(ws_item("empty", "first"))
+    hub.publish(PublishItem(channel="empty", id="9", prev_id="8", ws_message=WsMessage()))
+    await tick()
+    assert subscriber.written == [
+        frames.encode_frame(frames.TEXT, b"first") + frames.encode_frame(frames.TEXT, b"")
+    ]
+    assert hub.metrics.held_items_total == 0

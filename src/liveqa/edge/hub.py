@@ -13,6 +13,7 @@ from typing import Protocol
 
 from liveqa.edge import frames
 from liveqa.edge.metrics import EdgeMetrics
+from liveqa.edge.sequencer import Sequencer
 from liveqa.grip.publish import PublishItem
 
 SUBSCRIPTION_LIMIT = 20
@@ -52,6 +53,7 @@ class Hub:
         self._flush_scheduled = False
         self._channel_opened: ChannelCallback = _ignore
         self._channel_closed: ChannelCallback = _ignore
+        self.sequencer = Sequencer(self._fan_out, metrics)
 
     def watch_channels(self, opened: ChannelCallback, closed: ChannelCallback) -> None:
         """Call `opened` when a channel gets its first subscriber and `closed` after its last."""
@@ -85,6 +87,7 @@ class Hub:
             members.discard(subscriber)
             if not members:
                 del self.channels[channel]
+                self.sequencer.forget(channel)
                 self._channel_closed(channel)
         self.metrics.subscriptions -= 1
 
@@ -103,8 +106,17 @@ class Hub:
             subscriber.outbox.append(frame)
 
     def publish(self, item: PublishItem) -> None:
-        """Deliver one published item to the channel's WebSocket subscribers."""
+        """Deliver one published item to the channel's WebSocket subscribers, in prev-id order."""
         self.metrics.published_items_total += 1
+        # Like Pushpin, order only what someone will receive.
+        if item.ws_message is None or item.channel not in self.channels:
+            return
+        if item.prev_id is None and item.id is None:
+            self._fan_out(item)
+        else:
+            self.sequencer.push(item)
+
+    def _fan_out(self, item: PublishItem) -> None:
         message = item.ws_message
         members = self.channels.get(item.channel)
         if message is None or not members:

@@ -30,7 +30,10 @@ class EdgeMetrics:
     subscriptions: int = _gauge("Channel subscriptions held now, over all connections.")
     published_items_total: int = _counter("Publish items handed to fan-out (duplicates excluded).")
     deliveries_total: int = _counter("Messages queued to subscribers by fan-out.")
-    dropped_items_total: int = _counter("Publish items dropped as duplicates of a recent id.")
+    dropped_items_total: int = _counter(
+        "Publish items dropped as duplicates of a recent id or of a held item's prev-id."
+    )
+    held_items_total: int = _counter("Publish items held until the item they follow (prev-id).")
     slow_closed_total: int = _counter("Clients closed with 1013 for unsent bytes over the limit.")
     oversize_closed_total: int = _counter("Clients closed with 1009 for a frame over the limit.")
     handshakes_rejected_total: int = _counter("WebSocket handshakes refused.")
