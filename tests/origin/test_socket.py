@@ -147,6 +147,19 @@ async def test_messages_act_as_the_connection_in_its_room(origin: Origin) -> Non
     assert host
 
 
+async def test_room_events_name_their_predecessor_for_the_proxy_sequencer(origin: Origin) -> None:
+    _, guest = await _room(origin)
+    socket = Socket(guest, "town-hall")
+    await socket.open()
+    for nonce in ("n1", "n2"):
+        message = {"type": "QUESTION_POST_TO_ROOM", "questionText": nonce, "nonce": nonce}
+        await socket.send(message)
+    room_items = [i for i in origin.recorder.items() if i["channel"] == "room-town-hall"]
+    assert [(i["id"], i["prev-id"]) for i in room_items] == [("1", "0"), ("2", "1")]
+    others = [i for i in origin.recorder.items() if i["channel"] != "room-town-hall"]
+    assert all("id" not in i and "prev-id" not in i for i in others)
+
+
 async def _room_b(origin: Origin, owner: Browser) -> None:
     status, _ = await owner.request("POST", "/api/rooms", {"roomId": "room-b"})
     assert status == 201

@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
+from msgspec import UNSET
 
-from liveqa.grip.publish import ws_item
+from liveqa.grip.publish import PublishItem, ws_item
 from liveqa.origin.attendance import Attendance
 from liveqa.origin.board import Board, Publication
 from liveqa.origin.messages import encode
@@ -60,7 +61,7 @@ class OriginContext:
         """Hand committed events to the publisher; wait for them at most `publish_wait` s."""
         if not publications or self.publisher is None:
             return
-        items = [ws_item(p.channel, encode(p.message).decode()) for p in publications]
+        items = [_item(p) for p in publications]
         delivery = self.publisher.publish(items)
         try:
             await asyncio.wait_for(asyncio.shield(delivery), self.publish_wait)
@@ -68,6 +69,16 @@ class OriginContext:
             log.warning(
                 "publishing %d items takes longer than %.1f s", len(items), self.publish_wait
             )
+
+
+def _item(publication: Publication) -> PublishItem:
+    """A room event names its predecessor, so a GRIP proxy delivers events in seq order even
+    when several origins publish them out of order (Pushpin's and liveqa edge's sequencer)."""
+    seq = getattr(publication.message, "seq", UNSET)
+    content = encode(publication.message).decode()
+    if seq is UNSET:
+        return ws_item(publication.channel, content)
+    return ws_item(publication.channel, content, id=str(seq), prev_id=str(seq - 1))
 
 
 CONTEXT = web.AppKey("liveqa_origin", OriginContext)
