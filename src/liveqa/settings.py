@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -12,17 +13,42 @@ def env_name(flag: str) -> str:
     return "LIVEQA_" + flag.lstrip("-").replace("-", "_").upper()
 
 
+class _AppendOverDefault(argparse.Action):
+    """`append`, except that values given on the command line replace the environment's."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        current = getattr(namespace, self.dest, None)
+        items = [] if current is None or current is self.default else list(current)
+        setattr(namespace, self.dest, [*items, values])
+
+
 def add_option(parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> None:
-    """Add `flag`, defaulting to its environment variable; `action="append"` splits on commas."""
-    value = os.environ.get(env_name(flag))
-    help_text = kwargs.pop("help", "")
-    kwargs["help"] = f"{help_text} [env {env_name(flag)}]".strip()
+    """Add `flag`, defaulting to its environment variable; `action="append"` splits on commas.
+
+    A malformed environment value stops with argparse's usage error, naming the variable.
+    """
+    name = env_name(flag)
+    value = os.environ.get(name)
+    kwargs["help"] = f"{kwargs.pop('help', '')} [env {name}]".strip()
+    action = kwargs.get("action")
+    if action == "append":
+        kwargs["action"] = _AppendOverDefault
     if value is not None:
-        if kwargs.get("action") == "append":
-            kwargs["default"] = [v.strip() for v in value.split(",") if v.strip()]
-        elif kwargs.get("action") == "store_true":
-            kwargs["default"] = value.lower() in ("1", "true", "yes", "on")
-        else:
-            kwargs["default"] = kwargs.get("type", str)(value)
+        convert = kwargs.get("type", str)
+        try:
+            if action == "append":
+                kwargs["default"] = [convert(v.strip()) for v in value.split(",") if v.strip()]
+            elif action == "store_true":
+                kwargs["default"] = value.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                kwargs["default"] = convert(value)
+        except (ValueError, argparse.ArgumentTypeError) as exc:
+            parser.error(f"{name}={value!r}: {exc}")
         kwargs.pop("required", None)
     parser.add_argument(flag, **kwargs)

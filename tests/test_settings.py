@@ -1,0 +1,56 @@
+"""Options that fall back to LIVEQA_<NAME> environment variables."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from liveqa.settings import add_option, env_name
+
+
+def parser_with(**options: dict[str, object]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="test")
+    for flag, kwargs in options.items():
+        add_option(parser, "--" + flag.replace("_", "-"), **kwargs)
+    return parser
+
+
+def test_env_name() -> None:
+    assert env_name("--publish-key") == "LIVEQA_PUBLISH_KEY"
+
+
+def test_environment_gives_typed_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIVEQA_PORT", "8080")
+    monkeypatch.setenv("LIVEQA_VERBOSE", "yes")
+    parser = parser_with(port={"type": int, "default": 1}, verbose={"action": "store_true"})
+    args = parser.parse_args([])
+    assert args.port == 8080
+    assert args.verbose is True
+    assert parser.parse_args(["--port", "9"]).port == 9
+
+
+def test_append_options_split_the_environment_and_the_command_line_replaces_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LIVEQA_ORIGIN", "http://a, http://b")
+    parser = parser_with(origin={"action": "append", "required": True})
+    assert parser.parse_args([]).origin == ["http://a", "http://b"]
+    args = parser.parse_args(["--origin", "http://c", "--origin", "http://d"])
+    assert args.origin == ["http://c", "http://d"]
+
+
+def test_append_without_environment_collects_the_command_line() -> None:
+    parser = parser_with(origin={"action": "append"})
+    assert parser.parse_args(["--origin", "x", "--origin", "y"]).origin == ["x", "y"]
+    assert parser.parse_args([]).origin is None
+
+
+def test_a_malformed_environment_value_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LIVEQA_PORT", "big")
+    with pytest.raises(SystemExit) as exit_info:
+        parser_with(port={"type": int})
+    assert exit_info.value.code == 2
+    assert "LIVEQA_PORT='big'" in capsys.readouterr().err
