@@ -129,3 +129,10 @@ def test_long_close_reason_is_cut_to_a_control_frame() -> None:
 def test_unmask_matches_bytewise_xor() -> None:
     mask, data = os.urandom(4), os.urandom(1001)
     assert frames.unmask(mask, data) == bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def test_messages_before_a_violation_are_kept() -> None:
+    parser = frames.FrameParser(1 << 20)
+    with pytest.raises(frames.ProtocolError) as info:
+        parser.feed(client_frame(frames.TEXT, b"first") + client_frame(0x3, b"bad"))
+    assert info.value.messages == [(frames.TEXT, b"first")]

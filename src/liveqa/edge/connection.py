@@ -226,11 +226,16 @@ class ClientConnection(asyncio.Protocol):
         try:
             messages = self._parser.feed(data)
         except frames.ProtocolError as exc:
+            self._messages(exc.messages)
             if exc.code == 1009:
                 self.edge.metrics.oversize_closed_total += 1
             self.close_for(exc.code, str(exc))
             return
+        self._messages(messages)
+
+    def _messages(self, messages: list[tuple[int, bytes]]) -> None:
         session = self.session
+        assert session is not None
         for opcode, payload in messages:
             if self.state == CLOSED:
                 return

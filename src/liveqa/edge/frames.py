@@ -22,6 +22,8 @@ class ProtocolError(Exception):
     def __init__(self, code: int, message: str):
         super().__init__(message)
         self.code = code
+        # The whole messages that came before the violation in the same read.
+        self.messages: list[tuple[int, bytes]] = []
 
 
 def unmask(mask: bytes, payload: bytes) -> bytes:
@@ -80,8 +82,16 @@ class FrameParser:
 
     def feed(self, data: bytes) -> list[tuple[int, bytes]]:
         """Parse as much as `data` completes; raises ProtocolError on a protocol violation."""
-        buffer = self._buffer + data if self._buffer else data
         messages: list[tuple[int, bytes]] = []
+        try:
+            self._parse(data, messages)
+        except ProtocolError as exc:
+            exc.messages = messages
+            raise
+        return messages
+
+    def _parse(self, data: bytes, messages: list[tuple[int, bytes]]) -> None:
+        buffer = self._buffer + data if self._buffer else data
         offset = 0
         end = len(buffer)
         while end - offset >= 2:
@@ -118,7 +128,6 @@ class FrameParser:
             if message is not None:
                 messages.append(message)
         self._buffer = buffer[offset:] if offset < end else b""
-        return messages
 
     def _message(self, opcode: int, final: bool, payload: bytes) -> tuple[int, bytes] | None:
         if opcode in CONTROL_OPCODES:
