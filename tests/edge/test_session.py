@@ -270,3 +270,24 @@ async def test_queued_messages_are_batched_whole_and_in_order(
         assert sent == [content.encode() for content in contents]
         echoed = [await ws.receive_str(timeout=WAIT) for _ in range(len(contents) + 1)]
         assert echoed == ["first", *contents]
+
+
+async def test_an_unexpected_failure_refuses_only_that_handshake(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(header: str | None) -> bytes | None:
+        raise RuntimeError("unexpected")
+
+    async with origin_running() as origin, edge_running(origin.url) as edge:
+        with monkeypatch.context() as patch:
+            patch.setattr(session_module, "parse_grip_extension", explode)
+            async with raw_client(edge) as (reader, writer):
+                writer.write(upgrade_request("/live"))
+                answer = await read_answer(reader)
+        assert answer.status == 502
+        async with (
+            aiohttp.ClientSession() as client,
+            client.ws_connect(ws_url(edge, "/live")) as ws,
+        ):
+            await ws.send_str("still working")
+            assert (await ws.receive(WAIT)).data == "still working"

@@ -331,6 +331,13 @@ class ClientConnection(asyncio.Protocol):
             self.hub.remove(self)
             self._send_close(1011, "origin error")
 
+    def broken(self) -> None:
+        """Something unexpected failed: refuse the handshake, or close an open socket with 1011."""
+        if self.state == OPENING:
+            self.refuse(502, "Error while proxying to origin.\n")
+        else:
+            self.origin_failed()
+
     def abort(self) -> None:
         """Drop the client without a close handshake (the origin sent DISCONNECT)."""
         if self.transport is not None:

@@ -121,7 +121,11 @@ class Edge:
         config = self.config
         targets = [URL(origin) for origin in config.origins]
         self._client = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=config.origin_connections, limit_per_host=0),
+            # Idle origin connections are dropped before common servers' 5 s keep-alive ends, so
+            # a request never races the origin closing the connection it was about to reuse.
+            connector=aiohttp.TCPConnector(
+                limit=config.origin_connections, limit_per_host=0, keepalive_timeout=4.0
+            ),
             auto_decompress=False,
             skip_auto_headers=("User-Agent", "Accept-Encoding"),
             cookie_jar=aiohttp.DummyCookieJar(),

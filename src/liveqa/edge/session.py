@@ -137,6 +137,10 @@ class Session:
             # The edge is shutting down before the origin settled this handshake.
             self.conn.refuse(503, "Server shutting down.\n")
             raise
+        except Exception:
+            log.exception("handshake: unexpected failure")
+            self.finished = True
+            self.conn.broken()
 
     async def _open(self) -> None:
         while True:
