@@ -37,9 +37,11 @@ def test_pages_come_back_to_the_same_state_after_a_restart(
     expect(queued).to_contain_text("Asked while offline")
 
     server.start()
+    # Each page has its own backoff: the queued question leaves only once the guest is back.
     for person in (host, guest):
         banner = person.page.locator(".connection")
         expect(banner).not_to_contain_text("Connection lost", timeout=BACK_MS)
+    for person in (host, guest):
         expect(person.card("Asked while offline")).to_have_count(1, timeout=LIVE_MS)
         expect(person.vote_button("Before the restart")).to_contain_text("2")
         expect(person.page.get_by_role("heading", level=1)).to_have_text("Restarted")
