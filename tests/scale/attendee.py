@@ -124,7 +124,9 @@ class Attendee:
             await self._reader
         self.socket = self._reader = None
 
-    async def _read(self, socket: aiohttp.ClientWebSocketResponse, log: list[dict[str, Any]]) -> None:
+    async def _read(
+        self, socket: aiohttp.ClientWebSocketResponse, log: list[dict[str, Any]]
+    ) -> None:
         try:
             async for message in socket:
                 if message.type != aiohttp.WSMsgType.TEXT:
@@ -208,6 +210,14 @@ class Attendee:
                 raise TimeoutError(f"{self.name} is at seq {self.state.seq}, not {seq}")
             await asyncio.sleep(0.02)
         return self.state
+
+    async def heard(self, seq: int, within: float = WAIT) -> None:
+        """Wait until the current socket has received event number `seq`."""
+        deadline = time.monotonic() + within
+        while seq not in self.live_seqs():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} never received seq {seq} on its socket")
+            await asyncio.sleep(0.02)
 
     def live_seqs(self, connection: int = -1) -> list[int]:
         """The numbered events one socket received, in arrival order."""

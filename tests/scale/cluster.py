@@ -1,4 +1,4 @@
-"""A liveqa cluster on loopback: `liveqa origin` and `liveqa edge` processes, each stopped by pid."""
+"""A liveqa cluster on loopback: `liveqa origin` and `liveqa edge` child processes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,15 +103,15 @@ class Service:
     def log_tail(self, size: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-size:]
 
-    async def wait_ready(self, path: str = "/") -> None:
-        """Wait until the process answers HTTP on its port."""
+    async def wait_ready(self, path: str = "/", port: int | None = None) -> None:
+        """Wait until the process answers HTTP on `port` (its own port by default)."""
         deadline = time.monotonic() + START_TIMEOUT
         async with aiohttp.ClientSession() as session:
             while True:
                 if not self.running:
                     raise RuntimeError(f"{self.name} exited while starting:\n{self.log_tail()}")
                 with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    url = f"http://127.0.0.1:{self.port}{path}"
+                    url = f"http://127.0.0.1:{port or self.port}{path}"
                     async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as answer:
                         if answer.status < 500:
                             return
@@ -216,7 +216,9 @@ async def running(cluster: Cluster) -> AsyncIterator[Cluster]:
         await asyncio.gather(*(service.start() for service in cluster.services))
         await asyncio.gather(
             *(origin.wait_ready("/api/openapi.json") for origin in cluster.origins),
-            *(edge.service.wait_ready() for edge in cluster.edges),
+            # The publish listener answers itself: asking the client port would reach an origin
+            # that may not listen yet, and make the edge fail over to the other one.
+            *(edge.service.wait_ready(port=edge.publish_port) for edge in cluster.edges),
         )
         yield cluster
     finally:
@@ -224,12 +226,18 @@ async def running(cluster: Cluster) -> AsyncIterator[Cluster]:
 
 
 def build_cluster(
-    directory: Path, database: str, *, bus: bool = True, publish_to_all: bool = False
+    directory: Path,
+    database: str,
+    *,
+    bus: bool = True,
+    publish_to_all: bool = False,
+    relay: Callable[[int, str], str] | None = None,
 ) -> Cluster:
     """Two origins and two edges, each edge listing both origins in a different order.
 
     With `bus`, the edges share items over Redis and the origins publish to the first edge only;
-    with `publish_to_all`, the origins publish to every edge.
+    with `publish_to_all`, the origins publish to every edge. `relay(origin index, GRIP URL)`
+    may give an origin another GRIP URL to publish to instead.
     """
     origin_ports = [free_port(), free_port()]
     prefix = f"liveqa-scale-{secrets.token_hex(8)}:" if bus else None
@@ -239,8 +247,8 @@ def build_cluster(
         edge_service(directory, 1, origin_urls[::-1], prefix),
     ]
     targets = [edge.grip_url for edge in (edges if publish_to_all else edges[:1])]
-    origins = [
-        origin_service(directory, index, port, database, targets)
-        for index, port in enumerate(origin_ports)
-    ]
+    origins = []
+    for index, port in enumerate(origin_ports):
+        grip_urls = [relay(index, url) for url in targets] if relay else targets
+        origins.append(origin_service(directory, index, port, database, grip_urls))
     return Cluster(origins, edges)

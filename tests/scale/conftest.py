@@ -22,7 +22,24 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path, postgres_url: str) -> AsyncIterator[Cluster]:
-    """Two origins on the session's database and two edges sharing items over Redis."""
-    async with running(build_cluster(tmp_path, postgres_url)) as started:
+def topology() -> str:
+    """How published items reach the edges; tests parametrize it to try the others.
+
+    "bus": the origins publish to the first edge, which shares items with the second over Redis.
+    "publish-to-all": no bus; the origins publish every item to both edges.
+    "bus-and-publish-to-all": both at once.
+    """
+    return "bus"
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, postgres_url: str, topology: str) -> AsyncIterator[Cluster]:
+    """Two origins on the session's database and two edges in front of them."""
+    built = build_cluster(
+        tmp_path,
+        postgres_url,
+        bus=topology != "publish-to-all",
+        publish_to_all=topology != "bus",
+    )
+    async with running(built) as started:
         yield started

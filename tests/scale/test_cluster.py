@@ -1,33 +1,45 @@
-"""Two origins on one PostgreSQL, two edges sharing items over Redis, real processes on loopback.
+"""Two origins on one PostgreSQL and two edges, as real processes on loopback.
 
 Each edge lists both origins as targets, in a different order, so the two edges write through
-different origins while both are up. The origins publish to the first edge's publish endpoint
-only: the origin's items carry no `id`, so an item published to both edges would also reach each
-edge again over the bus, and nothing could tell the copies apart (docs/deploy.md).
+different origins while both are up. Unless a test says otherwise the edges share items over
+Redis and the origins publish to the first edge only: an item published to both edges would
+reach each of them again over the bus, and an edge can drop that copy only when the item has an
+`id`, which the origin gives to numbered room events only (docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import aiohttp
 import psutil
 import pytest
+from aiohttp import web
+from yarl import URL
 
-from .attendee import Attendee, Disconnected, RoomState, snapshot_state
-from .cluster import Cluster, Edge, Service
+from liveqa.bench.pushpin import free_port
+
+from .attendee import WAIT, Attendee, Disconnected, RoomState, snapshot_state
+from .cluster import Cluster, Edge, build_cluster, running
 
 pytestmark = pytest.mark.timeout(90)
 
 
-@pytest.fixture
-async def people() -> AsyncIterator[Callable[[str, Edge, str], Attendee]]:
-    """Makes attendees; closes all of them at the end."""
-    made: list[Attendee] = []
+People = Callable[[str, Edge], Attendee]
 
-    def make(name: str, edge: Edge, room_id: str) -> Attendee:
+
+@pytest.fixture
+async def people() -> AsyncIterator[People]:
+    """Makes attendees of one room (named uniquely: the database outlives the test)."""
+    made: list[Attendee] = []
+    room_id = f"room-{secrets.token_hex(4)}"
+
+    def make(name: str, edge: Edge) -> Attendee:
         made.append(Attendee(name, edge.url, room_id))
         return made[-1]
 
@@ -69,13 +81,14 @@ async def snapshot(attendee: Attendee) -> RoomState:
     return snapshot_state(await attendee.call("GET", f"/api/rooms/{attendee.room_id}"))
 
 
+@pytest.mark.parametrize("topology", ["bus", "publish-to-all"])
 async def test_attendees_on_different_edges_see_each_others_questions_and_votes(
-    cluster: Cluster, people: Callable[[str, Edge, str], Attendee]
+    cluster: Cluster, people: People
 ) -> None:
     first, second = cluster.edges
-    host = people("Hana", first, "town-hall")
-    ada = people("Ada", first, "town-hall")
-    bo, cy = people("Bo", second, "town-hall"), people("Cy", second, "town-hall")
+    host = people("Hana", first)
+    ada = people("Ada", first)
+    bo, cy = people("Bo", second), people("Cy", second)
     everyone = [host, ada, bo, cy]
     base = await open_room(host, everyone)
     resyncs = [attendee.resyncs for attendee in everyone]
@@ -109,3 +122,283 @@ async def test_attendees_on_different_edges_see_each_others_questions_and_votes(
     # Each edge wrote through the first origin of its own list.
     assert origin_ports(first, cluster) == {cluster.origins[0].port}
     assert origin_ports(second, cluster) == {cluster.origins[1].port}
+
+
+async def test_concurrent_writers_through_both_origins_keep_one_sequence(
+    cluster: Cluster, people: People
+) -> None:
+    first, second = cluster.edges
+    host = people("Hana", first)
+    writers = [people(f"W{i}", (first, second)[i % 2]) for i in range(6)]
+    everyone = [host, *writers]
+    base = await open_room(host, everyone)
+
+    async def write(writer: Attendee) -> list[str]:
+        asked = []
+        for n in range(4):
+            ack = await writer.send(
+                type="QUESTION_POST_TO_ROOM", questionText=f"{writer.name} #{n}", nonce=f"n{n}"
+            )
+            asked.append(str(ack["questionId"]))
+        return asked
+
+    asked = [q for qs in await asyncio.gather(*(write(w) for w in writers)) for q in qs]
+    voted = asked[::3]
+
+    async def vote(writer: Attendee) -> None:
+        for question_id in voted:
+            ack = await writer.send(type="QUESTION_UPVOTE", questionId=question_id)
+            assert ack["type"] == "ACK", ack
+
+    await asyncio.gather(*(vote(w) for w in writers))
+    final = await snapshot(host)
+    # Every question once, and every vote counted: each writer voted (its own from the start).
+    assert sorted(final.questions) == sorted(asked)
+    assert {final.questions[q][1] for q in voted} == {len(writers)}
+    # One event per question and per vote that was not the author's own.
+    assert final.seq == base + len(asked) + len(voted) * (len(writers) - 1)
+    for attendee in everyone:
+        state = await attendee.settled(final.seq)
+        assert state == final
+        # Each socket received every event of the room once, in order.
+        live = [seq for seq in attendee.live_seqs() if seq > base]
+        assert live == list(range(base + 1, final.seq + 1)), attendee.name
+
+
+class DelayedPublishes:
+    """A publish endpoint between one origin and an edge: passes requests on after `delay` s."""
+
+    def __init__(self) -> None:
+        self.delay = 0.0
+        self.target = ""
+        self.port = free_port()
+        self._runner: web.AppRunner | None = None
+        self._client: aiohttp.ClientSession | None = None
+
+    def grip_url(self, origin: int, url: str) -> str:
+        """Origin 0 publishes here instead of to `url`."""
+        if origin != 0:
+            return url
+        self.target = str(URL(url).with_query(None).with_path("/publish/"))
+        return str(URL(url).with_port(self.port))
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        await asyncio.sleep(self.delay)
+        assert self._client is not None
+        headers = {name: request.headers[name] for name in ("Authorization", "Content-Type")}
+        async with self._client.post(self.target, data=body, headers=headers) as answer:
+            return web.Response(status=answer.status, body=await answer.read())
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/publish/", self._handle)
+        self._client = aiohttp.ClientSession()
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._client is not None:
+            await self._client.close()
+
+
+async def test_a_late_publish_from_one_origin_still_arrives_in_seq_order(
+    tmp_path: Path, postgres_url: str, people: People
+) -> None:
+    delayed = DelayedPublishes()
+    await delayed.start()
+    try:
+        cluster = build_cluster(tmp_path, postgres_url, relay=delayed.grip_url)
+        async with running(cluster):
+            first, second = cluster.edges
+            host = people("Hana", first)
+            ada, bo = people("Ada", first), people("Bo", second)
+            base = await open_room(host, [host, ada, bo])
+            # Ada's question goes through origin 0, whose publish now takes 3 s to reach the edge.
+            delayed.delay = 3.0
+            ask = {"type": "QUESTION_POST_TO_ROOM"}
+            slow = asyncio.create_task(ada.send(**ask, questionText="Slow", nonce="slow"))
+            async with asyncio.timeout(WAIT):
+                while (await snapshot(bo)).seq == base:  # noqa: ASYNC110 (polls the server)
+                    await asyncio.sleep(0.02)
+            # Bo's question goes through origin 1 once Ada's is committed: it is event base + 2.
+            await bo.send(**ask, questionText="Fast", nonce="fast")
+            await slow
+            delayed.delay = 0.0
+            for attendee in (host, ada, bo):
+                await attendee.heard(base + 1)
+                await attendee.heard(base + 2)
+                live = [seq for seq in attendee.live_seqs() if seq > base]
+                assert live == [base + 1, base + 2], attendee.name
+    finally:
+        await delayed.close()
+
+
+@dataclass
+class Asked:
+    """Questions acknowledged (id -> text), and those whose ACK came for a post sent again."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    again: set[str] = field(default_factory=set)
+
+    def by(self, attendee: Attendee) -> int:
+        return sum(text.startswith(f"{attendee.name} #") for text in self.texts.values())
+
+
+async def keep_asking(attendee: Attendee, stop: asyncio.Event, asked: Asked) -> None:
+    """Post questions one after another until `stop`; reconnect and post again when cut off.
+
+    A post cut off before its ACK is sent again with the same nonce, as the web client does, so
+    it counts once whether or not the origin committed it.
+    """
+    count = 0
+    while not stop.is_set():
+        text = f"{attendee.name} #{count}"
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                if not attendee.connected:
+                    await attendee.connect()
+                ack = await attendee.send(
+                    type="QUESTION_POST_TO_ROOM", questionText=text, nonce=f"n{count}"
+                )
+                break
+            except (Disconnected, aiohttp.ClientError):
+                await asyncio.sleep(0.1)
+        assert ack["type"] == "ACK", ack
+        asked.texts[str(ack["questionId"])] = text
+        if attempts > 1:
+            asked.again.add(str(ack["questionId"]))
+        count += 1
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+async def test_stopping_an_origin_loses_no_acknowledged_question(
+    cluster: Cluster, people: People, signum: int
+) -> None:
+    first, second = cluster.edges
+    host = people("Hana", first)
+    askers = [people(f"A{i}", edge) for i, edge in enumerate([first, second] * 2)]
+    watchers = [people("Wanda", first), people("Will", second)]
+    everyone = [host, *askers, *watchers]
+    base = await open_room(host, everyone)
+    stop = asyncio.Event()
+    before, after = Asked(), Asked()
+    tasks = [asyncio.create_task(keep_asking(a, stop, before)) for a in askers]
+    try:
+        async with asyncio.timeout(WAIT):
+            while len(before.texts) < 8:  # noqa: ASYNC110 (the askers fill it)
+                await asyncio.sleep(0.02)
+        # The first edge sends to origin 0 first: from now on it must fail over to origin 1.
+        await cluster.origins[0].stop(signum)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks = [asyncio.create_task(keep_asking(a, stop, after)) for a in askers]
+        # Every asker, on either edge, gets questions through after the stop.
+        async with asyncio.timeout(WAIT):
+            while min(after.by(asker) for asker in askers) < 3:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    asked = {**before.texts, **after.texts}
+    final = await snapshot(host)
+    # Every acknowledged question is stored, and every attendee shows it.
+    assert {q: final.questions[q][0] for q in asked} == asked
+    for attendee in everyone:
+        assert await attendee.settled(final.seq) == final, attendee.name
+    # An ACK means the origin published first, so attendees never cut off heard each question
+    # live; except one posted again after a cut-off: origin 0 may have died between committing
+    # and publishing it, and the origin that answers the retry does not publish it a second time.
+    first_tries = set(asked) - before.again - after.again
+    for watcher in watchers:
+        assert len(watcher.received) == 1
+        live = [m for m in watcher.received[0] if m.get("seq", 0) > base]
+        assert {m["question"]["questionId"] for m in live if "question" in m} >= first_tries
+        seqs = sorted(m["seq"] for m in live)
+        if signum == signal.SIGTERM:
+            # A graceful stop finishes what it started: no event is missing.
+            assert seqs == list(range(base + 1, final.seq + 1))
+        else:
+            assert len(set(seqs)) == len(seqs)
+    assert origin_ports(first, cluster) <= {cluster.origins[1].port}
+    if signum == signal.SIGTERM:
+        assert cluster.origins[0].process is not None
+        assert cluster.origins[0].process.returncode == 0
+
+
+@pytest.mark.parametrize("topology", ["bus", "publish-to-all"])
+async def test_clients_of_a_stopped_edge_reconnect_to_the_other_and_resync(
+    cluster: Cluster, people: People, topology: str
+) -> None:
+    # With the bus, the edge the origins publish to must stay; without it, either may go.
+    stopped, kept = cluster.edges[::-1] if topology == "bus" else cluster.edges
+    host = people("Hana", kept)
+    ada = people("Ada", kept)
+    movers = [people("Bo", stopped), people("Cy", stopped)]
+    everyone = [host, ada, *movers]
+    base = await open_room(host, everyone)
+    ask = {"type": "QUESTION_POST_TO_ROOM"}
+    q1 = (await movers[0].send(**ask, questionText="Before", nonce="b1"))["questionId"]
+    await ada.send(type="QUESTION_UPVOTE", questionId=q1)
+    for attendee in everyone:
+        await attendee.settled(base + 2)
+
+    assert await stopped.service.stop() == 0
+    # The edge said goodbye with 1001 (going away), which tells clients to come back.
+    for mover in movers:
+        async with asyncio.timeout(WAIT):
+            while mover.connected:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        assert mover.close_codes == [1001]
+    # While they are away the room goes on.
+    q2 = (await ada.send(**ask, questionText="While away", nonce="a1"))["questionId"]
+    await host.send(type="QUESTION_POST_ANSWER", questionId=q1, answerText="Yes")
+    await host.send(type="QUESTION_UPVOTE", questionId=q2)
+
+    # A load balancer sends them to the edge that is left; the snapshot catches them up.
+    for mover in movers:
+        await mover.connect(kept.url)
+    stayed = await ada.settled(base + 5)
+    for mover in movers:
+        assert mover.state == stayed
+    q3 = (await movers[1].send(**ask, questionText="After", nonce="c1"))["questionId"]
+    final = await snapshot(host)
+    assert set(final.questions) == {q1, q2, q3}
+    for attendee in everyone:
+        assert await attendee.settled(final.seq) == final
+    for mover in movers:
+        assert mover.live_seqs() == [final.seq]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: the origin gives only numbered room events an id; its other items "
+    "(QUESTION_UPVOTE_SELF, ATTENDANCE_PASSIVE, host-channel messages) have none, so an edge "
+    "cannot drop the copy the Redis bus brings of an item an origin published to every edge",
+)
+@pytest.mark.parametrize("topology", ["bus-and-publish-to-all"])
+async def test_publishing_to_every_edge_with_the_bus_delivers_each_item_once(
+    cluster: Cluster, people: People
+) -> None:
+    first, second = cluster.edges
+    host, bo = people("Hana", first), people("Bo", second)
+    base = await open_room(host, [host, bo])
+    ask = {"type": "QUESTION_POST_TO_ROOM", "questionText": "Once?", "nonce": "q"}
+    question_id = (await bo.send(**ask))["questionId"]
+    await host.send(type="QUESTION_UPVOTE", questionId=question_id)
+    await host.send(type="QUESTION_UPVOTE", questionId=question_id, removeUpvote=True)
+    for attendee in (host, bo):
+        await attendee.settled(base + 3)
+    # Wait for any copy still on its way over the bus.
+    await asyncio.sleep(1.0)
+    for attendee in (host, bo):
+        live = [m["seq"] for m in attendee.received[-1] if m.get("seq", 0) > base]
+        assert live == [base + 1, base + 2, base + 3]
+    mine = [m["upvoted"] for m in host.received[-1] if m["type"] == "QUESTION_UPVOTE_SELF"]
+    assert mine == [True, False]
