@@ -27,6 +27,7 @@ from test_server import (
 from yarl import URL
 
 from liveqa.edge.metrics import EdgeMetrics
+from liveqa.edge.pool import ConnectionPool
 from liveqa.edge.upstream import (
     MAX_RESPONSE_BODY,
     OriginError,
@@ -96,9 +97,12 @@ async def test_all_targets_down_gives_502_and_nothing_more() -> None:
 
 @contextlib.asynccontextmanager
 async def upstream(*targets: str, metrics: EdgeMetrics | None = None) -> AsyncIterator[Upstream]:
-    async with aiohttp.ClientSession() as client:
+    pool = ConnectionPool()
+    try:
         urls = [URL(target) for target in targets]
-        yield Upstream(urls, client, (SIG_KEY, "pushpin"), metrics or EdgeMetrics())
+        yield Upstream(urls, pool, (SIG_KEY, "pushpin"), metrics or EdgeMetrics())
+    finally:
+        pool.close()
 
 
 def woh_headers(path: str = "/ws") -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from liveqa.edge.connection import ClientConnection
 from liveqa.edge.handshake import RequestHead
 from liveqa.edge.hub import Hub
 from liveqa.edge.metrics import EdgeMetrics
+from liveqa.edge.pool import ConnectionPool
 from liveqa.edge.proxy import proxy_handler
 from liveqa.edge.publish import RecentIds, publish_app
 from liveqa.edge.upstream import Upstream
@@ -103,6 +104,7 @@ class Edge:
         self.connections: set[ClientConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: aiohttp.ClientSession | None = None
+        self._pool: ConnectionPool | None = None
         self._upstream: Upstream | None = None
         self._http_server: web.Server | None = None
         self._server: asyncio.Server | None = None
@@ -120,9 +122,9 @@ class Edge:
         """Bind both listeners."""
         config = self.config
         targets = [URL(origin) for origin in config.origins]
+        # Plain HTTP goes through aiohttp's client (streamed bodies); WebSocket-over-HTTP, the
+        # hot path, through the edge's own pool.
         self._client = aiohttp.ClientSession(
-            # Idle origin connections are dropped before common servers' 5 s keep-alive ends, so
-            # a request never races the origin closing the connection it was about to reuse.
             connector=aiohttp.TCPConnector(
                 limit=config.origin_connections, limit_per_host=0, keepalive_timeout=4.0
             ),
@@ -130,8 +132,9 @@ class Edge:
             skip_auto_headers=("User-Agent", "Accept-Encoding"),
             cookie_jar=aiohttp.DummyCookieJar(),
         )
+        self._pool = ConnectionPool(limit=config.origin_connections)
         signature = (config.sig_key, config.sig_iss) if config.sig_key else None
-        self._upstream = Upstream(targets, self._client, signature, self.metrics)
+        self._upstream = Upstream(targets, self._pool, signature, self.metrics)
         proxy = proxy_handler(targets, self._client, ResponseCache(), self.metrics)
 
         async def handle_http(request: web.BaseRequest) -> web.StreamResponse:
@@ -230,5 +233,7 @@ class Edge:
                 await asyncio.wait_for(self._server.wait_closed(), 1.0)
         if self._client is not None:
             await self._client.close()
+        if self._pool is not None:
+            self._pool.close()
         if self.bus is not None:
             await self.bus.close()

@@ -6,11 +6,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiohttp
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 from yarl import URL
 
+from liveqa.edge.http1 import ResponseError, encode_request
 from liveqa.edge.metrics import EdgeMetrics
+from liveqa.edge.pool import ConnectError, ConnectionPool
 from liveqa.grip.sig import mint_sig
 
 MAX_RESPONSE_BODY = 1_000_000
@@ -26,12 +27,33 @@ class OriginError(Exception):
 
 @dataclass(slots=True)
 class OriginResponse:
-    """What the origin answered."""
+    """What the origin answered; header text holds one character per byte, as sent."""
 
     status: int
     reason: str
-    headers: CIMultiDictProxy[str]
+    headers: CIMultiDict[str]
     body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """An origin base URL, split once."""
+
+    host: str
+    port: int
+    tls: bool
+    authority: str
+    path: str
+
+    @classmethod
+    def from_url(cls, url: URL) -> Target:
+        """`http://host:port/prefix` -> a target; raises ValueError for anything else."""
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"origin must be an http:// or https:// URL, not {str(url)!r}")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        return cls(
+            url.host, port, url.scheme == "https", url.raw_authority, url.raw_path.rstrip("/")
+        )
 
 
 class Upstream:
@@ -40,16 +62,14 @@ class Upstream:
     def __init__(
         self,
         targets: Sequence[URL],
-        client: aiohttp.ClientSession,
+        pool: ConnectionPool,
         signature: tuple[bytes, str] | None,
         metrics: EdgeMetrics,
-        timeout: float = 60.0,
     ) -> None:
-        self.targets = [str(target).rstrip("/") for target in targets]
-        self.client = client
+        self.targets = [Target.from_url(target) for target in targets]
+        self.pool = pool
         self.signature = signature
         self.metrics = metrics
-        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=10.0)
 
     def sign(self, headers: list[tuple[str, str]]) -> None:
         """Append a Grip-Sig (key, issuer) when signing is configured; mint_sig reuses tokens."""
@@ -62,55 +82,18 @@ class Upstream:
         """POST `body` to path-and-query `target`; raises OriginUnreachable or OriginError."""
         started = time.monotonic()
         self.metrics.origin_requests_total += 1
-        sent = [(name, value if value.isascii() else _utf8(value)) for name, value in headers]
-        for base in self.targets:
-            url = URL(base + target, encoded=True)
+        for origin in self.targets:
+            request = encode_request("POST", origin.path + target, origin.authority, headers, body)
             try:
-                async with self.client.post(
-                    url, headers=sent, data=body, timeout=self.timeout, allow_redirects=False
-                ) as response:
-                    data = await _read_bounded(response)
-                    self.metrics.observe_origin_latency(time.monotonic() - started)
-                    return OriginResponse(
-                        response.status, response.reason or "", _as_sent(response), data
-                    )
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
+                response = await self.pool.request(
+                    origin.host, origin.port, origin.tls, request, max_body=MAX_RESPONSE_BODY
+                )
+            except ConnectError:
                 continue
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except (ResponseError, OSError, TimeoutError) as exc:
                 self.metrics.origin_errors_total += 1
                 raise OriginError(f"{type(exc).__name__}: {exc}") from exc
+            self.metrics.observe_origin_latency(time.monotonic() - started)
+            return OriginResponse(response.status, response.reason, response.headers, response.body)
         self.metrics.origin_errors_total += 1
         raise OriginUnreachable("Unable to connect to any targets")
-
-
-async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > MAX_RESPONSE_BODY:
-            raise OriginError(f"origin response body over {MAX_RESPONSE_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-# Header text on the client side holds one character per byte (latin-1), while aiohttp writes
-# header values as UTF-8 and reads them as UTF-8: these two convert, so bytes pass unchanged.
-
-
-def _utf8(value: str) -> str:
-    """A latin-1-held value that aiohttp's UTF-8 writer sends as the same bytes, when it can."""
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return value
-
-
-def _as_sent(response: aiohttp.ClientResponse) -> CIMultiDictProxy[str]:
-    """The response headers as the origin sent them, one character per byte."""
-    return CIMultiDictProxy(
-        CIMultiDict(
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in response.raw_headers
-        )
-    )
