@@ -231,3 +231,31 @@ class Attendee:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._syncing
         await self.session.close()
+
+
+async def snapshot(attendee: Attendee) -> RoomState:
+    """The room's state as the server has it now."""
+    return snapshot_state(await attendee.call("GET", f"/api/rooms/{attendee.room_id}"))
+
+
+async def open_room(host: Attendee, everyone: list[Attendee]) -> int:
+    """Create the host's room, connect everyone, return the seq all sockets receive live from.
+
+    A proxy applies a socket's subscriptions a moment after accepting it (Pushpin in another
+    process; an edge with a bus once Redis confirms the SUBSCRIBE), so events published meanwhile
+    reach that socket only through a resync: the host renames the room until every socket has
+    received a rename live.
+    """
+    for attendee in everyone:
+        await attendee.join()
+    await host.call("POST", "/api/rooms", {"roomId": host.room_id})
+    for attendee in everyone:
+        await attendee.connect()
+    for attempt in range(50):
+        ack = await host.send(type="ROOMINFO_UPDATE", displayName=f"Warming up {attempt}")
+        assert ack["type"] == "ACK", ack
+        await asyncio.sleep(0.1)
+        seqs = [attendee.live_seqs() for attendee in everyone]
+        if all(seqs):
+            return max(max(received) for received in seqs)
+    raise TimeoutError("some sockets never received a room event")

@@ -72,28 +72,36 @@ def _clean_environment(extra: dict[str, str]) -> dict[str, str]:
     return {**env, **extra}
 
 
+LIVEQA = [sys.executable, "-m", "liveqa"]
+
+
 @dataclass
 class Service:
-    """One `liveqa <command>` child process with its log file."""
+    """One child process (`liveqa <command>` unless told otherwise) with its log file.
+
+    `new_session` puts it in a process group of its own, for programs that start children
+    (Pushpin's runner): should it not stop in time, the whole group is killed.
+    """
 
     name: str
     args: list[str]
     port: int
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
+    program: list[str] = field(default_factory=lambda: list(LIVEQA))
+    new_session: bool = False
     process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "liveqa",
+                *self.program,
                 *self.args,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
                 env=_clean_environment(self.env),
+                start_new_session=self.new_session,
             )
 
     @property
@@ -120,7 +128,7 @@ class Service:
                 await asyncio.sleep(0.1)
 
     async def stop(self, signum: int = signal.SIGTERM) -> int:
-        """Send `signum` to this process (its pid only) and wait; SIGKILL if it lingers."""
+        """Send `signum` to this process and wait; SIGKILL it (or its group) if it lingers."""
         process = self.process
         if process is None:
             return 0
@@ -131,7 +139,10 @@ class Service:
                 await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
             except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
-                    process.kill()
+                    if self.new_session:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    else:
+                        process.kill()
                 await process.wait()
         return process.returncode if process.returncode is not None else 0
 

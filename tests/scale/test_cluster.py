@@ -24,7 +24,7 @@ from yarl import URL
 
 from liveqa.bench.pushpin import free_port
 
-from .attendee import WAIT, Attendee, Disconnected, RoomState, snapshot_state
+from .attendee import WAIT, Attendee, Disconnected, open_room, snapshot
 from .cluster import Cluster, Edge, build_cluster, running
 
 pytestmark = pytest.mark.timeout(90)
@@ -47,38 +47,12 @@ async def people() -> AsyncIterator[People]:
     await asyncio.gather(*(attendee.close() for attendee in made))
 
 
-async def open_room(host: Attendee, everyone: list[Attendee]) -> int:
-    """Create the host's room, connect everyone, return the seq all sockets receive live from.
-
-    An edge subscribes on Redis a moment after a channel's first local subscriber arrives, so
-    events published meanwhile reach that edge's sockets only through a resync: the host renames
-    the room until every socket has received a rename live.
-    """
-    for attendee in everyone:
-        await attendee.join()
-    await host.call("POST", "/api/rooms", {"roomId": host.room_id})
-    for attendee in everyone:
-        await attendee.connect()
-    for attempt in range(50):
-        ack = await host.send(type="ROOMINFO_UPDATE", displayName=f"Warming up {attempt}")
-        assert ack["type"] == "ACK", ack
-        await asyncio.sleep(0.1)
-        seqs = [attendee.live_seqs() for attendee in everyone]
-        if all(seqs):
-            return max(max(received) for received in seqs)
-    raise TimeoutError("some sockets never received a room event")
-
-
 def origin_ports(edge: Edge, cluster: Cluster) -> set[int]:
     """The origins (by port) this edge process has TCP connections to."""
     assert edge.service.process is not None
     ports = {origin.port for origin in cluster.origins}
     connections = psutil.Process(edge.service.process.pid).net_connections("tcp")
     return {c.raddr.port for c in connections if c.raddr and c.raddr.port in ports}
-
-
-async def snapshot(attendee: Attendee) -> RoomState:
-    return snapshot_state(await attendee.call("GET", f"/api/rooms/{attendee.room_id}"))
 
 
 @pytest.mark.parametrize("topology", ["bus", "publish-to-all"])
