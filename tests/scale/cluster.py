@@ -166,8 +166,12 @@ class Edge:
         """The edge's Prometheus samples without labels, by name."""
         async with (
             aiohttp.ClientSession() as session,
-            session.get(f"http://127.0.0.1:{self.publish_port}/metrics") as response,
+            session.get(
+                f"http://127.0.0.1:{self.publish_port}/metrics",
+                headers={"Authorization": f"Bearer {GRIP_KEY}"},
+            ) as response,
         ):
+            assert response.status == 200, await response.text()
             text = await response.text()
         samples: dict[str, float] = {}
         for line in text.splitlines():
@@ -204,7 +208,11 @@ def origin_service(
 
 
 def edge_service(
-    directory: Path, index: int, origins: Sequence[str], bus_prefix: str | None
+    directory: Path,
+    index: int,
+    origins: Sequence[str],
+    bus_prefix: str | None,
+    bus_url: str = REDIS_URL,
 ) -> Edge:
     """`liveqa edge` trying `origins` in order; the bus URL goes in LIVEQA_BUS, as deployed."""
     port, publish_port = free_port(), free_port()
@@ -215,7 +223,7 @@ def edge_service(
         args += ["--origin", origin]
     env: dict[str, str] = {}
     if bus_prefix is not None:
-        env = {"LIVEQA_BUS": REDIS_URL, "LIVEQA_BUS_PREFIX": bus_prefix}
+        env = {"LIVEQA_BUS": bus_url, "LIVEQA_BUS_PREFIX": bus_prefix}
     service = Service(f"edge{index}", args, port, directory / f"edge{index}.log", env)
     return Edge(service, publish_port)
 
@@ -243,6 +251,7 @@ def build_cluster(
     bus: bool = True,
     publish_to_all: bool = False,
     relay: Callable[[int, str], str] | None = None,
+    bus_url: str = REDIS_URL,
 ) -> Cluster:
     """Two origins and two edges, each edge listing both origins in a different order.
 
@@ -254,8 +263,8 @@ def build_cluster(
     prefix = f"liveqa-scale-{secrets.token_hex(8)}:" if bus else None
     origin_urls = [f"http://127.0.0.1:{port}" for port in origin_ports]
     edges = [
-        edge_service(directory, 0, origin_urls, prefix),
-        edge_service(directory, 1, origin_urls[::-1], prefix),
+        edge_service(directory, 0, origin_urls, prefix, bus_url),
+        edge_service(directory, 1, origin_urls[::-1], prefix, bus_url),
     ]
     targets = [edge.grip_url for edge in (edges if publish_to_all else edges[:1])]
     origins = []
@@ -263,3 +272,53 @@ def build_cluster(
         grip_urls = [relay(index, url) for url in targets] if relay else targets
         origins.append(origin_service(directory, index, port, database, grip_urls))
     return Cluster(origins, edges)
+
+
+class TcpRelay:
+    """A loopback TCP relay to `target` that can be cut (connections dropped, new ones refused)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        """Stop listening and drop every relayed connection."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()
+        await asyncio.gather(*self._pipes, return_exceptions=True)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.update((writer, upstream_writer))
+        pipes = [
+            asyncio.create_task(self._pipe(reader, upstream_writer)),
+            asyncio.create_task(self._pipe(upstream_reader, writer)),
+        ]
+        self._pipes.update(pipes)
+        await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
+        for side in (writer, upstream_writer):
+            side.transport.abort()
+            self._writers.discard(side)
+        await asyncio.gather(*pipes, return_exceptions=True)
+        self._pipes.difference_update(pipes)
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()

@@ -25,7 +25,7 @@ from yarl import URL
 from liveqa.bench.pushpin import free_port
 
 from .attendee import WAIT, Attendee, Disconnected, open_room, snapshot
-from .cluster import Cluster, Edge, build_cluster, running
+from .cluster import Cluster, Edge, TcpRelay, build_cluster, running
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -376,3 +376,56 @@ async def test_publishing_to_every_edge_with_the_bus_delivers_each_item_once(
         assert live == [base + 1, base + 2, base + 3]
     mine = [m["upvoted"] for m in host.received[-1] if m["type"] == "QUESTION_UPVOTE_SELF"]
     assert mine == [True, False]
+
+
+async def bus_settles(edge: Edge, connected: int) -> dict[str, float]:
+    """Wait until the edge's bus is (dis)connected; return its metrics then."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            metrics = await edge.metrics()
+            if metrics["liveqa_edge_bus_connected"] == connected and (
+                not connected or metrics["liveqa_edge_bus_channels"] > 0
+            ):
+                return metrics
+            await asyncio.sleep(0.05)
+
+
+async def test_what_is_published_while_redis_is_away_reaches_the_other_edge_by_resync(
+    tmp_path: Path, postgres_url: str, people: People
+) -> None:
+    redis = TcpRelay(("127.0.0.1", 6379))
+    await redis.start()
+    try:
+        bus_url = f"redis://127.0.0.1:{redis.port}/0"
+        cluster = build_cluster(tmp_path, postgres_url, bus_url=bus_url)
+        async with running(cluster):
+            first, second = cluster.edges
+            host, bo = people("Hana", first), people("Bo", second)
+            base = await open_room(host, [host, bo])
+            resyncs = bo.resyncs
+
+            await redis.cut()
+            for edge in cluster.edges:
+                await bus_settles(edge, 0)
+            ask = {"type": "QUESTION_POST_TO_ROOM"}
+            q1 = (await host.send(**ask, questionText="During", nonce="d"))["questionId"]
+            await host.heard(base + 1)
+            # The edge the origins publish to delivers it; the other never hears of it.
+            assert (await first.metrics())["liveqa_edge_bus_unsent_items_total"] >= 1
+            await asyncio.sleep(0.5)
+            assert bo.state.seq == base
+
+            await redis.start()
+            for edge in cluster.edges:
+                metrics = await bus_settles(edge, 1)
+                assert metrics["liveqa_edge_bus_reconnects_total"] >= 1
+            q2 = (await host.send(**ask, questionText="After", nonce="a"))["questionId"]
+            # The next event shows Bo the gap (once the sequencer gave up waiting for the
+            # missing one), and a snapshot fills it in.
+            final = await snapshot(host)
+            assert set(final.questions) == {q1, q2}
+            assert await bo.settled(final.seq) == final
+            assert bo.resyncs == resyncs + 1
+            assert [seq for seq in bo.live_seqs() if seq > base] == [base + 2]
+    finally:
+        await redis.cut()
