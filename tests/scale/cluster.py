@@ -49,25 +49,16 @@ async def create_database() -> str:
 
 
 async def drop_database(url: str) -> None:
+    """Drop a database `create_database` made, whoever is still connected."""
     await _admin(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
 
 
-@contextlib.asynccontextmanager
-async def fresh_database() -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database, dropped at the end."""
-    url = await create_database()
-    try:
-        yield url
-    finally:
-        await drop_database(url)
-
-
 def _clean_environment(extra: dict[str, str]) -> dict[str, str]:
-    """This environment without LIVEQA_*/GRIP_URL settings that would change the processes."""
+    """This environment without LIVEQA_* and GRIP_* settings that would change the processes."""
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("LIVEQA_") and name != "GRIP_URL"
+        if not name.startswith(("LIVEQA_", "GRIP_"))
     }
     return {**env, **extra}
 
