@@ -103,6 +103,23 @@ async def test_start_serves_the_page_through_the_edge_and_stops(tmp_path: Path) 
     assert (tmp_path / DATABASE_FILE).is_file()
 
 
+@pytest.mark.parametrize("behind_tls", [False, True])
+async def test_behind_tls_makes_the_cookie_secure(tmp_path: Path, behind_tls: bool) -> None:
+    board = await start("127.0.0.1", 0, tmp_path, behind_tls=behind_tls)
+    try:
+        url = board.url + "api/session"
+        front = {"X-Forwarded-Proto": "https"}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, json={"displayName": "Ana"}, headers=front) as response,
+        ):
+            assert response.status in (200, 201)
+            cookie = next(iter(response.cookies.values()))
+            assert bool(cookie["secure"]) is behind_tls
+    finally:
+        await board.stop()
+
+
 async def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -153,8 +153,12 @@ class Board:
         self.origin.close()
 
 
-async def start(host: str, port: int, data_dir: Path) -> Board:
-    """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot."""
+async def start(host: str, port: int, data_dir: Path, behind_tls: bool = False) -> Board:
+    """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot.
+
+    `behind_tls`: every browser comes through a TLS front, so cookies are Secure and the
+    front's X-Forwarded-Proto reaches the origin.
+    """
     keys = await asyncio.to_thread(prepare_data_dir, data_dir)
     # Listening before the edge starts means early requests wait in the backlog, not fail.
     origin = socket.create_server((LOOPBACK, 0))
@@ -169,6 +173,7 @@ async def start(host: str, port: int, data_dir: Path) -> Board:
             sig_key=keys.grip_sig,
             sig_iss=SIG_ISS,
             publish_key=keys.publish,
+            trust_forwarded_proto=behind_tls,
         )
     )
     board = Board(edge, None, origin)
@@ -190,6 +195,7 @@ async def start(host: str, port: int, data_dir: Path) -> Board:
                 bool(token) and verify_sig(token or "", keys.grip_sig, SIG_ISS)
             ),
             secret_key=keys.session,
+            cookie_secure=behind_tls,
         )
         board.runner = web.AppRunner(create_app(config), access_log=None)
         try:
@@ -205,9 +211,9 @@ async def start(host: str, port: int, data_dir: Path) -> Board:
     return board
 
 
-async def serve(host: str, port: int, data_dir: Path) -> None:
+async def serve(host: str, port: int, data_dir: Path, behind_tls: bool) -> None:
     """Run until SIGTERM or SIGINT."""
-    board = await start(host, port, data_dir)
+    board = await start(host, port, data_dir, behind_tls)
     try:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -235,6 +241,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="where the database and the key live (default $XDG_DATA_HOME/liveqa or "
         "~/.local/share/liveqa)",
     )
+    add_option(
+        parser,
+        "--behind-tls",
+        action="store_true",
+        help="browsers reach this through an HTTPS front (nginx): Secure cookies, and the "
+        "front's X-Forwarded-Proto is trusted",
+    )
     add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
 
 
@@ -246,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
     raise_open_files_limit()
     data_dir = (args.data_dir or default_data_dir()).expanduser()
     try:
-        asyncio.run(serve(args.host, args.port, data_dir))
+        asyncio.run(serve(args.host, args.port, data_dir, args.behind_tls))
     except ValueError as exc:
         print(f"liveqa serve: {exc}")
         return 2

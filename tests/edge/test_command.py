@@ -33,6 +33,7 @@ ENVIRONMENT = {
     "LIVEQA_LOG_LEVEL": "warning",
     "LIVEQA_BUS": "redis://127.0.0.1:6379/0",
     "LIVEQA_BUS_PREFIX": "edge-tests:",
+    "LIVEQA_TRUST_FORWARDED_PROTO": "1",
 }
 
 
@@ -72,6 +73,7 @@ def test_every_option_reads_its_environment_variable(
     assert config.publish_key == b"publish-from-the-environment"
     assert (config.max_message_size, config.max_client_buffer) == (4096, 8192)
     assert (config.bus, config.bus_prefix) == ("redis://127.0.0.1:6379/0", "edge-tests:")
+    assert config.trust_forwarded_proto is True
     assert args.log_level == "warning"
 
 
@@ -102,6 +104,7 @@ def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert args.publish_listen == ("127.0.0.1", 5561)
     assert (args.sig_key, args.publish_key, args.sig_iss) == (None, None, "pushpin")
     assert (args.max_message_size, args.client_buffer_limit) == (1 << 20, 1 << 20)
+    assert args.trust_forwarded_proto is False
 
 
 def test_an_origin_is_required(monkeypatch: pytest.MonkeyPatch) -> None:

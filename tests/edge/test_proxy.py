@@ -8,6 +8,7 @@ import io
 import json
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -171,7 +172,7 @@ async def running_proxy(
     targets: list[URL],
     cache: ResponseCache | None = None,
     metrics: EdgeMetrics | None = None,
-    **options: float,
+    **options: Any,
 ) -> AsyncIterator[TestClient[web.BaseRequest, None]]:
     async with origin_session() as session:
         cache = ResponseCache() if cache is None else cache

@@ -599,3 +599,22 @@ async def test_publish_key_is_required_to_publish() -> None:
         assert await publish(client, edge, "news", "signed", headers=right) == 200
         assert await ws.receive_str(timeout=WAIT) == "signed"
         assert edge.metrics.published_items_total == 1
+
+
+@pytest.mark.parametrize(("trust", "expected"), [(False, ("http", "ws")), (True, ("https",) * 2)])
+async def test_x_forwarded_proto_from_a_tls_front_only_when_trusted(
+    trust: bool, expected: tuple[str, str]
+) -> None:
+    front = {"X-Forwarded-Proto": "https"}
+    async with (
+        origin_running(plain_or_echo) as origin,
+        edge_running(origin.url, trust_forwarded_proto=trust) as edge,
+        aiohttp.ClientSession() as client,
+    ):
+        async with client.get(f"http://127.0.0.1:{edge.port}/page", headers=front) as response:
+            assert response.status == 200
+        async with client.ws_connect(ws_url(edge, "/live"), headers=front):
+            opened = await origin.next_with(ev.OPEN)
+        plain = next(seen for seen in origin.seen if seen.method == "GET")
+        seen = (plain.headers["X-Forwarded-Proto"], opened.headers["X-Forwarded-Proto"])
+        assert seen == expected

@@ -169,12 +169,6 @@ async def test_pushpin_passes_on_the_scheme_the_tls_front_saw(
     assert await join_url_through(host.edge_url, host, "https") == "https://qa.example.org/tls-room"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: liveqa edge (and so `liveqa serve`) always replaces X-Forwarded-Proto with its "
-    "own scheme, even from the TLS front on loopback, so behind nginx the origin prints http:// "
-    "join URLs in QR codes; Pushpin has accept_x_forwarded_protocol for this",
-)
 async def test_the_edge_passes_on_the_scheme_the_tls_front_saw(
     tmp_path: Path, people: list[Attendee]
 ) -> None:
@@ -195,6 +189,7 @@ async def test_the_edge_passes_on_the_scheme_the_tls_front_saw(
             *("edge", "--origin", f"http://127.0.0.1:{origin_port}", "--sig-key", GRIP_KEY),
             *("--listen", f"127.0.0.1:{edge_port}"),
             *("--publish-listen", f"127.0.0.1:{free_port()}"),
+            "--trust-forwarded-proto",
         ],
         edge_port,
         tmp_path / "edge.log",

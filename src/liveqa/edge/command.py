@@ -76,6 +76,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PREFIX,
         help="prefix of the Redis channel names; Redis database numbers do not separate pub/sub",
     )
+    add_option(
+        parser,
+        "--trust-forwarded-proto",
+        action="store_true",
+        help="pass on the X-Forwarded-Proto a TLS front sets (only when every client comes "
+        "through that front)",
+    )
     add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
 
 
@@ -122,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         max_client_buffer=args.client_buffer_limit,
         bus=args.bus,
         bus_prefix=args.bus_prefix,
+        trust_forwarded_proto=args.trust_forwarded_proto,
     )
     if config.sig_key is None:
         logging.getLogger("liveqa.edge").warning("no --sig-key: origin requests are not signed")

@@ -44,7 +44,7 @@ HOP_BY_HOP = frozenset(
         "proxy-connection",
     }
 )
-# Expect is answered here; X-Forwarded-Proto is set here, never trusted from the client.
+# Expect is answered here; X-Forwarded-Proto is set here (kept from a trusted TLS front).
 REQUEST_DROPPED = frozenset({"expect", "x-forwarded-proto"})
 # The client gets exactly the headers it sent, nothing aiohttp would add on its own.
 SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
@@ -79,12 +79,13 @@ def _filtered(headers: CIMultiDictProxy[str], dropped: frozenset[str]) -> CIMult
     return out
 
 
-def _request_headers(request: web.BaseRequest) -> CIMultiDict[str]:
+def _request_headers(request: web.BaseRequest, trust_proto: bool) -> CIMultiDict[str]:
     headers = _filtered(request.headers, REQUEST_DROPPED)
     peer = request.remote or ""
     forwarded = ", ".join(headers.popall("X-Forwarded-For", ()))
     headers["X-Forwarded-For"] = f"{forwarded}, {peer}" if forwarded else peer
-    headers["X-Forwarded-Proto"] = "https" if request.secure else "http"
+    proto = request.headers.get("X-Forwarded-Proto") if trust_proto else None
+    headers["X-Forwarded-Proto"] = proto or ("https" if request.secure else "http")
     return headers
 
 
@@ -113,6 +114,7 @@ def proxy_handler(
     *,
     connect_timeout: float = 10.0,
     response_timeout: float = 60.0,
+    trust_forwarded_proto: bool = False,
 ) -> Handler:
     """A handler forwarding any request to the first target that accepts a connection.
 
@@ -141,7 +143,7 @@ def proxy_handler(
         expect = request.headers.get("Expect", "").lower()
         if expect == "100-continue" and request.version >= HttpVersion11:
             await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        headers = _request_headers(request)
+        headers = _request_headers(request, trust_forwarded_proto)
         data = request.content if request.body_exists else None
         started = time.monotonic()
         for base in bases:

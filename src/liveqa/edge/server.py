@@ -45,6 +45,7 @@ class EdgeConfig:
     max_message_size: int = 1 << 20
     max_client_buffer: int = 1 << 20
     origin_connections: int = 256
+    trust_forwarded_proto: bool = False
     bus: str | None = None
     bus_prefix: str = DEFAULT_PREFIX
     extra: dict[str, Any] = field(default_factory=dict)
@@ -135,7 +136,13 @@ class Edge:
         self._pool = ConnectionPool(limit=config.origin_connections)
         signature = (config.sig_key, config.sig_iss) if config.sig_key else None
         self._upstream = Upstream(targets, self._pool, signature, self.metrics)
-        proxy = proxy_handler(targets, self._client, ResponseCache(), self.metrics)
+        proxy = proxy_handler(
+            targets,
+            self._client,
+            ResponseCache(),
+            self.metrics,
+            trust_forwarded_proto=config.trust_forwarded_proto,
+        )
 
         async def handle_http(request: web.BaseRequest) -> web.StreamResponse:
             if "websocket" in request.headers.get("Upgrade", "").lower():

@@ -63,8 +63,13 @@ _OPEN = ev.encode_event(ev.WebSocketEvent(ev.OPEN))
 _BARE_CLOSE = ev.encode_event(ev.WebSocketEvent(ev.CLOSE))
 
 
-def forwarded_headers(head: RequestHead, peer: str | None, cid: str) -> list[tuple[str, str]]:
-    """The headers every request of this connection carries (meta and Grip-Sig come on top)."""
+def forwarded_headers(
+    head: RequestHead, peer: str | None, cid: str, trust_proto: bool = False
+) -> list[tuple[str, str]]:
+    """The headers every request of this connection carries (meta and Grip-Sig come on top).
+
+    With `trust_proto`, the X-Forwarded-Proto of a TLS front is passed on instead of `ws`.
+    """
     headers = [
         (name, value)
         for name, value in head.headers
@@ -75,8 +80,9 @@ def forwarded_headers(head: RequestHead, peer: str | None, cid: str) -> list[tup
         forwarded_for = f"{forwarded_for}, {peer}" if forwarded_for else peer
     if forwarded_for:
         headers.append(("X-Forwarded-For", forwarded_for))
+    proto = head.get("X-Forwarded-Proto") if trust_proto else None
     headers += [
-        ("X-Forwarded-Proto", "ws"),
+        ("X-Forwarded-Proto", proto or "ws"),
         ("Content-Type", ev.CONTENT_TYPE),
         ("Accept", ev.CONTENT_TYPE),
         ("Connection-Id", cid),
@@ -114,7 +120,8 @@ class Session:
         self.upstream = upstream
         self.target = head.target
         self.cid = str(uuid.uuid4())
-        self.base_headers = forwarded_headers(head, peer, self.cid)
+        trust_proto = conn.edge.config.trust_forwarded_proto
+        self.base_headers = forwarded_headers(head, peer, self.cid, trust_proto)
         self.meta: dict[str, str] | None = None
         self.prefix: bytes | None = None
         self.pending: list[bytes] = []
