@@ -104,3 +104,19 @@ async def test_forget_drops_what_a_channel_without_subscribers_holds() -> None:
     assert delivered == ["room:1"]
     sequencer.push(item(9))
     assert delivered == ["room:1", "room:9"]
+
+
+async def test_no_seq_items_leave_the_order_alone() -> None:
+    sequencer, delivered = recorder()
+    sequencer.push(item(1))
+    sequencer.push(item(42, no_seq=True))
+    sequencer.push(item(2))
+    assert delivered == ["room:1", "room:42", "room:2"]
+
+
+async def test_forgetting_last_ids_stops_waiting_for_lost_items() -> None:
+    sequencer, delivered = recorder()
+    sequencer.push(item(1))
+    sequencer.forget_last_ids()
+    sequencer.push(item(5))
+    assert delivered == ["room:1", "room:5"]

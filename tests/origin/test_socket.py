@@ -153,11 +153,15 @@ async def test_room_events_name_their_predecessor_for_the_proxy_sequencer(origin
     await socket.open()
     for nonce in ("n1", "n2"):
         message = {"type": "QUESTION_POST_TO_ROOM", "questionText": nonce, "nonce": nonce}
-        await socket.send(message)
+        [ack] = await socket.send(message)
+    unvote = {"type": "QUESTION_UPVOTE", "questionId": ack["questionId"], "removeUpvote": True}
+    await socket.send(unvote)
     room_items = [i for i in origin.recorder.items() if i["channel"] == "room-town-hall"]
-    assert [(i["id"], i["prev-id"]) for i in room_items] == [("1", "0"), ("2", "1")]
+    assert [(i["id"], i["prev-id"]) for i in room_items] == [("1", "0"), ("2", "1"), ("3", "2")]
     others = [i for i in origin.recorder.items() if i["channel"] != "room-town-hall"]
-    assert all("id" not in i and "prev-id" not in i for i in others)
+    assert others, "the voter's own channel gets the vote echo"
+    assert all(i["id"] and i["no-seq"] and "prev-id" not in i for i in others)
+    assert len({i["id"] for i in origin.recorder.items()}) == len(origin.recorder.items())
 
 
 async def _room_b(origin: Origin, owner: Browser) -> None:

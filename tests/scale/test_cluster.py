@@ -352,12 +352,6 @@ async def test_clients_of_a_stopped_edge_reconnect_to_the_other_and_resync(
         assert mover.live_seqs() == [final.seq]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the origin gives only numbered room events an id; its other items "
-    "(QUESTION_UPVOTE_SELF, ATTENDANCE_PASSIVE, host-channel messages) have none, so an edge "
-    "cannot drop the copy the Redis bus brings of an item an origin published to every edge",
-)
 @pytest.mark.parametrize("topology", ["bus-and-publish-to-all"])
 async def test_publishing_to_every_edge_with_the_bus_delivers_each_item_once(
     cluster: Cluster, people: People

@@ -190,6 +190,9 @@ class Bus:
         self.metrics.bus_connected = 1
         if reconnecting:
             self.metrics.bus_reconnects_total += 1
+            # What other edges published meanwhile is gone: holding the next item for it would
+            # only delay the resync that the item's seq gap starts on every client.
+            self.hub.sequencer.forget_last_ids()
         log.info("Redis bus %s at %s", "reconnected" if reconnecting else "connected", self.where)
         self._last_read = asyncio.get_running_loop().time()
         self._requested.clear()

@@ -40,11 +40,18 @@ class Sequencer:
 
     def push(self, item: PublishItem) -> None:
         """Deliver `item` now, or hold it while the item it follows is missing."""
+        if item.no_seq:
+            self._deliver(item)
+            return
         last = self._last.get(item.channel)
-        if item.no_seq or item.prev_id is None or last is None or item.prev_id == last:
+        if item.prev_id is None or last is None or item.prev_id == last:
             self._send(item)
         else:
             self._hold(item)
+
+    def forget_last_ids(self) -> None:
+        """Items were lost upstream (the bus was down): wait for none of them from now on."""
+        self._last.clear()
 
     def forget(self, channel: str) -> None:
         """The channel has no subscribers left: nothing held can be delivered, nothing to order."""

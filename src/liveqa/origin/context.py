@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import msgspec
 from aiohttp import web
 from msgspec import UNSET
 
@@ -72,12 +74,15 @@ class OriginContext:
 
 
 def _item(publication: Publication) -> PublishItem:
-    """A room event names its predecessor, so a GRIP proxy delivers events in seq order even
-    when several origins publish them out of order (Pushpin's and liveqa edge's sequencer)."""
+    """Every item has an id, so an edge drops a copy that reaches it twice (published to several
+    edges sharing a bus). A room event's id is its seq and it names its predecessor, so a GRIP
+    proxy delivers room events in seq order even when several origins publish out of order;
+    other items are `no-seq`, outside that order."""
     seq = getattr(publication.message, "seq", UNSET)
     content = encode(publication.message).decode()
     if seq is UNSET:
-        return ws_item(publication.channel, content)
+        item = ws_item(publication.channel, content, id=uuid.uuid4().hex)
+        return msgspec.structs.replace(item, no_seq=True)
     return ws_item(publication.channel, content, id=str(seq), prev_id=str(seq - 1))
 
 
