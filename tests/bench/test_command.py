@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import socket
 
 import pytest
@@ -24,6 +25,23 @@ def test_fanout_options_become_a_load() -> None:
     assert command.load_from(args) == Load(connections=20, rate=2.0, duration=3.0)
     assert args.proxy_pid == ["7"]
     assert args.proxy_url == "ws://127.0.0.1:7999"
+
+
+def test_fanout_chooses_how_clients_read() -> None:
+    args = parse("fanout", "--receive", "loop", "--client-loop", "asyncio")
+    assert command.load_from(args).receive == "loop"
+    assert args.client_loop == "asyncio"
+    assert command.load_from(parse("fanout")).receive == "epoll"
+    with pytest.raises(SystemExit):
+        parse("fanout", "--receive", "poll")
+
+
+def test_a_missing_uvloop_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert main(["bench", "connect", "--client-loop", "uvloop"]) == 1
+    assert "uvloop is not installed" in capsys.readouterr().err
 
 
 def test_options_read_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ from liveqa.bench.frames import (
     close_frame,
     encode_frame,
     mask_bytes,
+    scan_text_frames,
 )
 
 
@@ -131,3 +132,47 @@ def test_parser_limits_fragmented_messages() -> None:
     parser.feed(server_frame(OP_TEXT, b"x" * 8, final=False))
     with pytest.raises(FrameError, match="exceeds 10"):
         parser.feed(server_frame(OP_CONTINUATION, b"x" * 8))
+
+
+frames = st.one_of(
+    st.builds(lambda p: server_frame(OP_TEXT, p), st.binary(max_size=300)),
+    st.builds(lambda n: server_frame(OP_TEXT, b"t" * n), st.sampled_from([125, 126, 65535, 65536])),
+    st.builds(lambda p: server_frame(OP_BINARY, p), st.binary(max_size=10)),
+    st.builds(lambda p: server_frame(OP_PING, p), st.binary(max_size=10)),
+    st.just(server_frame(OP_TEXT, b"x", final=False) + server_frame(OP_CONTINUATION, b"y")),
+)
+
+
+@given(parts=st.lists(frames, max_size=6), cut=st.integers(0, 1 << 17), keep=st.integers(0, 50))
+def test_scan_then_parser_reads_what_the_parser_alone_reads(
+    parts: list[bytes], cut: int, keep: int
+) -> None:
+    stream = b"".join(parts)[:cut]
+    buffer = bytearray(stream) + bytearray(b"garbage")
+    heads, used = scan_text_frames(buffer, len(stream), keep)
+    rest = FrameParser()
+    after = rest.feed(stream[used:])
+    alone = FrameParser()
+    assert heads + [m[:keep] for m in after] == [m[:keep] for m in alone.feed(stream)]
+    assert rest.controls == alone.controls
+
+
+def test_scan_stops_at_anything_but_a_whole_text_frame() -> None:
+    text = server_frame(OP_TEXT, b"hello")
+    for tail in (server_frame(OP_PING, b""), text[:3], b"\x81\xfe"):
+        buffer = bytearray(text + tail)
+        assert scan_text_frames(buffer, len(buffer), 2) == ([b"he"], len(text))
+    medium = server_frame(OP_TEXT, b"m" * 300)
+    buffer = bytearray(medium + text)
+    assert scan_text_frames(buffer, len(buffer), 3) == ([b"mmm", b"hel"], len(buffer))
+
+
+def test_parser_is_idle_between_whole_frames() -> None:
+    parser = FrameParser()
+    assert parser.idle
+    parser.feed(server_frame(OP_TEXT, b"abc")[:2])
+    assert not parser.idle
+    parser.feed(b"abc" + server_frame(OP_BINARY, b"x", final=False))
+    assert not parser.idle
+    parser.feed(server_frame(OP_CONTINUATION, b"y"))
+    assert parser.idle

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import cast
 
+from liveqa.bench.census import Census
 from liveqa.bench.frames import (
     OP_CLOSE,
     OP_PING,
@@ -17,8 +18,10 @@ from liveqa.bench.frames import (
     FrameParser,
     close_frame,
     encode_frame,
+    scan_text_frames,
 )
 from liveqa.bench.handshake import HandshakeError, check_response, split_head
+from liveqa.bench.header import HEADER_SIZE
 from liveqa.bench.tally import Tally
 
 CONNECTING = 0
@@ -48,11 +51,17 @@ class Client(asyncio.BufferedProtocol):
     """
 
     def __init__(
-        self, request: bytes, accept: bytes, tally: Tally, loop: asyncio.AbstractEventLoop
+        self,
+        request: bytes,
+        accept: bytes,
+        tally: Tally,
+        loop: asyncio.AbstractEventLoop,
+        census: Census | None = None,
     ) -> None:
         self.request = request
         self.accept = accept
         self.tally = tally
+        self.census = census or Census()
         self.sender = 0
         self.state = CONNECTING
         self.dropped = False
@@ -63,6 +72,7 @@ class Client(asyncio.BufferedProtocol):
         self.opened.add_done_callback(_retrieve)
         self.closed: asyncio.Future[None] = loop.create_future()
         self.transport: asyncio.Transport | None = None
+        self.fileno = -1
         # One key per connection keeps masking cheap; the servers under test do not care.
         self.key = random.randbytes(4)
         self._parser = FrameParser()
@@ -70,6 +80,7 @@ class Client(asyncio.BufferedProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
+        self.fileno = self.transport.get_extra_info("socket").fileno()
         self.transport.write(self.request)
 
     def get_buffer(self, sizehint: int) -> memoryview:
@@ -89,9 +100,26 @@ class Client(asyncio.BufferedProtocol):
             self._fail(f"frame error: {exc}")
             return
         if messages:
-            self.tally.receive(messages, time.monotonic_ns())
+            self._count(messages, time.monotonic_ns())
         if self._parser.controls:
             self._controls()
+
+    def receive_into(self, buffer: bytearray, size: int, now_ns: int) -> None:
+        """Handle `buffer[:size]`, read outside the event loop: whole text frames are counted from
+        their header in place; the rest (control frames, partial frames) takes `data_received`."""
+        used = 0
+        if self.state == OPEN and self._parser.idle:
+            heads, used = scan_text_frames(buffer, size, HEADER_SIZE)
+            if heads:
+                self._count(heads, now_ns)
+        if used < size:
+            self.data_received(bytes(buffer[used:size]))
+
+    def _count(self, messages: list[bytes], now_ns: int) -> None:
+        tally = self.tally
+        received, primed = tally.received, tally.primed
+        tally.receive(messages, now_ns)
+        self.census.arrived(tally, received, primed, self.state == OPEN)
 
     def _handshake(self, data: bytes) -> None:
         try:
@@ -108,6 +136,7 @@ class Client(asyncio.BufferedProtocol):
             return
         self._head = b""
         self.state = OPEN
+        self.census.opened(self.tally)
         self.opened.set_result(None)
         if rest:
             self.data_received(rest)
@@ -124,14 +153,28 @@ class Client(asyncio.BufferedProtocol):
                     self.dropped = True
                     self.close_code = int.from_bytes(payload[:2], "big") if payload else None
                     self.transport.write(encode_frame(OP_CLOSE, payload[:2], self.key))
-                self.state = CLOSING
+                self._leave(CLOSING)
                 self.transport.close()
                 return
+
+    def _leave(self, state: int) -> None:
+        """Move to CLOSING or CLOSED, taking an open client out of the census."""
+        if self.state == OPEN:
+            self.census.left(self.tally)
+        self.state = state
 
     def _fail(self, reason: str) -> None:
         self.error = reason
         if self.state == OPEN:
             self.dropped = True
+        self._leave(CLOSING)
+        self.abort()
+
+    def lost(self) -> None:
+        """The socket, read outside the event loop, hit end of file or an error: drop it."""
+        if self.state == OPEN:
+            self.dropped = True
+        self._leave(CLOSING)
         self.abort()
 
     def send(self, payloads: Iterable[bytes]) -> None:
@@ -143,7 +186,7 @@ class Client(asyncio.BufferedProtocol):
     def close(self, code: int = 1000) -> None:
         """Start the closing handshake (or drop a connection that is not open)."""
         if self.state == OPEN and self.transport is not None:
-            self.state = CLOSING
+            self._leave(CLOSING)
             self.transport.write(close_frame(code, self.key))
         elif self.state == CONNECTING:
             self.abort()
@@ -159,6 +202,6 @@ class Client(asyncio.BufferedProtocol):
             self.opened.set_exception(HandshakeError(reason))
         if self.state == OPEN:
             self.dropped = True
-        self.state = CLOSED
+        self._leave(CLOSED)
         if not self.closed.done():
             self.closed.set_result(None)

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from liveqa.bench import loops
 from liveqa.bench.connect import connect
 from liveqa.bench.fanin import fanin
 from liveqa.bench.fanout import fanout
@@ -17,7 +18,7 @@ from liveqa.bench.limits import raise_open_files_limit
 from liveqa.bench.pool import ClientPool
 from liveqa.bench.processes import origin_process
 from liveqa.bench.result import Result, format_result, to_json
-from liveqa.bench.rig import Load, Rig, Target, is_loopback
+from liveqa.bench.rig import EPOLL, LOOP, Load, Rig, Target, is_loopback
 from liveqa.bench.usage import ProcessGroup
 from liveqa.settings import add_option
 
@@ -64,6 +65,13 @@ def _load_options(parser: argparse.ArgumentParser, scenario: str) -> None:
         help="handshakes at once while fanout and fanin set up (Pushpin 502s past ~100)",
     )
     add_option(parser, "--workers", type=_positive_int, default=2, help="client processes")
+    add_option(
+        parser,
+        "--client-loop",
+        choices=loops.CHOICES,
+        default=loops.AUTO,
+        help="event loop of the client processes (auto: uvloop when installed)",
+    )
     add_option(parser, "--size", type=_positive_int, default=200, help="message bytes")
     add_option(parser, "--path", default="/bench", help="WebSocket path on the proxy")
     add_option(parser, "--timeout", type=_positive_float, default=60.0, help="bound of each phase")
@@ -74,6 +82,13 @@ def _load_options(parser: argparse.ArgumentParser, scenario: str) -> None:
         add_option(parser, "--batch", type=_positive_int, default=1, help="items per publish")
         add_option(parser, "--rate", type=_positive_float, help="publish R messages/s instead")
         add_option(parser, "--duration", type=_positive_float, default=10.0, help="s at --rate")
+        add_option(
+            parser,
+            "--receive",
+            choices=(EPOLL, LOOP),
+            default=EPOLL,
+            help="how clients read while measured: a bare epoll loop, or the event loop",
+        )
     if scenario in ("fanin", "compare"):
         add_option(
             parser, "--per-client", type=_positive_int, default=4, help="messages per client (K)"
@@ -151,7 +166,7 @@ async def run_single(args: argparse.Namespace) -> Result:
     origin = origin_process(host, int(port))
     await asyncio.to_thread(origin.start)
     try:
-        with ClientPool(args.workers) as pool:
+        with ClientPool(args.workers, args.client_loop) as pool:
             async with aiohttp.ClientSession() as session:
                 rig = Rig(target, pool, f"http://{args.origin_listen}", ProcessGroup(origin.pids),
                           session)  # fmt: skip
@@ -163,6 +178,11 @@ async def run_single(args: argparse.Namespace) -> Result:
 def run(args: argparse.Namespace) -> int:
     """Run the chosen scenario (or the comparison) and print its record."""
     raise_open_files_limit()
+    try:
+        loops.resolve(args.client_loop)
+    except ValueError as exc:
+        print(f"liveqa bench {args.scenario}: {exc}", file=sys.stderr)
+        return 1
     if args.scenario == "compare":
         from liveqa.bench.compare import run_compare
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
+from liveqa.bench import loops
 from liveqa.bench.chart import write_chart
 from liveqa.bench.connect import connect
 from liveqa.bench.fanin import fanin
@@ -78,7 +79,12 @@ async def run_scenario(rig: Rig, scenario: str, load: Load) -> Result:
 
 
 async def compare(
-    load: Load, scenarios: Sequence[str], proxies: Sequence[str], workers: int, sig_key: str
+    load: Load,
+    scenarios: Sequence[str],
+    proxies: Sequence[str],
+    workers: int,
+    sig_key: str,
+    client_loop: str = loops.AUTO,
 ) -> tuple[list[Result], list[str]]:
     """Every scenario against each proxy in turn, each run on a freshly started proxy (so memory
     figures and leftover sessions do not carry over), one proxy running at a time."""
@@ -88,7 +94,7 @@ async def compare(
     origin = origin_process("127.0.0.1", origin_port)
     await asyncio.to_thread(origin.start)
     try:
-        with ClientPool(workers) as pool:
+        with ClientPool(workers, client_loop) as pool:
             async with aiohttp.ClientSession() as session:
                 failed: set[str] = set()
                 for scenario in scenarios:
@@ -133,7 +139,9 @@ def run_compare(args: argparse.Namespace, load: Load) -> int:
     scenarios = _names(args.scenarios, SCENARIOS, "--scenarios")
     proxies = _names(args.targets, list(PROXIES), "--targets")
     started = datetime.datetime.now(datetime.UTC)
-    results, errors = asyncio.run(compare(load, scenarios, proxies, args.workers, args.sig_key))
+    results, errors = asyncio.run(
+        compare(load, scenarios, proxies, args.workers, args.sig_key, args.client_loop)
+    )
     table = rows(results, EDGE)
     text = format_comparison(table, EDGE)
     print(text, file=sys.stderr if args.json else sys.stdout)

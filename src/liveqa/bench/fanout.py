@@ -66,7 +66,10 @@ async def fanout(rig: Rig, load: Load) -> Result:
         else:
             messages = max(1, round(load.rate * load.duration))
             params = load.params("connections", "setup_in_flight", "rate", "duration", "size")
+        params["client_loop"] = rig.pool.loop
+        params["receive"] = load.receive
         await rig.expect(connected, messages)
+        await rig.receive(load.receive)
         before = rig.cpu()
         start_ns = time.monotonic_ns()
         if load.rate is None:
@@ -110,6 +113,7 @@ async def fanout(rig: Rig, load: Load) -> Result:
             "cpu_proxy_s": cpu["proxy"],
             "cpu_origin_s": cpu["origin"],
             "proxy_cpu_us_per_delivery": per_unit_us(cpu["proxy"], delivered),
+            "client_cpu_us_per_delivery": per_unit_us(cpu["workers"], delivered),
             **memory_figures(rss_idle, rss_held, held),
         },
         notes=notes,

@@ -51,6 +51,31 @@ def close_frame(code: int, key: bytes, reason: bytes = b"") -> bytes:
     return encode_frame(OP_CLOSE, struct.pack("!H", code) + reason, key)
 
 
+def scan_text_frames(buffer: bytearray, size: int, keep: int) -> tuple[list[bytes], int]:
+    """Whole final unmasked text frames of up to 65535 bytes at the start of `buffer[:size]`.
+
+    Returns the first `keep` bytes of each payload and how many bytes those frames took; parsing
+    stops at anything else (a partial frame, a control frame, a fragment), left to FrameParser.
+    """
+    heads: list[bytes] = []
+    pos = 0
+    while size - pos >= 2 and buffer[pos] == 0x80 | OP_TEXT:
+        length = buffer[pos + 1]
+        if length < 126:
+            start = pos + 2
+        elif length == 126 and size - pos >= 4:
+            length = (buffer[pos + 2] << 8) | buffer[pos + 3]
+            start = pos + 4
+        else:
+            break
+        stop = start + length
+        if stop > size:
+            break
+        heads.append(bytes(buffer[start : min(stop, start + keep)]))
+        pos = stop
+    return heads, pos
+
+
 class FrameParser:
     """Splits a server's byte stream into complete data messages.
 
@@ -66,6 +91,11 @@ class FrameParser:
         self._buffer = b""
         self._fragments: list[bytes] | None = None
         self._fragments_size = 0
+
+    @property
+    def idle(self) -> bool:
+        """Whether no partial frame or fragmented message is pending."""
+        return not self._buffer and self._fragments is None
 
     def feed(self, data: bytes) -> list[bytes]:
         """Consume `data`; return the data messages it completed."""

@@ -10,7 +10,7 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
-from liveqa.bench import worker
+from liveqa.bench import loops, worker
 
 
 class WorkerError(RuntimeError):
@@ -26,10 +26,11 @@ def split(total: int, parts: int) -> list[int]:
 class ClientPool:
     """`size` worker processes (spawned, so no state leaks in from the coordinator)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, loop: str = loops.AUTO) -> None:
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.size = size
+        self.loop = loops.resolve(loop)
         self._pipes: list[Connection] = []
         self._processes: list[BaseProcess] = []
 
@@ -38,7 +39,7 @@ class ClientPool:
         context = multiprocessing.get_context("spawn")
         for _ in range(self.size):
             ours, theirs = context.Pipe()
-            process = context.Process(target=worker.main, args=(theirs,), daemon=True)
+            process = context.Process(target=worker.main, args=(theirs, self.loop), daemon=True)
             process.start()
             theirs.close()
             self._pipes.append(ours)

@@ -49,6 +49,7 @@ FIGURES: dict[str, Figure] = {
     "proxy_cpu_us_per_delivery": Figure("proxy CPU per delivery", "us", "lower", True),
     "proxy_cpu_us_per_message": Figure("proxy CPU per forwarded message", "us", "lower", True),
     "proxy_cpu_us_per_handshake": Figure("proxy CPU per handshake", "us", "lower", True),
+    "client_cpu_us_per_delivery": Figure("client workers' CPU per delivery", "us"),
     "proxy_rss_idle_mb": Figure("proxy RSS idle", "MB"),
     "proxy_rss_held_mb": Figure("proxy RSS holding the connections", "MB"),
     "proxy_rss_kb_per_connection": Figure("proxy RSS per held connection", "KB", "lower", True),

@@ -21,6 +21,8 @@ from liveqa.bench.tally import Percentiles, percentiles
 from liveqa.bench.usage import CpuSnapshot, ProcessGroup, cpu_used
 
 POLL_INTERVAL = 0.05
+EPOLL = "epoll"
+LOOP = "loop"
 QUIET_PERIOD = 1.0
 
 
@@ -74,6 +76,7 @@ class Load:
     per_client: int = 4
     ack: bool = False
     path: str = "/bench"
+    receive: str = "epoll"
 
     def params(self, *keys: str) -> dict[str, Any]:
         """The named parameters, for a result record."""
@@ -159,6 +162,7 @@ class Rig:
         self.session = session
         self.groups: dict[str, ProcessGroup | None] = {
             "clients": ProcessGroup(lambda: [os.getpid(), *pool.pids()], recursive=False),
+            "workers": ProcessGroup(pool.pids, recursive=False),
             "proxy": target.group,
             "origin": origin_group,
         }
@@ -231,6 +235,13 @@ class Rig:
         await self.pool.call(
             "expect", [{"messages": messages, "first_sender": offset} for offset in offsets]
         )
+
+    async def receive(self, how: str) -> None:
+        """With `epoll`, switch the workers to their epoll receive loop until the next call."""
+        if how == EPOLL:
+            await self.pool.broadcast("receive")
+        elif how != LOOP:
+            raise ValueError(f"receive {how!r} is not {EPOLL} or {LOOP}")
 
     async def progress(self, messages: int) -> dict[str, int]:
         """Summed client progress towards `messages` each."""

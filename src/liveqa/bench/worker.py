@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import functools
+import os
 import time
 from array import array
 from collections import Counter
@@ -15,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from liveqa.bench import loops, receiver
+from liveqa.bench.census import Census
 from liveqa.bench.client import CLOSED, OPEN, Client
 from liveqa.bench.handshake import HandshakeError, accept_value, new_key, upgrade_request
 from liveqa.bench.header import MEASURED, encode_message
@@ -24,11 +27,11 @@ from liveqa.bench.tally import Tally, latency_array
 Reply = dict[str, Any]
 
 
-def main(pipe: Connection) -> None:
-    """Process entry point (multiprocessing target)."""
+def main(pipe: Connection, loop: str = loops.AUTO) -> None:
+    """Process entry point (multiprocessing target); `loop` names the event loop to run on."""
     raise_open_files_limit()
     try:
-        asyncio.run(Worker(pipe).serve())
+        loops.run(Worker(pipe).serve(), loop)
     finally:
         pipe.close()
 
@@ -53,6 +56,7 @@ class Worker:
     def __init__(self, pipe: Connection) -> None:
         self.pipe = pipe
         self.clients: list[Client] = []
+        self.census = Census()
         self.latencies = latency_array()
         self.stopped: asyncio.Event | None = None
         self.tasks: set[asyncio.Task[None]] = set()
@@ -62,6 +66,9 @@ class Worker:
         loop = asyncio.get_running_loop()
         self.stopped = asyncio.Event()
         loop.add_reader(self.pipe.fileno(), self._readable)
+        # uvloop (libuv) makes a watched descriptor non-blocking; a large answer (latencies)
+        # must not fail with EAGAIN halfway.
+        os.set_blocking(self.pipe.fileno(), True)
         try:
             await self.stopped.wait()
         finally:
@@ -72,10 +79,16 @@ class Worker:
     def _readable(self) -> None:
         assert self.stopped is not None
         try:
+            # The epoll receive loop may have taken the call this wake-up was for.
+            if not self.pipe.poll():
+                return
             method, kwargs = self.pipe.recv()
         except (EOFError, OSError):
             self.stopped.set()
             return
+        self._dispatch(method, kwargs)
+
+    def _dispatch(self, method: str, kwargs: dict[str, Any]) -> None:
         task = asyncio.create_task(self._answer(method, kwargs))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -85,6 +98,7 @@ class Worker:
             "connect": self.connect,
             "expect": self.expect,
             "progress": self.progress,
+            "receive": self.receive,
             "collect": self.collect,
             "send": self.send,
             "close": self.close,
@@ -111,7 +125,7 @@ class Worker:
 
         async def opener() -> None:
             for _ in indexes:
-                client = Client(request, accept, Tally(self.latencies), loop)
+                client = Client(request, accept, Tally(self.latencies), loop, self.census)
                 start = time.monotonic_ns()
                 try:
                     async with asyncio.timeout(within):
@@ -143,25 +157,38 @@ class Worker:
             client.tally.latencies = self.latencies
             client.tally.reset(messages)
             client.sender = first_sender + index
+        self.census.reset(messages)
         return {"clients": len(self.clients)}
 
     async def progress(self, messages: int) -> Reply:
-        """How far the clients are: primed, complete (`messages` received), dropped."""
-        live = primed = complete = received = 0
-        for client in self.clients:
-            tally = client.tally
-            received += tally.received
-            if client.state == OPEN:
-                live += 1
-                primed += tally.primed
-                complete += tally.received >= messages
+        """How far the clients are: open, primed, complete (`messages` received)."""
+        return self._progress(messages)
+
+    def _progress(self, messages: int) -> Reply:
+        census = self.census
+        complete = census.complete
+        if messages != census.expected:
+            complete = sum(c.state == OPEN and c.tally.received >= messages for c in self.clients)
         return {
             "clients": len(self.clients),
-            "live": live,
-            "primed": primed,
+            "live": census.live,
+            "primed": census.primed,
             "complete": complete,
-            "received": received,
+            "received": census.received,
         }
+
+    async def receive(self) -> Reply:
+        """Once this answer is sent, read with the epoll loop until a call other than progress."""
+        asyncio.get_running_loop().call_soon(self._receive_outside_loop)
+        return {"clients": len(self.clients)}
+
+    def _receive_outside_loop(self) -> None:
+        assert self.stopped is not None
+        call = receiver.receive(self.clients, self.pipe, self._progress)
+        if call is None:
+            self.stopped.set()
+        else:
+            self._dispatch(*call)
 
     async def collect(self, messages: int) -> Reply:
         """Totals for the clients and their raw latencies."""
