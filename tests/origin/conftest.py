@@ -1,13 +1,11 @@
-"""Origin fixtures: a migrated database of each kind, a board on it, participants and a room."""
+"""Origin fixtures: a board on each kind of database, participants and a room."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +14,6 @@ import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import delete
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from liveqa.grip import sig
 from liveqa.grip.events import (
@@ -34,66 +29,7 @@ from liveqa.grip.events import (
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.board import Board
 from liveqa.origin.publisher import PublishTarget
-from liveqa.store import Database, database_url
-from liveqa.store.tables import metadata
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "LIVEQA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(database_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.exec_driver_sql(statement)
-    finally:
-        await engine.dispose()
-
-
-async def _migrate(url: str) -> None:
-    database = Database.connect(url)
-    try:
-        await database.upgrade()
-    finally:
-        await database.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
-    name = f"liveqa_test_{secrets.token_hex(6)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        asyncio.run(_migrate(url))
-        yield url
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-
-async def empty_tables(database: Database) -> None:
-    """Delete every row, children first."""
-    async with database.write() as queries:
-        for table in reversed(metadata.sorted_tables):
-            await queries.connection.execute(delete(table))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(
-    request: pytest.FixtureRequest, tmp_path: object, postgres_url: str
-) -> AsyncIterator[Database]:
-    """A migrated, empty database of each kind."""
-    if request.param == "sqlite":
-        store = Database.connect(f"sqlite:///{tmp_path}/liveqa.db")
-        await store.upgrade()
-    else:
-        store = Database.connect(postgres_url)
-        await empty_tables(store)
-    try:
-        yield store
-    finally:
-        await store.close()
+from liveqa.store import Database
 
 
 class Clock:

@@ -10,8 +10,9 @@ from aiohttp.test_utils import TestServer
 
 from liveqa.origin.app import create_app
 from liveqa.store import Database
+from support.database import empty_tables
 
-from .conftest import Browser, Origin, PublishRecorder, Socket, empty_tables, origin_config
+from .conftest import Browser, Origin, PublishRecorder, Socket, origin_config
 
 
 @pytest.fixture

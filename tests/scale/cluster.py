@@ -14,15 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from liveqa.bench.pushpin import free_port
-from liveqa.store import database_url
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "LIVEQA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # One key for everything: it signs Grip-Sig (edge --sig-key, origin GRIP_URL key) and
 # authorizes publishing (edge --publish-key, sent by the origin as `Bearer <key>`).
@@ -30,27 +24,6 @@ GRIP_KEY = "scale-test-grip-key-0123456789abcdef-0123"
 SECRET_KEY = "scale-test-session-secret-0123456789"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(database_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.exec_driver_sql(statement)
-    finally:
-        await engine.dispose()
-
-
-async def create_database() -> str:
-    """The URL of a new, empty PostgreSQL database (not migrated: the origins do that)."""
-    name = f"liveqa_scale_{secrets.token_hex(6)}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(url: str) -> None:
-    """Drop a database `create_database` made, whoever is still connected."""
-    await _admin(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
 
 
 def _clean_environment(extra: dict[str, str]) -> dict[str, str]:

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from .cluster import Cluster, build_cluster, create_database, drop_database, running
+from support.database import create_database, drop_database
+
+from .cluster import Cluster, build_cluster, running
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A new PostgreSQL database for this test session, dropped at the end."""
-    url = asyncio.run(create_database())
+    """A new PostgreSQL database for this test session (not migrated: the origins do that)."""
+    url = asyncio.run(create_database("liveqa_scale_"))
     try:
         yield url
     finally:

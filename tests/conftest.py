@@ -1,0 +1,39 @@
+"""Fixtures for every test directory: a PostgreSQL database per session, a database of each kind."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from liveqa.store import Database
+from support.database import create_database, drop_database, empty_tables, migrate
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated, dropped at the end."""
+    url = asyncio.run(create_database("liveqa_test_"))
+    try:
+        asyncio.run(migrate(url))
+        yield url
+    finally:
+        asyncio.run(drop_database(url))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(
+    request: pytest.FixtureRequest, tmp_path: object, postgres_url: str
+) -> AsyncIterator[Database]:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        store = Database.connect(f"sqlite:///{tmp_path}/liveqa.db")
+        await store.upgrade()
+    else:
+        store = Database.connect(postgres_url)
+        await empty_tables(store)
+    try:
+        yield store
+    finally:
+        await store.close()
