@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -14,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from liveqa.bench.pushpin import Pushpin, free_port
+from support.processes import edge_command, log_tail, start_logged, stop, wait_answering
 
 KINDS = ("pushpin", "liveqa")
 # PyJWT warns (an error under filterwarnings) about HMAC keys shorter than 32 bytes.
@@ -55,7 +53,7 @@ async def _pushpin(origin_port: int) -> AsyncIterator[Proxy]:
     # Pushpin.start blocks while it waits; a thread keeps the origin's event loop answering.
     await asyncio.to_thread(pushpin.start)
     try:
-        await _wait_ready(pushpin.http_port, time.monotonic() + 20)
+        await wait_answering(pushpin.http_port, time.monotonic() + 20, path="/compat-ready")
         yield Proxy("pushpin", pushpin.http_port, pushpin.publish_port)
     finally:
         await asyncio.to_thread(pushpin.stop)
@@ -64,40 +62,18 @@ async def _pushpin(origin_port: int) -> AsyncIterator[Proxy]:
 @contextlib.asynccontextmanager
 async def _liveqa(origin_port: int, wait: float = 15.0) -> AsyncIterator[Proxy]:
     http_port, publish_port = free_port(), free_port()
-    command = [
-        "-m",
-        "liveqa",
-        "edge",
-        "--origin",
-        f"http://127.0.0.1:{origin_port}",
-        "--listen",
-        f"127.0.0.1:{http_port}",
-        "--publish-listen",
-        f"127.0.0.1:{publish_port}",
-        "--sig-key",
-        SIG_KEY,
-        "--sig-iss",
-        "pushpin",
-    ]
+    command = [*edge_command(origin_port, http_port, publish_port, SIG_KEY), "--sig-iss", "pushpin"]
     with tempfile.TemporaryDirectory(prefix="liveqa-compat-") as directory:
         log_path = Path(directory) / "edge.log"
-        with log_path.open("wb") as log:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                *command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = await start_logged(command, log_path, new_session=True)
         try:
             deadline = time.monotonic() + wait
             for port in (http_port, publish_port):
                 await _wait_for_port(port, deadline, process, log_path)
-            await _wait_ready(http_port, deadline)
+            await wait_answering(http_port, deadline, path="/compat-ready")
             yield Proxy("liveqa", http_port, publish_port)
         finally:
-            await _stop(process)
+            await stop(process, group=True)
 
 
 async def _wait_for_port(
@@ -105,7 +81,7 @@ async def _wait_for_port(
 ) -> None:
     while time.monotonic() < deadline:
         if process.returncode is not None:
-            tail = (await asyncio.to_thread(log_path.read_text, errors="replace"))[-2000:]
+            tail = await asyncio.to_thread(log_tail, log_path, 2000)
             raise RuntimeError(f"liveqa edge exited with status {process.returncode}:\n{tail}")
         with contextlib.suppress(OSError):
             _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -114,40 +90,3 @@ async def _wait_for_port(
             return
         await asyncio.sleep(0.05)
     raise TimeoutError(f"liveqa edge did not listen on 127.0.0.1:{port} in time")
-
-
-async def _wait_ready(port: int, deadline: float) -> None:
-    """Wait until a plain HTTP request gets any answer at all.
-
-    Pushpin's client port listens before its internal services are linked up: a request that
-    arrives in that window is never answered (seen on about one start in five).
-    """
-    while True:
-        try:
-            async with asyncio.timeout(0.5):
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                try:
-                    writer.write(b"GET /compat-ready HTTP/1.1\r\nHost: ready\r\n\r\n")
-                    if (await reader.readline()).startswith(b"HTTP/1.1 "):
-                        return
-                finally:
-                    writer.close()
-                    with contextlib.suppress(OSError):
-                        await writer.wait_closed()
-        except (OSError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the proxy on 127.0.0.1:{port} never answered a request")
-        await asyncio.sleep(0.05)
-
-
-async def _stop(process: asyncio.subprocess.Process, grace: float = 10.0) -> None:
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), grace)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            await process.wait()

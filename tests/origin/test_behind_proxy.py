@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +19,7 @@ from aiohttp.test_utils import TestServer
 from liveqa.bench.pushpin import Pushpin, free_port
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.publisher import PublishTarget
+from support.processes import edge_command, log_tail, start_logged, stop, wait_answering
 
 from .conftest import SIG_KEY, verify_sig
 
@@ -34,36 +34,12 @@ class Stack:
     ws_url: str
 
 
-async def _wait_answering(
-    port: int, deadline: float, alive: Callable[[], None] = lambda: None
-) -> None:
-    """Wait until the proxy answers plain HTTP (Pushpin listens before it is linked up)."""
-    while True:
-        alive()
-        try:
-            async with asyncio.timeout(0.5):
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                try:
-                    writer.write(b"GET /api/openapi.json HTTP/1.1\r\nHost: ready\r\n\r\n")
-                    if (await reader.readline()).startswith(b"HTTP/1.1 "):
-                        return
-                finally:
-                    writer.close()
-                    with contextlib.suppress(OSError):
-                        await writer.wait_closed()
-        except (OSError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"nothing answers on 127.0.0.1:{port}")
-        await asyncio.sleep(0.1)
-
-
 @contextlib.asynccontextmanager
 async def _pushpin(origin_port: int, pushpin: Pushpin) -> AsyncIterator[int]:
     pushpin.origin = f"127.0.0.1:{origin_port}"
     await asyncio.to_thread(pushpin.start)
     try:
-        await _wait_answering(pushpin.http_port, time.monotonic() + 30)
+        await wait_answering(pushpin.http_port, time.monotonic() + 30, path="/api/openapi.json")
         yield pushpin.http_port
     finally:
         await asyncio.to_thread(pushpin.stop)
@@ -73,41 +49,20 @@ async def _pushpin(origin_port: int, pushpin: Pushpin) -> AsyncIterator[int]:
 async def _edge(origin_port: int, http_port: int, publish_port: int) -> AsyncIterator[int]:
     with tempfile.TemporaryDirectory(prefix="liveqa-e2e-") as directory:
         log_path = Path(directory) / "edge.log"
-        with log_path.open("wb") as log:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "liveqa",
-                "edge",
-                "--origin",
-                f"http://127.0.0.1:{origin_port}",
-                "--listen",
-                f"127.0.0.1:{http_port}",
-                "--publish-listen",
-                f"127.0.0.1:{publish_port}",
-                "--sig-key",
-                SIG_KEY,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
+        command = edge_command(origin_port, http_port, publish_port, SIG_KEY)
+        process = await start_logged(command, log_path)
 
         def alive() -> None:
             if process.returncode is not None:
-                tail = log_path.read_text(errors="replace")[-3000:]
+                tail = log_tail(log_path)
                 raise RuntimeError(f"liveqa edge exited ({process.returncode}):\n{tail}")
 
         try:
-            await _wait_answering(http_port, time.monotonic() + 30, alive)
+            deadline = time.monotonic() + 30
+            await wait_answering(http_port, deadline, path="/api/openapi.json", alive=alive)
             yield http_port
         finally:
-            if process.returncode is None:
-                process.terminate()
-                try:
-                    await asyncio.wait_for(process.wait(), 10)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+            await stop(process)
 
 
 @pytest.fixture(params=["pushpin", "liveqa-edge"])

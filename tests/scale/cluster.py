@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp
 
 from liveqa.bench.pushpin import free_port
+from support.processes import log_tail, start_logged, stop
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # One key for everything: it signs Grip-Sig (edge --sig-key, origin GRIP_URL key) and
@@ -57,23 +58,19 @@ class Service:
     process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *self.program,
-                *self.args,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-                env=_clean_environment(self.env),
-                start_new_session=self.new_session,
-            )
+        self.process = await start_logged(
+            [*self.program, *self.args],
+            self.log_path,
+            env=_clean_environment(self.env),
+            new_session=self.new_session,
+        )
 
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.returncode is None
 
-    def log_tail(self, size: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-size:]
+    def log_tail(self) -> str:
+        return log_tail(self.log_path)
 
     async def wait_ready(self, path: str = "/", port: int | None = None) -> None:
         """Wait until the process answers HTTP on `port` (its own port by default)."""
@@ -93,22 +90,9 @@ class Service:
 
     async def stop(self, signum: int = signal.SIGTERM) -> int:
         """Send `signum` to this process and wait; SIGKILL it (or its group) if it lingers."""
-        process = self.process
-        if process is None:
+        if self.process is None:
             return 0
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signum)
-            try:
-                await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    if self.new_session:
-                        os.killpg(process.pid, signal.SIGKILL)
-                    else:
-                        process.kill()
-                await process.wait()
-        return process.returncode if process.returncode is not None else 0
+        return await stop(self.process, STOP_TIMEOUT, signum=signum, group=self.new_session)
 
 
 @dataclass

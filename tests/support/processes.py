@@ -1,0 +1,116 @@
+"""Child processes for tests: start one with a log file, wait until it answers, stop it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+def edge_command(origin_port: int, http_port: int, publish_port: int, sig_key: str) -> list[str]:
+    """`liveqa edge` in front of the origin on `origin_port`, with loopback ports."""
+    return [
+        sys.executable,
+        "-m",
+        "liveqa",
+        "edge",
+        "--origin",
+        f"http://127.0.0.1:{origin_port}",
+        "--listen",
+        f"127.0.0.1:{http_port}",
+        "--publish-listen",
+        f"127.0.0.1:{publish_port}",
+        "--sig-key",
+        sig_key,
+    ]
+
+
+async def start_logged(
+    command: Sequence[str],
+    log_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    new_session: bool = False,
+) -> asyncio.subprocess.Process:
+    """Start `command` with no input, its output and errors appended to `log_path`.
+
+    `new_session` puts it in a process group of its own, which `stop(group=True)` can kill.
+    """
+    with log_path.open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+            start_new_session=new_session,
+        )
+
+
+def log_tail(log_path: Path, size: int = 3000) -> str:
+    """The last `size` characters a process logged."""
+    return log_path.read_text(errors="replace")[-size:]
+
+
+async def wait_answering(
+    port: int,
+    deadline: float,
+    *,
+    path: str = "/",
+    alive: Callable[[], None] = lambda: None,
+) -> None:
+    """Wait until a plain HTTP request to 127.0.0.1:`port` gets any answer at all.
+
+    Pushpin's client port listens before its internal services are linked up: a request that
+    arrives in that window is never answered (seen on about one start in five). `alive` is
+    called before each try and should raise if the process behind the port has exited.
+    """
+    while True:
+        alive()
+        try:
+            async with asyncio.timeout(0.5):
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                try:
+                    writer.write(f"GET {path} HTTP/1.1\r\nHost: ready\r\n\r\n".encode())
+                    if (await reader.readline()).startswith(b"HTTP/1.1 "):
+                        return
+                finally:
+                    writer.close()
+                    with contextlib.suppress(OSError):
+                        await writer.wait_closed()
+        except (OSError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing answers on 127.0.0.1:{port}")
+        await asyncio.sleep(0.05)
+
+
+async def stop(
+    process: asyncio.subprocess.Process,
+    grace: float = 10.0,
+    *,
+    signum: int = signal.SIGTERM,
+    group: bool = False,
+) -> int:
+    """Send `signum` and wait; SIGKILL it (its whole process group with `group`) if it lingers.
+
+    Returns the exit status.
+    """
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signum)
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                if group:
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.kill()
+            await process.wait()
+    return process.returncode if process.returncode is not None else 0
