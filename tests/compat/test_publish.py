@@ -26,6 +26,17 @@ def subscribe(channel: str) -> tuple[str, bytes | None]:
     return control(json.dumps({"type": "subscribe", "channel": channel}))
 
 
+def subscribe_on_open(origin: Script, channel: str) -> None:
+    """Script the origin to subscribe each new connection to `channel` and echo the rest."""
+
+    async def respond(request: OriginRequest) -> Reply:
+        if ("OPEN", None) in request.events:
+            return Reply([("OPEN", None), subscribe(channel)], dict(GRIP))
+        return echo_reply(request)
+
+    origin.respond = respond
+
+
 def channel_for(origin: Script, name: str) -> str:
     """A channel name unique to this test."""
     return f"{name}-{origin.path.rsplit('/', 1)[-1]}"
@@ -35,13 +46,7 @@ async def test_publish_text_and_binary_reach_subscriber(
     proxy: Proxy, origin: Script, http: aiohttp.ClientSession
 ) -> None:
     channel, other = channel_for(origin, "news"), channel_for(origin, "other")
-
-    async def respond(request: OriginRequest) -> Reply:
-        if ("OPEN", None) in request.events:
-            return Reply([("OPEN", None), subscribe(channel)], dict(GRIP))
-        return echo_reply(request)
-
-    origin.respond = respond
+    subscribe_on_open(origin, channel)
     async with http.ws_connect(proxy.ws_url(origin.path)) as ws:
         await wait_subscribed(http, proxy, ws, channel)
         await publish(
@@ -118,13 +123,7 @@ async def test_publish_close_action_closes_client_and_origin_sees_close(
     proxy: Proxy, origin: Script, http: aiohttp.ClientSession
 ) -> None:
     channel = channel_for(origin, "closing")
-
-    async def respond(request: OriginRequest) -> Reply:
-        if ("OPEN", None) in request.events:
-            return Reply([("OPEN", None), subscribe(channel)], dict(GRIP))
-        return echo_reply(request)
-
-    origin.respond = respond
+    subscribe_on_open(origin, channel)
     async with http.ws_connect(proxy.ws_url(origin.path)) as ws:
         await origin.next()
         await wait_subscribed(http, proxy, ws, channel)
@@ -140,13 +139,7 @@ async def test_publish_fans_out_to_every_subscriber(
     proxy: Proxy, origin: Script, http: aiohttp.ClientSession
 ) -> None:
     channel = channel_for(origin, "fanout")
-
-    async def respond(request: OriginRequest) -> Reply:
-        if ("OPEN", None) in request.events:
-            return Reply([("OPEN", None), subscribe(channel)], dict(GRIP))
-        return echo_reply(request)
-
-    origin.respond = respond
+    subscribe_on_open(origin, channel)
     url = proxy.ws_url(origin.path)
     async with http.ws_connect(url) as first, http.ws_connect(url) as second:
         await wait_subscribed(http, proxy, [first, second], channel)
@@ -159,13 +152,7 @@ async def test_items_with_a_seen_id_are_dropped(
     proxy: Proxy, origin: Script, http: aiohttp.ClientSession
 ) -> None:
     channel = channel_for(origin, "dedup")
-
-    async def respond(request: OriginRequest) -> Reply:
-        if ("OPEN", None) in request.events:
-            return Reply([("OPEN", None), subscribe(channel)], dict(GRIP))
-        return echo_reply(request)
-
-    origin.respond = respond
+    subscribe_on_open(origin, channel)
     async with http.ws_connect(proxy.ws_url(origin.path)) as ws:
         await wait_subscribed(http, proxy, ws, channel)
         item_id = f"id-{channel}"
