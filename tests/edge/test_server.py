@@ -189,12 +189,17 @@ def refusing_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
+async def started_edge(*origins: str, **options: Any) -> Edge:
+    """An `Edge` on free loopback ports routing to `origins`; the caller shuts it down."""
+    edge = Edge(EdgeConfig(list(origins), port=0, publish_port=0, sig_key=SIG_KEY, **options))
+    await edge.start()
+    return edge
+
+
 @contextlib.asynccontextmanager
 async def edge_running(*origins: str, **options: Any) -> AsyncIterator[Edge]:
     """An `Edge` on free loopback ports routing to `origins`, shut down on exit."""
-    config = EdgeConfig(origins=list(origins), port=0, publish_port=0, sig_key=SIG_KEY, **options)
-    edge = Edge(config)
-    await edge.start()
+    edge = await started_edge(*origins, **options)
     try:
         yield edge
     finally:
@@ -340,8 +345,7 @@ async def detaching(seen: Seen) -> web.StreamResponse:
 
 async def test_shutdown_closes_every_client_with_1001_and_disconnects_them_at_the_origin() -> None:
     async with origin_running(detaching) as origin, aiohttp.ClientSession() as client:
-        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
-        await edge.start()
+        edge = await started_edge(origin.url)
         try:
             paths = ["/live", "/live", "/detach"]
             sockets = [await client.ws_connect(ws_url(edge, path)) for path in paths]
@@ -364,8 +368,7 @@ async def test_shutdown_sends_disconnect_after_a_request_in_flight() -> None:
         return await echo(seen)
 
     async with origin_running(slow_text) as origin, aiohttp.ClientSession() as client:
-        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
-        await edge.start()
+        edge = await started_edge(origin.url)
         try:
             ws = await client.ws_connect(ws_url(edge, "/live"))
             opened = await origin.next_with(ev.OPEN)
@@ -390,8 +393,7 @@ async def test_shutdown_ends_handshakes_still_waiting_for_the_origin(
         return await echo(seen)
 
     async with origin_running(slow) as origin:
-        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
-        await edge.start()
+        edge = await started_edge(origin.url)
         async with raw_client(edge) as (reader, writer):
             try:
                 writer.write(upgrade_request("/slow"))
@@ -415,8 +417,7 @@ async def test_a_handshake_accepted_during_shutdown_is_closed_with_1001_too(
         return await echo(seen)
 
     async with origin_running(slow_open) as origin:
-        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
-        await edge.start()
+        edge = await started_edge(origin.url)
         async with raw_client(edge) as (reader, writer):
             try:
                 writer.write(upgrade_request("/slow"))
@@ -437,8 +438,7 @@ async def test_shutdown_ends_deferred_handshakes(monkeypatch: pytest.MonkeyPatch
         return woh(headers={"Keep-Alive-Interval": "20"})
 
     async with origin_running(deferring) as origin:
-        edge = Edge(EdgeConfig([origin.url], port=0, publish_port=0, sig_key=SIG_KEY))
-        await edge.start()
+        edge = await started_edge(origin.url)
         async with raw_client(edge) as (reader, writer):
             try:
                 writer.write(upgrade_request("/deferred"))
