@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
@@ -96,9 +97,9 @@ class PublishRecorder:
         ]
 
 
-@pytest.fixture
-async def recorder() -> AsyncIterator[PublishRecorder]:
-    """A running fake publish endpoint."""
+@contextlib.asynccontextmanager
+async def recorder_running() -> AsyncIterator[PublishRecorder]:
+    """A fake publish endpoint on a test server, closed on exit."""
     recorder = PublishRecorder()
     app = web.Application()
     app.router.add_post("/publish/", recorder.handle)
@@ -108,6 +109,13 @@ async def recorder() -> AsyncIterator[PublishRecorder]:
         yield recorder
     finally:
         await recorder.server.close()
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[PublishRecorder]:
+    """A running fake publish endpoint."""
+    async with recorder_running() as recorder:
+        yield recorder
 
 
 class Browser:

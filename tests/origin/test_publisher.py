@@ -6,26 +6,18 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from liveqa.grip.publish import ws_item
 from liveqa.origin.publisher import Publisher, PublishTarget
 
-from .conftest import PublishRecorder
+from .conftest import PublishRecorder, recorder_running
 
 
 @pytest.fixture
 async def second() -> AsyncIterator[PublishRecorder]:
-    recorder = PublishRecorder()
-    app = web.Application()
-    app.router.add_post("/publish/", recorder.handle)
-    recorder.server = TestServer(app)
-    await recorder.server.start_server()
-    try:
+    """Another running fake publish endpoint, beside `recorder`."""
+    async with recorder_running() as recorder:
         yield recorder
-    finally:
-        await recorder.server.close()
 
 
 async def test_items_reach_every_endpoint_in_order_with_auth(
