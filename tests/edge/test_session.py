@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 from test_server import (
     WAIT,
+    Respond,
     Seen,
     close_code,
     echo,
@@ -105,40 +106,32 @@ async def test_the_client_is_closed_with_1011_when_retries_run_out(clock: FastAs
         await wait_for(lambda: not edge.connections, "the connection to end")
 
 
-def failing(status: int) -> Callable[[Seen], Awaitable[web.StreamResponse]]:
-    async def respond(seen: Seen) -> web.StreamResponse:
-        if ev.OPEN in seen.types:
-            return await echo(seen)
-        return web.Response(status=status, text="origin trouble\n")
-
-    return respond
+async def answer_500(seen: Seen) -> web.StreamResponse:
+    """Echo the OPEN; answer any later request with an error."""
+    if ev.OPEN in seen.types:
+        return await echo(seen)
+    return web.Response(status=500, text="origin trouble\n")
 
 
-async def test_no_retry_when_the_origin_answered_with_an_error(clock: FastAsyncio) -> None:
+async def hang_up(seen: Seen) -> web.StreamResponse:
+    """Echo the OPEN; drop the connection of any later request without an answer."""
+    if ev.OPEN in seen.types:
+        return await echo(seen)
+    assert seen.request.transport is not None
+    seen.request.transport.close()
+    return web.Response()
+
+
+@pytest.mark.parametrize(
+    "respond",
+    [answer_500, hang_up],
+    ids=["the origin answered with an error", "the origin dropped the request"],
+)
+async def test_no_retry_once_the_origin_got_the_request(
+    clock: FastAsyncio, respond: Respond
+) -> None:
     async with (
-        origin_running(failing(500)) as origin,
-        edge_running(origin.url) as edge,
-        aiohttp.ClientSession() as client,
-        client.ws_connect(ws_url(edge, "/live")) as ws,
-    ):
-        await origin.next_with(ev.OPEN)
-        await ws.send_str("boom")
-        assert await close_code(ws) == 1011
-        assert (await origin.next()).events == [ev.WebSocketEvent(ev.TEXT, b"boom")]
-        await origin.silence()
-        assert clock.delays == []
-
-
-async def test_no_retry_when_the_origin_drops_the_request(clock: FastAsyncio) -> None:
-    async def hang_up(seen: Seen) -> web.StreamResponse:
-        if ev.OPEN in seen.types:
-            return await echo(seen)
-        assert seen.request.transport is not None
-        seen.request.transport.close()
-        return web.Response()
-
-    async with (
-        origin_running(hang_up) as origin,
+        origin_running(respond) as origin,
         edge_running(origin.url) as edge,
         aiohttp.ClientSession() as client,
         client.ws_connect(ws_url(edge, "/live")) as ws,
