@@ -231,6 +231,16 @@ class Origin:
         self.browsers.append(browser)
         return browser
 
+    async def host_and_guest(self) -> tuple[Browser, Browser]:
+        """Hana, who created room "town-hall" (so hosts it), and Gus, who has only joined."""
+        host = self.browser()
+        await host.join("Hana")
+        status, _ = await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
+        assert status == 201
+        guest = self.browser()
+        await guest.join("Gus")
+        return host, guest
+
     async def close(self) -> None:
         for browser in self.browsers:
             await browser.close()

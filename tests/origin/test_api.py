@@ -150,11 +150,7 @@ async def test_host_key_join_and_rotate(origin: Origin) -> None:
 
 
 async def test_exports_for_hosts_only(origin: Origin) -> None:
-    host = origin.browser()
-    await host.join("Hana")
-    await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
-    guest = origin.browser()
-    await guest.join("Gus")
+    host, guest = await origin.host_and_guest()
     for path in ("/api/rooms/town-hall/export.csv", "/api/rooms/town-hall/export.json"):
         status, body = await guest.request("GET", path)
         assert (status, body["error"]["code"]) == (403, "not_host")

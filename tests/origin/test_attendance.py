@@ -55,11 +55,7 @@ async def test_stale_sockets_stop_counting(board: Board) -> None:
 
 
 async def test_sockets_are_counted_through_the_socket_endpoint(origin: Origin) -> None:
-    host = origin.browser()
-    await host.join("Hana")
-    await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
-    guest = origin.browser()
-    await guest.join("Gus")
+    host, guest = await origin.host_and_guest()
     sockets = [Socket(host, "town-hall"), Socket(guest, "town-hall")]
     for socket in sockets:
         await socket.open()

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from .conftest import Browser, Origin, Socket
-
-
-async def _room(origin: Origin) -> tuple[Browser, Browser]:
-    host = origin.browser()
-    await host.join("Hana")
-    status, _ = await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
-    assert status == 201
-    guest = origin.browser()
-    await guest.join("Gus")
-    return host, guest
+from .conftest import Origin, Socket
 
 
 async def test_vote_stuffing_is_impossible(origin: Origin) -> None:
-    host, guest = await _room(origin)
+    host, guest = await origin.host_and_guest()
     author = Socket(host, "town-hall")
     await author.open()
     [ack] = await author.send(
@@ -38,7 +28,7 @@ async def test_vote_stuffing_is_impossible(origin: Origin) -> None:
 
 
 async def test_attendees_cannot_use_host_actions_over_the_socket(origin: Origin) -> None:
-    host, guest = await _room(origin)
+    host, guest = await origin.host_and_guest()
     host_socket = Socket(host, "town-hall")
     await host_socket.open()
     [ack] = await host_socket.send(
@@ -71,7 +61,7 @@ async def test_room_creation_is_rate_limited_with_a_clear_error(origin: Origin) 
 
 
 async def test_posting_is_rate_limited_per_participant(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     socket = Socket(guest, "town-hall")
     await socket.open()
     replies = await socket.send(
@@ -85,7 +75,7 @@ async def test_posting_is_rate_limited_per_participant(origin: Origin) -> None:
 
 
 async def test_no_api_response_is_html(origin: Origin) -> None:
-    host, _ = await _room(origin)
+    host, _ = await origin.host_and_guest()
     socket = Socket(host, "town-hall")
     await socket.open()
     await socket.send(
@@ -111,7 +101,7 @@ async def test_no_api_response_is_html(origin: Origin) -> None:
 
 
 async def test_limits_give_clear_errors_over_the_socket(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     socket = Socket(guest, "town-hall")
     await socket.open()
     replies = await socket.send(

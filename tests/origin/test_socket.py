@@ -21,18 +21,8 @@ from liveqa.grip.events import (
 from .conftest import Browser, Origin, Socket, mint_sig
 
 
-async def _room(origin: Origin, room_id: str = "town-hall") -> tuple[Browser, Browser]:
-    host = origin.browser()
-    await host.join("Hana")
-    status, _ = await host.request("POST", "/api/rooms", {"roomId": room_id})
-    assert status == 201
-    guest = origin.browser()
-    await guest.join("Gus")
-    return host, guest
-
-
 async def test_unsigned_or_forged_requests_are_refused(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     for sig in (
         "",
         "garbage",
@@ -50,7 +40,7 @@ async def test_unsigned_or_forged_requests_are_refused(origin: Origin) -> None:
 
 
 async def test_requests_that_are_not_websocket_over_http_get_400(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     headers = {"Grip-Sig": mint_sig(), "Connection-Id": "c1"}
     async with guest.session.post(
         guest.url("/api/websocket?roomId=town-hall"),
@@ -76,7 +66,7 @@ async def test_requests_that_are_not_websocket_over_http_get_400(origin: Origin)
 
 
 async def test_open_accepts_subscribes_and_keeps_identity_in_meta(origin: Origin) -> None:
-    host, guest = await _room(origin)
+    host, guest = await origin.host_and_guest()
     guest_socket = Socket(guest, "town-hall")
     events = await guest_socket.open()
     assert events[0] == WebSocketEvent(OPEN)
@@ -103,7 +93,7 @@ async def test_open_accepts_subscribes_and_keeps_identity_in_meta(origin: Origin
 
 
 async def test_open_without_session_or_room_is_closed_with_a_reason(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     stranger = origin.browser()
     nobody = Socket(stranger, "town-hall")
     events = await nobody.open()
@@ -120,7 +110,7 @@ async def test_open_without_session_or_room_is_closed_with_a_reason(origin: Orig
 
 
 async def test_messages_act_as_the_connection_in_its_room(origin: Origin) -> None:
-    host, guest = await _room(origin)
+    host, guest = await origin.host_and_guest()
     await _room_b(origin, guest)
     socket = Socket(guest, "town-hall")
     await socket.open()
@@ -148,7 +138,7 @@ async def test_messages_act_as_the_connection_in_its_room(origin: Origin) -> Non
 
 
 async def test_room_events_name_their_predecessor_for_the_proxy_sequencer(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     socket = Socket(guest, "town-hall")
     await socket.open()
     for nonce in ("n1", "n2"):
@@ -170,7 +160,7 @@ async def _room_b(origin: Origin, owner: Browser) -> None:
 
 
 async def test_bad_messages_get_errors_and_never_break_the_batch(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     socket = Socket(guest, "town-hall")
     await socket.open()
     status, _ = await socket.post(
@@ -205,7 +195,7 @@ async def test_bad_messages_get_errors_and_never_break_the_batch(origin: Origin)
 
 
 async def test_ping_close_and_disconnect(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     socket = Socket(guest, "town-hall")
     await socket.open()
     _, events = await socket.post([WebSocketEvent(PING, b"hi")])
@@ -223,7 +213,7 @@ async def test_ping_close_and_disconnect(origin: Origin) -> None:
 
 
 async def test_text_without_an_identity_closes_the_socket(origin: Origin) -> None:
-    _, guest = await _room(origin)
+    _, guest = await origin.host_and_guest()
     socket = Socket(guest, "town-hall")
     _, events = await socket.post([WebSocketEvent(TEXT, b'{"type":"USERINFO_UPDATE"}')])
     assert socket.closed == (4401, "no session on this socket")
@@ -231,7 +221,7 @@ async def test_text_without_an_identity_closes_the_socket(origin: Origin) -> Non
 
 
 async def test_two_clients_see_every_change_in_order(origin: Origin) -> None:
-    host, guest = await _room(origin)
+    host, guest = await origin.host_and_guest()
     host_socket, guest_socket = Socket(host, "town-hall"), Socket(guest, "town-hall")
     await host_socket.open()
     await guest_socket.open()
@@ -267,7 +257,7 @@ async def test_two_clients_see_every_change_in_order(origin: Origin) -> None:
 async def test_becoming_host_tells_open_sockets_to_reconnect_into_the_hosts_channel(
     origin: Origin,
 ) -> None:
-    host, guest = await _room(origin)
+    host, guest = await origin.host_and_guest()
     socket = Socket(guest, "town-hall")
     await socket.open()
     guest_id = socket.meta["Participant"]
