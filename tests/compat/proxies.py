@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from liveqa.bench.pushpin import Pushpin, free_port
-from support.processes import edge_command, log_tail, start_logged, stop, wait_answering
+from support.processes import (
+    edge_command,
+    log_tail,
+    start_logged,
+    stop,
+    wait_answering,
+    wait_listening,
+)
 
 KINDS = ("pushpin", "liveqa")
 # PyJWT warns (an error under filterwarnings) about HMAC keys shorter than 32 bytes.
@@ -66,27 +73,17 @@ async def _liveqa(origin_port: int, wait: float = 15.0) -> AsyncIterator[Proxy]:
     with tempfile.TemporaryDirectory(prefix="liveqa-compat-") as directory:
         log_path = Path(directory) / "edge.log"
         process = await start_logged(command, log_path, new_session=True)
+
+        def alive() -> None:
+            if process.returncode is not None:
+                tail = log_tail(log_path, 2000)
+                raise RuntimeError(f"liveqa edge exited with status {process.returncode}:\n{tail}")
+
         try:
             deadline = time.monotonic() + wait
             for port in (http_port, publish_port):
-                await _wait_for_port(port, deadline, process, log_path)
+                await wait_listening(port, deadline, alive=alive)
             await wait_answering(http_port, deadline, path="/compat-ready")
             yield Proxy("liveqa", http_port, publish_port)
         finally:
             await stop(process, group=True)
-
-
-async def _wait_for_port(
-    port: int, deadline: float, process: asyncio.subprocess.Process, log_path: Path
-) -> None:
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            tail = await asyncio.to_thread(log_tail, log_path, 2000)
-            raise RuntimeError(f"liveqa edge exited with status {process.returncode}:\n{tail}")
-        with contextlib.suppress(OSError):
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            await writer.wait_closed()
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"liveqa edge did not listen on 127.0.0.1:{port} in time")

@@ -8,6 +8,7 @@ import contextlib
 import signal
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -20,6 +21,7 @@ from liveqa.edge import command
 from liveqa.edge.server import EdgeConfig
 from liveqa.grip import events as ev
 from liveqa.settings import env_name
+from support.processes import wait_listening
 
 ENVIRONMENT = {
     "LIVEQA_ORIGIN": "http://127.0.0.1:8001, http://127.0.0.1:8002",
@@ -174,18 +176,6 @@ async def edge_process(*argv: str) -> AsyncIterator[asyncio.subprocess.Process]:
         await process.communicate()
 
 
-async def wait_listening(port: int, process: asyncio.subprocess.Process) -> None:
-    async with asyncio.timeout(20):
-        while True:
-            assert process.returncode is None, "the edge exited early"
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                await writer.wait_closed()
-                return
-            await asyncio.sleep(0.05)
-
-
 async def test_sigterm_closes_clients_with_1001_and_disconnects_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -198,7 +188,11 @@ async def test_sigterm_closes_clients_with_1001_and_disconnects_them(
             edge_process(*listen) as process,
             aiohttp.ClientSession() as client,
         ):
-            await wait_listening(port, process)
+
+            def alive() -> None:
+                assert process.returncode is None, "the edge exited early"
+
+            await wait_listening(port, time.monotonic() + 20, alive=alive)
             url = f"ws://127.0.0.1:{port}/live"
             async with client.ws_connect(url) as first, client.ws_connect(url) as second:
                 opened = {(await origin.next_with(ev.OPEN)).cid for _ in range(2)}

@@ -57,6 +57,21 @@ def log_tail(log_path: Path, size: int = 3000) -> str:
     return log_path.read_text(errors="replace")[-size:]
 
 
+async def wait_listening(
+    port: int, deadline: float, *, alive: Callable[[], None] = lambda: None
+) -> None:
+    """Wait until 127.0.0.1:`port` accepts connections; `alive` is called before each try."""
+    while time.monotonic() < deadline:
+        alive()
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            await writer.wait_closed()
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
 async def wait_answering(
     port: int,
     deadline: float,
