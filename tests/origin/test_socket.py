@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import struct
 
+import pytest
+
 from liveqa.grip.events import (
     BINARY,
     CLOSE,
@@ -39,30 +41,26 @@ async def test_unsigned_or_forged_requests_are_refused(origin: Origin) -> None:
     assert origin.recorder.items() == []
 
 
-async def test_requests_that_are_not_websocket_over_http_get_400(origin: Origin) -> None:
+@pytest.mark.parametrize(
+    ("content_type", "connection_id", "body", "code"),
+    [
+        ("application/json", "c1", b"OPEN\r\n", "not_websocket_over_http"),
+        (CONTENT_TYPE, None, b"OPEN\r\n", "missing_connection_id"),
+        (CONTENT_TYPE, "c1", b"OPEN\r\nTEXT zz\r\n", "invalid_events"),
+    ],
+)
+async def test_requests_that_are_not_websocket_over_http_get_400(
+    origin: Origin, content_type: str, connection_id: str | None, body: bytes, code: str
+) -> None:
     _, guest = await origin.host_and_guest()
-    headers = {"Grip-Sig": mint_sig(), "Connection-Id": "c1"}
+    headers = {"Grip-Sig": mint_sig(), "Content-Type": content_type}
+    if connection_id is not None:
+        headers["Connection-Id"] = connection_id
     async with guest.session.post(
-        guest.url("/api/websocket?roomId=town-hall"),
-        data=b"OPEN\r\n",
-        headers={**headers, "Content-Type": "application/json"},
+        guest.url("/api/websocket?roomId=town-hall"), data=body, headers=headers
     ) as response:
         assert response.status == 400
-        assert (await response.json())["error"]["code"] == "not_websocket_over_http"
-    async with guest.session.post(
-        guest.url("/api/websocket?roomId=town-hall"),
-        data=b"OPEN\r\n",
-        headers={"Grip-Sig": mint_sig(), "Content-Type": CONTENT_TYPE},
-    ) as response:
-        assert response.status == 400
-        assert (await response.json())["error"]["code"] == "missing_connection_id"
-    async with guest.session.post(
-        guest.url("/api/websocket?roomId=town-hall"),
-        data=b"OPEN\r\nTEXT zz\r\n",
-        headers={**headers, "Content-Type": CONTENT_TYPE},
-    ) as response:
-        assert response.status == 400
-        assert (await response.json())["error"]["code"] == "invalid_events"
+        assert (await response.json())["error"]["code"] == code
 
 
 async def test_open_accepts_subscribes_and_keeps_identity_in_meta(origin: Origin) -> None:
