@@ -26,7 +26,21 @@ async def test_workers_answer_and_report_errors() -> None:
     with ClientPool(2) as pool:
         assert len(pool.pids()) == 2
         answers = await pool.broadcast("progress", messages=1)
-        assert answers == [{"clients": 0, "live": 0, "primed": 0, "complete": 0, "received": 0}] * 2
+        assert (
+            answers
+            == [
+                {
+                    "clients": 0,
+                    "live": 0,
+                    "primed": 0,
+                    "complete": 0,
+                    "received": 0,
+                    "writing": 0,
+                    "acked": 0,
+                }
+            ]
+            * 2
+        )
         with pytest.raises(WorkerError, match="connect"):
             await pool.broadcast("connect", host="127.0.0.1")
         with pytest.raises(ValueError, match="argument sets"):

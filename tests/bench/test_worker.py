@@ -71,7 +71,15 @@ async def test_connect_count_send_close(hub: tuple[Hub, int], worker: Worker) ->
             await ws.send_str(encode_message(MEASURED, 0, seq, 1, 200).decode())
     await until(lambda: sum(c.tally.received for c in worker.clients) == 10)
     progress = await worker.progress(messages=2)
-    assert progress == {"clients": 5, "live": 5, "primed": 5, "complete": 5, "received": 10}
+    assert progress == {
+        "clients": 5,
+        "live": 5,
+        "primed": 5,
+        "complete": 5,
+        "received": 10,
+        "writing": 0,
+        "acked": 0,
+    }
     totals = await worker.collect(messages=2)
     assert (totals["received"], totals["lost"], totals["duplicated"]) == (10, 0, 0)
     assert len(totals["latencies"]) == 10 * 8

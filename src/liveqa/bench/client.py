@@ -38,6 +38,8 @@ def _retrieve(future: asyncio.Future[None]) -> None:
 # Every client of a process reads into this one buffer: each read is consumed before the next.
 _READ_BUFFER = bytearray(1 << 18)
 _READ_VIEW = memoryview(_READ_BUFFER)
+# Bytes of each message that `receive_into` keeps: all of any frame it reads.
+MAX_KEEP = 1 << 16
 
 
 class Client(asyncio.BufferedProtocol):
@@ -57,11 +59,13 @@ class Client(asyncio.BufferedProtocol):
         tally: Tally,
         loop: asyncio.AbstractEventLoop,
         census: Census | None = None,
+        keep: int = HEADER_SIZE,
     ) -> None:
         self.request = request
         self.accept = accept
         self.tally = tally
         self.census = census or Census()
+        self.keep = keep
         self.sender = 0
         self.state = CONNECTING
         self.dropped = False
@@ -109,7 +113,7 @@ class Client(asyncio.BufferedProtocol):
         their header in place; the rest (control frames, partial frames) takes `data_received`."""
         used = 0
         if self.state == OPEN and self._parser.idle:
-            heads, used = scan_text_frames(buffer, size, HEADER_SIZE)
+            heads, used = scan_text_frames(buffer, size, self.keep)
             if heads:
                 self._count(heads, now_ns)
         if used < size:

@@ -11,14 +11,16 @@ from typing import Any
 import aiohttp
 
 from liveqa.bench import loops
+from liveqa.bench.app import AppLoad, run_app
 from liveqa.bench.connect import connect
 from liveqa.bench.fanin import fanin
 from liveqa.bench.fanout import fanout
 from liveqa.bench.limits import raise_open_files_limit
 from liveqa.bench.pool import ClientPool
 from liveqa.bench.processes import origin_process
+from liveqa.bench.receiver import EPOLL, LOOP
 from liveqa.bench.result import Result, format_result, to_json
-from liveqa.bench.rig import EPOLL, LOOP, Load, Rig, Target, is_loopback
+from liveqa.bench.rig import Load, Rig, Target, is_loopback
 from liveqa.bench.usage import ProcessGroup
 from liveqa.settings import add_option
 
@@ -29,6 +31,7 @@ HELP = {
     "fanin": "N clients each sending K messages at once to the origin",
     "connect": "open N connections, C handshakes in flight",
     "compare": "run scenarios against Pushpin 1.36 and liveqa edge, print both and the ratios",
+    "app": "N attendees in one room of a liveqa it starts, writers posting and upvoting",
 }
 
 
@@ -96,6 +99,32 @@ def _load_options(parser: argparse.ArgumentParser, scenario: str) -> None:
         add_option(parser, "--ack", action="store_true", help="origin acks every message")
 
 
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1")
+    return value
+
+
+def _app_options(parser: argparse.ArgumentParser) -> None:
+    add_option(parser, "--rate", type=_positive_float, default=50.0, help="writes/s in all")
+    add_option(parser, "--duration", type=_positive_float, default=10.0, help="s of writing")
+    add_option(parser, "--writers", type=_positive_int, default=100, help="attendees who write")
+    add_option(parser, "--vote-share", type=_share, default=0.5, help="share of writes that vote")
+    add_option(
+        parser,
+        "--database-url",
+        help="the origin's database (default: SQLite in a temporary directory)",
+    )
+    add_option(
+        parser,
+        "--receive",
+        choices=(EPOLL, LOOP),
+        default=EPOLL,
+        help="how clients read while measured: a bare epoll loop, or the event loop",
+    )
+
+
 def _target_options(parser: argparse.ArgumentParser) -> None:
     add_option(parser, "--proxy-url", default="ws://127.0.0.1:7999", help="client-facing URL")
     add_option(
@@ -136,6 +165,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         _load_options(sub, name)
         if name == "compare":
             _compare_options(sub)
+        elif name == "app":
+            _app_options(sub)
         else:
             _target_options(sub)
 
@@ -188,7 +219,11 @@ def run(args: argparse.Namespace) -> int:
 
         return run_compare(args, load_from(args))
     try:
-        result = asyncio.run(run_single(args))
+        if args.scenario == "app":
+            app_load = AppLoad(args.writers, args.rate, args.vote_share, args.database_url)
+            result = asyncio.run(run_app(load_from(args), app_load, args.workers, args.client_loop))
+        else:
+            result = asyncio.run(run_single(args))
     except (OSError, RuntimeError, ValueError) as exc:
         print(f"liveqa bench {args.scenario}: {exc}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Sequence
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MAX_HEAD = 65536
@@ -28,8 +29,12 @@ def accept_value(key: bytes) -> bytes:
     return base64.b64encode(hashlib.sha1(key + _GUID).digest())
 
 
-def upgrade_request(host: str, target: str, key: bytes) -> bytes:
-    """The GET request that asks `host` to upgrade `target` (path and query) to a WebSocket."""
+def upgrade_request(
+    host: str, target: str, key: bytes, headers: Sequence[tuple[str, str]] = ()
+) -> bytes:
+    """The GET request that asks `host` to upgrade `target` (path and query) to a WebSocket,
+    with `headers` (a session cookie) added."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
     return (
         f"GET {target} HTTP/1.1\r\n"
         f"Host: {host}\r\n"
@@ -37,6 +42,7 @@ def upgrade_request(host: str, target: str, key: bytes) -> bytes:
         "Connection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key.decode('ascii')}\r\n"
         "Sec-WebSocket-Version: 13\r\n"
+        f"{extra}"
         "\r\n"
     ).encode("ascii")
 

@@ -130,8 +130,18 @@ def origin_process(host: str, port: int) -> ChildProcess:
     return ChildProcess("origin", command, [port])
 
 
-def edge_process(origin_port: int, http_port: int, publish_port: int, sig_key: str) -> ChildProcess:
-    """`liveqa edge` in front of the test origin, on loopback ports."""
+def edge_process(
+    origin_port: int,
+    http_port: int,
+    publish_port: int,
+    sig_key: str,
+    publish_key: str | None = None,
+    bus: str | None = None,
+    bus_prefix: str | None = None,
+    name: str = "edge",
+) -> ChildProcess:
+    """`liveqa edge` in front of the origin on `origin_port`, on loopback ports; with `bus`,
+    sharing published items with other edges over that Redis URL."""
     command = [
         sys.executable,
         "-m",
@@ -145,5 +155,28 @@ def edge_process(origin_port: int, http_port: int, publish_port: int, sig_key: s
         f"127.0.0.1:{publish_port}",
         "--sig-key",
         sig_key,
+        "--log-level",
+        "warning",
     ]
-    return ChildProcess("edge", command, [http_port, publish_port])
+    if publish_key is not None:
+        command += ["--publish-key", publish_key]
+    if bus is not None:
+        command += ["--bus", bus]
+        if bus_prefix is not None:
+            command += ["--bus-prefix", bus_prefix]
+    return ChildProcess(name, command, [http_port, publish_port])
+
+
+def liveqa_origin_process(
+    port: int, publish_port: int, key: str, database_url: str, secret: str
+) -> ChildProcess:
+    """`liveqa origin` on `port`, publishing to the edge at `publish_port` (Grip-Sig and publish
+    key `key`), with no per-participant rate limits: the benchmark's writers post and vote far
+    faster than a person may."""
+    command = [sys.executable, "-m", "liveqa", "origin", "--listen", f"127.0.0.1:{port}"]
+    command += ["--database-url", database_url, "--secret-key", secret]
+    command += ["--grip-url", f"http://127.0.0.1:{publish_port}/?key={key}"]
+    command += ["--log-level", "warning", "--limit-questions-per-room", str(10**9)]
+    for rate in ("questions", "votes", "rooms", "names"):
+        command += [f"--rate-{rate}", "0"]
+    return ChildProcess("liveqa-origin", command, [port])

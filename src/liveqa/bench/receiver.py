@@ -20,15 +20,24 @@ from typing import Any
 from liveqa.bench.client import OPEN, Client
 
 BUFFER_SIZE = 1 << 18
+EPOLL = "epoll"
+LOOP = "loop"
 PROGRESS = "progress"
 Call = tuple[str, dict[str, Any]]
+Timer = Callable[[], float | None]
 
 
 def receive(
-    clients: Iterable[Client], pipe: Connection, progress: Callable[..., dict[str, Any]]
+    clients: Iterable[Client],
+    pipe: Connection,
+    progress: Callable[..., dict[str, Any]],
+    timer: Timer | None = None,
 ) -> Call | None:
     """Read `clients` until the pipe brings a call other than progress (returned), or None when
-    the coordinator went away. The caller's event loop must not run meanwhile."""
+    the coordinator went away. The caller's event loop must not run meanwhile.
+
+    `timer`, if given, is called before each wait and says how long the wait may be (seconds,
+    None for as long as it takes): the application benchmark sends its writes from it."""
     epoll = select.epoll()
     try:
         pipe_fd = pipe.fileno()
@@ -38,7 +47,7 @@ def receive(
             if client.state == OPEN and client.fileno >= 0:
                 epoll.register(client.fileno, select.EPOLLIN)
                 by_fd[client.fileno] = client
-        return _loop(epoll, by_fd, pipe, pipe_fd, progress)
+        return _loop(epoll, by_fd, pipe, pipe_fd, progress, timer)
     finally:
         epoll.close()
 
@@ -49,13 +58,15 @@ def _loop(
     pipe: Connection,
     pipe_fd: int,
     progress: Callable[..., dict[str, Any]],
+    timer: Timer | None,
 ) -> Call | None:
     buffer = bytearray(BUFFER_SIZE)
     buffers = [buffer]
     readv = os.readv
     clock = time.monotonic_ns
     while True:
-        for fd, _ in epoll.poll():
+        wait = timer() if timer is not None else None
+        for fd, _ in epoll.poll(-1 if wait is None else wait):
             if fd == pipe_fd:
                 try:
                     method, kwargs = pipe.recv()

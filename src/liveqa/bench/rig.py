@@ -16,13 +16,12 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from liveqa.bench.pool import ClientPool, split
+from liveqa.bench.receiver import EPOLL, LOOP
 from liveqa.bench.result import Value
 from liveqa.bench.tally import Percentiles, percentiles
 from liveqa.bench.usage import CpuSnapshot, ProcessGroup, cpu_used
 
 POLL_INTERVAL = 0.05
-EPOLL = "epoll"
-LOOP = "loop"
 QUIET_PERIOD = 1.0
 
 
@@ -198,25 +197,28 @@ class Rig:
         group = self.groups["proxy"]
         return group.rss() if group else None
 
-    async def connect(self, count: int, in_flight: int, target: str, within: float) -> Connected:
-        """Open `count` connections to `target` (path and query) over all workers."""
+    async def connect(
+        self,
+        count: int,
+        in_flight: int,
+        target: str,
+        within: float,
+        cookies: list[str] | None = None,
+    ) -> Connected:
+        """Open `count` connections to `target` (path and query) over all workers; with
+        `cookies` (one per connection), as room attendees."""
         host, port = self.target.address
         counts = split(count, self.pool.size)
         flights = [max(1, n) for n in split(in_flight, self.pool.size)]
-        answers = await self.pool.call(
-            "connect",
-            [
-                {
-                    "host": host,
-                    "port": port,
-                    "target": target,
-                    "count": n,
-                    "in_flight": f,
-                    "within": within,
-                }
-                for n, f in zip(counts, flights, strict=True)
-            ],
-        )
+        calls: list[dict[str, Any]] = []
+        for index, (n, f) in enumerate(zip(counts, flights, strict=True)):
+            call = {"host": host, "port": port, "target": target, "count": n, "in_flight": f}
+            call["within"] = within
+            if cookies is not None:
+                first = sum(counts[:index])
+                call["cookies"] = cookies[first : first + n]
+            calls.append(call)
+        answers = await self.pool.call("connect", calls)
         reasons: Counter[str] = Counter()
         for answer in answers:
             reasons.update(answer["reasons"])
@@ -229,11 +231,13 @@ class Rig:
             per_worker=[a["connected"] for a in answers],
         )
 
-    async def expect(self, connected: Connected, messages: int) -> None:
-        """Reset the clients' tallies for `messages` each and number them as senders."""
+    async def expect(self, connected: Connected, messages: int, base: int = 0) -> None:
+        """Reset the clients' tallies for `messages` each (room attendees: from event `base`)
+        and number them as senders."""
         offsets = [sum(connected.per_worker[:i]) for i in range(self.pool.size)]
         await self.pool.call(
-            "expect", [{"messages": messages, "first_sender": offset} for offset in offsets]
+            "expect",
+            [{"messages": messages, "first_sender": o, "base": base} for o in offsets],
         )
 
     async def receive(self, how: str) -> None:

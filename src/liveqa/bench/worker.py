@@ -16,13 +16,18 @@ from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+import msgspec
+
 from liveqa.bench import loops, receiver
 from liveqa.bench.census import Census
-from liveqa.bench.client import CLOSED, OPEN, Client
+from liveqa.bench.client import CLOSED, MAX_KEEP, OPEN, Client
 from liveqa.bench.handshake import HandshakeError, accept_value, new_key, upgrade_request
 from liveqa.bench.header import MEASURED, encode_message
 from liveqa.bench.limits import raise_open_files_limit
+from liveqa.bench.receiver import EPOLL, LOOP
+from liveqa.bench.room import RoomTally
 from liveqa.bench.tally import Tally, latency_array
+from liveqa.bench.writes import Plan, Writer
 
 Reply = dict[str, Any]
 
@@ -57,6 +62,7 @@ class Worker:
         self.pipe = pipe
         self.clients: list[Client] = []
         self.census = Census()
+        self.writer: Writer | None = None
         self.latencies = latency_array()
         self.stopped: asyncio.Event | None = None
         self.tasks: set[asyncio.Task[None]] = set()
@@ -100,6 +106,7 @@ class Worker:
             "progress": self.progress,
             "receive": self.receive,
             "collect": self.collect,
+            "writes": self.writes,
             "send": self.send,
             "close": self.close,
             "exit": self.exit,
@@ -112,20 +119,47 @@ class Worker:
             self.pipe.send(("ok", result))
 
     async def connect(
-        self, host: str, port: int, target: str, count: int, in_flight: int, within: float
+        self,
+        host: str,
+        port: int,
+        target: str,
+        count: int,
+        in_flight: int,
+        within: float,
+        cookies: list[str] | None = None,
     ) -> Reply:
-        """Open `count` connections, `in_flight` handshakes at a time."""
+        """Open `count` connections, `in_flight` handshakes at a time.
+
+        With `cookies` (one `Cookie` header value per connection), the connections are room
+        attendees (RoomTally, whole messages kept) rather than benchmark-message receivers.
+        """
+        if cookies is not None and len(cookies) != count:
+            raise ValueError(f"{len(cookies)} cookies for {count} connections")
         loop = asyncio.get_running_loop()
         key = new_key()
         accept = accept_value(key)
-        request = upgrade_request(f"{host}:{port}", target, key)
+        host_header = f"{host}:{port}"
+        request = upgrade_request(host_header, target, key)
         durations = array("q")
         reasons: Counter[str] = Counter()
         indexes = iter(range(count))
 
+        def new_client(index: int) -> Client:
+            if cookies is None:
+                return Client(request, accept, Tally(self.latencies), loop, self.census)
+            headers = [("Cookie", cookies[index])]
+            return Client(
+                upgrade_request(host_header, target, key, headers),
+                accept,
+                RoomTally(self._reply),
+                loop,
+                self.census,
+                keep=MAX_KEEP,
+            )
+
         async def opener() -> None:
-            for _ in indexes:
-                client = Client(request, accept, Tally(self.latencies), loop, self.census)
+            for index in indexes:
+                client = new_client(index)
                 start = time.monotonic_ns()
                 try:
                     async with asyncio.timeout(within):
@@ -150,10 +184,14 @@ class Worker:
             "finished_ns": time.monotonic_ns(),
         }
 
-    async def expect(self, messages: int, first_sender: int = 0) -> Reply:
-        """Start counting afresh: each client expects `messages` sequence numbers."""
+    async def expect(self, messages: int, first_sender: int = 0, base: int = 0) -> Reply:
+        """Start counting afresh: each client expects `messages` sequence numbers (room
+        attendees: room events `base` to `base + messages - 1`)."""
         self.latencies = latency_array()
+        self.writer = None
         for index, client in enumerate(self.clients):
+            if isinstance(client.tally, RoomTally):
+                client.tally.base = base
             client.tally.latencies = self.latencies
             client.tally.reset(messages)
             client.sender = first_sender + index
@@ -175,24 +213,64 @@ class Worker:
             "primed": census.primed,
             "complete": complete,
             "received": census.received,
+            "writing": int(self.writer is not None and not self.writer.done),
+            "acked": self.writer.acked if self.writer is not None else 0,
         }
 
-    async def receive(self) -> Reply:
-        """Once this answer is sent, read with the epoll loop until a call other than progress."""
-        asyncio.get_running_loop().call_soon(self._receive_outside_loop)
+    async def receive(
+        self, how: str = EPOLL, plan: dict[str, Any] | None = None, first_sender: int = 0
+    ) -> Reply:
+        """Start the writes of `plan` (room attendees), if any, and with `how` = epoll read
+        with the epoll loop, once this answer is sent, until a call other than progress."""
+        if plan is not None:
+            self.writer = Writer(self.clients, msgspec.convert(plan, Plan), first_sender)
+        if how == EPOLL:
+            asyncio.get_running_loop().call_soon(self._receive_outside_loop)
+        elif how == LOOP:
+            if self.writer is not None:
+                task = asyncio.create_task(self._write_on_schedule(self.writer))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+        else:
+            raise ValueError(f"receive {how!r} is not {EPOLL} or {LOOP}")
         return {"clients": len(self.clients)}
+
+    @staticmethod
+    async def _write_on_schedule(writer: Writer) -> None:
+        delay = writer.tick()
+        while delay is not None:
+            await asyncio.sleep(delay)
+            delay = writer.tick()
+
+    def _reply(self, payload: bytes, now_ns: int) -> None:
+        if self.writer is not None:
+            self.writer.reply(payload, now_ns)
 
     def _receive_outside_loop(self) -> None:
         assert self.stopped is not None
-        call = receiver.receive(self.clients, self.pipe, self._progress)
+        timer = self.writer.tick if self.writer is not None else None
+        call = receiver.receive(self.clients, self.pipe, self._progress, timer)
         if call is None:
             self.stopped.set()
         else:
             self._dispatch(*call)
 
-    async def collect(self, messages: int) -> Reply:
-        """Totals for the clients and their raw latencies."""
+    async def writes(self) -> Reply:
+        """What this worker's writers sent and had acknowledged, with send times."""
+        if self.writer is None:
+            return {"sent": 0, "acked": 0, "unanswered": 0, "errors": {}, "keys": []}
+        return self.writer.results()
+
+    async def collect(self, messages: int, sent: bytes | None = None) -> Reply:
+        """Totals for the clients and their raw latencies; room attendees' latencies come from
+        `sent`, the send time of each room event since `base` (0 when unknown)."""
         tallies = [client.tally for client in self.clients]
+        if sent is not None:
+            times = array("q")
+            times.frombytes(sent)
+            for tally in tallies:
+                if isinstance(tally, RoomTally):
+                    tally.latencies_since(times, self.latencies)
         firsts = [t.first_ns for t in tallies if t.first_ns]
         codes: Counter[str] = Counter()
         for client in self.clients:
@@ -205,6 +283,7 @@ class Worker:
             "malformed": sum(t.malformed for t in tallies),
             "lost": sum(t.lost(messages) for t in tallies),
             "dropped": sum(codes.values()),
+            "other": sum(t.other for t in tallies if isinstance(t, RoomTally)),
             "drop_reasons": dict(codes),
             "first_ns": min(firsts, default=0),
             "last_ns": max((t.last_ns for t in tallies), default=0),

@@ -1,0 +1,425 @@
+"""`liveqa bench app`: N attendees in one room of a real liveqa (edge + origin), some writing.
+
+The benchmark starts `liveqa origin` (SQLite in a temporary directory unless told otherwise,
+rate limits off) and `liveqa edge` in front of it, makes a session for a host and for each
+attendee, and connects every attendee's WebSocket to the room through the edge. Writers (the
+first attendees of each worker) then post questions and upvote at a steady total rate; every
+attendee must receive every room event. Latency runs from a writer sending its message to an
+attendee receiving the room event it caused: the writers note when they sent what their ACK
+names, the host's socket (the observer) notes which `seq` each of those became, and attendees
+note when each `seq` arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from array import array
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from liveqa.bench.pool import ClientPool, split
+from liveqa.bench.processes import ChildProcess, edge_process, liveqa_origin_process
+from liveqa.bench.pushpin import free_port
+from liveqa.bench.result import Result
+from liveqa.bench.rig import (
+    POLL_INTERVAL,
+    Connected,
+    Load,
+    Rig,
+    Target,
+    describe,
+    merge_latencies,
+    ms,
+    per_unit_us,
+)
+from liveqa.bench.tally import percentiles
+from liveqa.bench.usage import ProcessGroup
+from liveqa.bench.writes import POST, VOTE, Key, Plan, votes_per_writer
+
+COOKIE = "liveqa_session"
+SESSION_CONCURRENCY = 20
+PRIME_INTERVAL = 0.2
+
+
+@dataclass
+class AppLoad:
+    """The application benchmark's own parameters (the rest is in Load)."""
+
+    writers: int = 100
+    write_rate: float = 50.0
+    vote_share: float = 0.5
+    database_url: str | None = None
+
+
+@dataclass
+class Board:
+    """A running liveqa: origin and edge processes and how to reach them."""
+
+    origin: ChildProcess
+    edge: ChildProcess
+    http_url: str
+    ws_url: str
+    publish_port: int
+    key: str
+
+    async def metrics(self, session: aiohttp.ClientSession) -> dict[str, float]:
+        """The edge's unlabelled Prometheus samples, by name."""
+        url = f"http://127.0.0.1:{self.publish_port}/metrics"
+        headers = {"Authorization": f"Bearer {self.key}"}
+        async with session.get(url, headers=headers) as response:
+            response.raise_for_status()
+            text = await response.text()
+        samples: dict[str, float] = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#") and "{" not in line:
+                name, _, value = line.partition(" ")
+                samples[name] = float(value)
+        return samples
+
+
+@contextlib.asynccontextmanager
+async def running_board(database_url: str | None) -> AsyncIterator[Board]:
+    """Start `liveqa origin` and `liveqa edge` on free loopback ports; stop them afterwards."""
+    directory = Path(tempfile.mkdtemp(prefix="liveqa-bench-app-"))
+    key = secrets.token_hex(24)
+    origin_port, http_port, publish_port = free_port(), free_port(), free_port()
+    database = database_url or f"sqlite:///{directory / 'liveqa.db'}"
+    origin = liveqa_origin_process(origin_port, publish_port, key, database, secrets.token_hex(24))
+    edge = edge_process(origin_port, http_port, publish_port, key, publish_key=key)
+    try:
+        await asyncio.to_thread(edge.start)
+        await asyncio.to_thread(origin.start, 60.0)
+        yield Board(
+            origin,
+            edge,
+            f"http://127.0.0.1:{http_port}",
+            f"ws://127.0.0.1:{http_port}",
+            publish_port,
+            key,
+        )
+    finally:
+        await asyncio.to_thread(origin.stop)
+        await asyncio.to_thread(edge.stop)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+class Observer:
+    """The host's socket: posts priming questions and maps each write's key to its `seq`."""
+
+    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        self.socket = socket
+        self.seqs: dict[Key, int] = {}
+        self.last_seq = 0
+        self.posted: list[str] = []
+        self.refused: Counter[str] = Counter()
+        self._ref = 0
+        self._task = asyncio.create_task(self._read())
+
+    async def post(self, text: str) -> None:
+        """Post a question as the host (its id joins `posted` once acknowledged)."""
+        self._ref += 1
+        message = {"type": "QUESTION_POST_TO_ROOM", "questionText": text, "ref": self._ref}
+        message["nonce"] = f"host-{self._ref}"
+        await self.socket.send_str(msgspec.json.encode(message).decode())
+
+    async def _read(self) -> None:
+        async for message in self.socket:
+            if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                continue
+            try:
+                event = msgspec.json.decode(message.data)
+            except msgspec.DecodeError:
+                continue
+            if isinstance(event, dict):
+                self._note(event)
+
+    def _note(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "ACK" and isinstance(event.get("questionId"), str):
+            self.posted.append(event["questionId"])
+        elif kind == "ERROR":
+            self.refused[str(event.get("code"))] += 1
+        seq = event.get("seq")
+        if not isinstance(seq, int):
+            return
+        self.last_seq = max(self.last_seq, seq)
+        if kind == "QUESTION_UPDATE_INFO_PASSIVE":
+            question = event.get("question") or {}
+            self.seqs[(POST, str(question.get("questionId")), 0)] = seq
+        elif kind == "QUESTION_UPVOTE_PASSIVE":
+            self.seqs[(VOTE, str(event.get("questionId")), int(event.get("upvotes") or 0))] = seq
+
+    async def close(self) -> None:
+        """Close the socket and stop reading."""
+        await self.socket.close()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+@dataclass
+class Room:
+    """The room under load: its id, the host's cookie and the attendees' cookies."""
+
+    room_id: str
+    host_cookie: str
+    cookies: list[str] = field(default_factory=list)
+
+
+async def new_session(session: aiohttp.ClientSession, base_url: str) -> str:
+    """A new participant's `Cookie` header value."""
+    async with session.post(f"{base_url}/api/session", json={}) as response:
+        if response.status != 201 or COOKIE not in response.cookies:
+            raise RuntimeError(f"POST /api/session answered {response.status}")
+        return f"{COOKIE}={response.cookies[COOKIE].value}"
+
+
+async def make_room(base_url: str, attendees: int) -> Room:
+    """A host, its room and `attendees` sessions, made through the edge."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        host = await new_session(session, base_url)
+        room_id = f"b{secrets.token_hex(6)}"
+        body = {"roomId": room_id, "displayName": "liveqa bench"}
+        async with session.post(
+            f"{base_url}/api/rooms", json=body, headers={"Cookie": host}
+        ) as response:
+            if response.status != 201:
+                raise RuntimeError(f"POST /api/rooms answered {response.status}")
+        room = Room(room_id, host)
+        slots = asyncio.Semaphore(SESSION_CONCURRENCY)
+
+        async def one() -> str:
+            async with slots:
+                return await new_session(session, base_url)
+
+        room.cookies = list(await asyncio.gather(*(one() for _ in range(attendees))))
+        return room
+
+
+async def room_seq(session: aiohttp.ClientSession, base_url: str, room: Room) -> int:
+    """The room's current event number, from its snapshot."""
+    url = f"{base_url}/api/rooms/{room.room_id}"
+    async with session.get(url, headers={"Cookie": room.host_cookie}) as response:
+        response.raise_for_status()
+        snapshot = await response.json()
+        return int(snapshot["seq"])
+
+
+async def prime(rig: Rig, observer: Observer, targets: int, within: float) -> int:
+    """Post `targets` questions to vote on, then more until every open attendee got an event."""
+    deadline = time.monotonic() + within
+    for index in range(targets):
+        await observer.post(f"Target question {index}")
+    while True:
+        progress = await rig.progress(0)
+        enough = len(observer.posted) >= targets
+        if (enough and progress["primed"] >= progress["live"]) or time.monotonic() > deadline:
+            return int(progress["primed"])
+        await observer.post("Priming question")
+        await asyncio.sleep(PRIME_INTERVAL)
+
+
+def plans(load: Load, app_load: AppLoad, per_worker: list[int], targets: list[str]) -> list[Any]:
+    """Each worker's share of the writes: writers and rate in proportion to its attendees."""
+    total = max(1, round(app_load.write_rate * load.duration))
+    writers = split(min(app_load.writers, sum(per_worker)), len(per_worker))
+    writers = [min(w, n) for w, n in zip(writers, per_worker, strict=True)]
+    counts = split(total, len(per_worker)) if sum(writers) else [0] * len(per_worker)
+    out: list[Any] = []
+    for w, count in zip(writers, counts, strict=True):
+        if not w:
+            count = 0
+        rate = app_load.write_rate * count / total if count else 1.0
+        out.append(Plan(w, count, rate, app_load.vote_share, targets))
+    return out
+
+
+def target_count(load: Load, app_load: AppLoad, workers: int) -> int:
+    """Questions enough that no writer votes twice for one (plus one)."""
+    total = max(1, round(app_load.write_rate * load.duration))
+    writers = max(1, min(app_load.writers, load.connections) // workers)
+    return votes_per_writer(-(-total // workers), writers, app_load.vote_share) + 1
+
+
+async def _await_events(rig: Rig, load: Load) -> bool:
+    """Until the writers are done and every open attendee has every acknowledged event."""
+    deadline = time.monotonic() + load.timeout + load.duration
+    received = -1
+    changed = time.monotonic()
+    while True:
+        await asyncio.sleep(POLL_INTERVAL)
+        progress = await rig.progress(0)
+        now = time.monotonic()
+        if progress["received"] != received:
+            received, changed = progress["received"], now
+        if not progress["writing"] and received >= progress["live"] * progress["acked"]:
+            return True
+        if now > deadline or (not progress["writing"] and now - changed > load.idle):
+            return False
+
+
+def send_times(
+    answers: list[dict[str, Any]], seqs: dict[Key, int], base: int, size: int
+) -> array[int]:
+    """The send time of each room event base .. base + size - 1 (0 where unknown)."""
+    sent = array("q", bytes(8 * size))
+    for answer in answers:
+        for kind, question, upvotes, sent_ns in answer["keys"]:
+            seq = seqs.get((kind, question, upvotes))
+            if seq is not None and 0 <= seq - base < size:
+                sent[seq - base] = sent_ns
+    return sent
+
+
+async def app(rig: Rig, board: Board, load: Load, app_load: AppLoad) -> Result:
+    """Connect the attendees, write at the steady rate, and account for every room event."""
+    groups = {
+        "edge": ProcessGroup(board.edge.pids),
+        "origin": ProcessGroup(board.origin.pids),
+        "clients": ProcessGroup(rig.pool.pids, recursive=False),
+        "coordinator": ProcessGroup(lambda: [os.getpid()], recursive=False),
+    }
+    room = await make_room(board.http_url, load.connections)
+    path = f"/api/websocket?roomId={room.room_id}"
+    connected = await rig.connect(
+        load.connections, load.setup_in_flight, path, load.timeout, room.cookies
+    )
+    notes = describe(connected.reasons, "failed handshakes")
+    socket = await rig.session.ws_connect(board.ws_url + path, headers={"Cookie": room.host_cookie})
+    observer = Observer(socket)
+    try:
+        targets = target_count(load, app_load, rig.pool.size)
+        primed = await prime(rig, observer, targets, load.timeout)
+        if primed < connected.connected:
+            notes.append(f"only {primed} of {connected.connected} attendees got a room event")
+        base = await room_seq(rig.session, board.http_url, room) + 1
+        work = plans(load, app_load, connected.per_worker, observer.posted[:targets])
+        planned = sum(plan.count for plan in work)
+        await rig.expect(connected, planned, base)
+        before = {name: group.cpu() for name, group in groups.items()}
+        metrics_before = await board.metrics(rig.session)
+        start_ns = time.monotonic_ns()
+        await rig.pool.call("receive", [
+            {"how": load.receive, "plan": msgspec.to_builtins(plan), "first_sender": index}
+            for index, plan in enumerate(work)
+        ])  # fmt: skip
+        if not await _await_events(rig, load):
+            notes.append("stopped waiting for events at a time bound")
+        cpu = {name: _used(before[name], group.cpu()) for name, group in groups.items()}
+        metrics_after = await board.metrics(rig.session)
+        answers = await rig.pool.broadcast("writes")
+        acked = sum(a["acked"] for a in answers)
+        # The observer may still be reading the last events.
+        await asyncio.sleep(POLL_INTERVAL)
+        sent = send_times(answers, observer.seqs, base, planned)
+        totals = await rig.pool.broadcast("collect", messages=acked, sent=sent.tobytes())
+    finally:
+        await rig.pool.broadcast("close", within=min(load.timeout, 10.0))
+        await observer.close()
+    return _result(load, app_load, connected, answers, totals, sent, cpu, start_ns, notes,
+                   metrics_after, metrics_before)  # fmt: skip
+
+
+def _used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def _result(
+    load: Load,
+    app_load: AppLoad,
+    connected: Connected,
+    answers: list[dict[str, Any]],
+    totals: list[dict[str, Any]],
+    sent: array[int],
+    cpu: dict[str, float],
+    start_ns: int,
+    notes: list[str],
+    after: dict[str, float],
+    before: dict[str, float],
+) -> Result:
+    errors: Counter[str] = Counter()
+    for answer in answers:
+        errors.update(answer["errors"])
+    notes += describe(errors, "failed writes")
+    drops: Counter[str] = Counter()
+    for total in totals:
+        drops.update(total["drop_reasons"])
+    notes += describe(drops, "dropped connections")
+    acked = sum(a["acked"] for a in answers)
+    unknown = sum(1 for index in range(min(acked, len(sent))) if not sent[index])
+    if unknown:
+        notes.append(f"{unknown} events without a known send time (not in the latency figures)")
+    delivered = sum(t["received"] for t in totals)
+    last_ns = max(t["last_ns"] for t in totals)
+    window = max(last_ns - start_ns, 1) / 1e9 if delivered else None
+    latency = percentiles(merge_latencies(t["latencies"] for t in totals))
+    requests = after.get("liveqa_edge_origin_requests_total", 0.0) - before.get(
+        "liveqa_edge_origin_requests_total", 0.0
+    )
+    edge_deliveries = after.get("liveqa_edge_deliveries_total", 0.0) - before.get(
+        "liveqa_edge_deliveries_total", 0.0
+    )
+    held = connected.connected
+    params: dict[str, Any] = load.params("connections", "duration", "receive")
+    params |= {"writers": app_load.writers, "rate": app_load.write_rate}
+    params |= {"vote_share": app_load.vote_share, "database": app_load.database_url or "sqlite"}
+    return Result(
+        scenario="app",
+        target="liveqa",
+        params=params,
+        figures={
+            "connections": held,
+            "failed_handshakes": connected.failed,
+            "dropped_connections": sum(t["dropped"] for t in totals),
+            "writes_sent": sum(a["sent"] for a in answers),
+            "writes_acked": acked,
+            "writes_per_s": acked / window if window else None,
+            "expected": acked * held,
+            "delivered": delivered,
+            "lost": sum(t["lost"] for t in totals),
+            "duplicated": sum(t["duplicated"] for t in totals),
+            "other_messages": sum(t["other"] for t in totals),
+            "latency_p50_ms": ms(latency.p50) if latency else None,
+            "latency_p99_ms": ms(latency.p99) if latency else None,
+            "latency_max_ms": ms(latency.max) if latency else None,
+            "origin_requests": int(requests),
+            "origin_requests_per_s": requests / window if window else None,
+            "edge_deliveries": int(edge_deliveries),
+            "window_s": window,
+            "cpu_clients_s": cpu["clients"],
+            "cpu_proxy_s": cpu["edge"],
+            "cpu_origin_s": cpu["origin"],
+            "cpu_coordinator_s": cpu["coordinator"],
+            "proxy_cpu_us_per_delivery": per_unit_us(cpu["edge"], int(edge_deliveries)),
+            "client_cpu_us_per_delivery": per_unit_us(cpu["clients"], delivered),
+            "origin_cpu_us_per_write": per_unit_us(cpu["origin"], acked),
+        },
+        notes=notes,
+    )
+
+
+async def run_app(load: Load, app_load: AppLoad, workers: int, client_loop: str) -> Result:
+    """Start liveqa and the client workers, run the benchmark, stop everything."""
+    async with running_board(app_load.database_url) as board:
+        target = Target(
+            "liveqa",
+            board.ws_url,
+            f"http://127.0.0.1:{board.publish_port}/publish/",
+            ProcessGroup(board.edge.pids),
+        )
+        with ClientPool(workers, client_loop) as pool:
+            async with aiohttp.ClientSession() as session:
+                rig = Rig(target, pool, board.http_url, ProcessGroup(board.origin.pids), session)
+                return await app(rig, board, load, app_load)
