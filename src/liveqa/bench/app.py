@@ -231,16 +231,15 @@ async def prime(rig: Rig, observer: Observer, targets: int, within: float) -> in
         await asyncio.sleep(PRIME_INTERVAL)
 
 
-def plans(load: Load, app_load: AppLoad, per_worker: list[int], targets: list[str]) -> list[Any]:
+def plans(load: Load, app_load: AppLoad, per_worker: list[int], targets: list[str]) -> list[Plan]:
     """Each worker's share of the writes: writers and rate in proportion to its attendees."""
     total = max(1, round(app_load.write_rate * load.duration))
     writers = split(min(app_load.writers, sum(per_worker)), len(per_worker))
     writers = [min(w, n) for w, n in zip(writers, per_worker, strict=True)]
-    counts = split(total, len(per_worker)) if sum(writers) else [0] * len(per_worker)
-    out: list[Any] = []
-    for w, count in zip(writers, counts, strict=True):
-        if not w:
-            count = 0
+    shares = iter(split(total, sum(1 for w in writers if w) or 1))
+    out: list[Plan] = []
+    for w in writers:
+        count = next(shares) if w else 0
         rate = app_load.write_rate * count / total if count else 1.0
         out.append(Plan(w, count, rate, app_load.vote_share, targets))
     return out
@@ -365,6 +364,7 @@ def _result(
     last_ns = max(t["last_ns"] for t in totals)
     window = max(last_ns - start_ns, 1) / 1e9 if delivered else None
     latency = percentiles(merge_latencies(t["latencies"] for t in totals))
+    acks = percentiles(merge_latencies(a["ack_times"] for a in answers))
     requests = after.get("liveqa_edge_origin_requests_total", 0.0) - before.get(
         "liveqa_edge_origin_requests_total", 0.0
     )
@@ -394,6 +394,8 @@ def _result(
             "latency_p50_ms": ms(latency.p50) if latency else None,
             "latency_p99_ms": ms(latency.p99) if latency else None,
             "latency_max_ms": ms(latency.max) if latency else None,
+            "ack_p50_ms": ms(acks.p50) if acks else None,
+            "ack_p99_ms": ms(acks.p99) if acks else None,
             "origin_requests": int(requests),
             "origin_requests_per_s": requests / window if window else None,
             "edge_deliveries": int(edge_deliveries),

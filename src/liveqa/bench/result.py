@@ -39,6 +39,7 @@ FIGURES: dict[str, Figure] = {
     "latency_p50_ms": Figure("latency p50", "ms", "lower", True),
     "latency_p99_ms": Figure("latency p99", "ms", "lower", True),
     "latency_max_ms": Figure("latency max", "ms", "lower", True),
+    "ack_p50_ms": Figure("ack round trip p50", "ms", "lower", True),
     "ack_p99_ms": Figure("ack round trip p99", "ms", "lower", True),
     "handshake_p50_ms": Figure("handshake p50", "ms", "lower", True),
     "handshake_p99_ms": Figure("handshake p99", "ms", "lower", True),

@@ -258,7 +258,7 @@ class Worker:
     async def writes(self) -> Reply:
         """What this worker's writers sent and had acknowledged, with send times."""
         if self.writer is None:
-            return {"sent": 0, "acked": 0, "unanswered": 0, "errors": {}, "keys": []}
+            return Writer([], Plan(0, 0, 1.0, 0.0, []), 0).results()
         return self.writer.results()
 
     async def collect(self, messages: int, sent: bytes | None = None) -> Reply:

@@ -9,6 +9,7 @@ a post's ACK names its question. The coordinator's observer maps those keys to `
 from __future__ import annotations
 
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -72,6 +73,7 @@ class Writer:
         self.acked = 0
         self.errors: Counter[str] = Counter()
         self.keys: list[tuple[Key, int]] = []
+        self.ack_times = array("q")
         self._pending: dict[int, tuple[str, str, int]] = {}
         self._votes = 0
         self._posts = 0
@@ -141,6 +143,7 @@ class Writer:
             self.errors[answer.code or answer.type] += 1
             return
         self.acked += 1
+        self.ack_times.append(now_ns - sent_ns)
         if kind == VOTE:
             self.keys.append(((VOTE, target, answer.upvotes or 0), sent_ns))
         else:
@@ -154,4 +157,5 @@ class Writer:
             "unanswered": len(self._pending),
             "errors": dict(self.errors),
             "keys": [[*key, sent_ns] for key, sent_ns in self.keys],
+            "ack_times": self.ack_times.tobytes(),
         }
