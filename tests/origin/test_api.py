@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from liveqa.origin.qrcode import qr_svg
 
 from .conftest import Origin
@@ -43,6 +45,15 @@ async def test_session_without_body_gets_a_guest_and_forged_cookies_do_not_count
     )
     assert status == 201
     assert body["participantId"] != guest["participantId"]
+
+
+@pytest.mark.parametrize("body", [b" ", b"\x0b", b"\n"])
+async def test_a_body_of_whitespace_is_not_json(origin: Origin, body: bytes) -> None:
+    status, answer = await origin.browser().request(
+        "POST", "/api/session", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert status == 400
+    assert answer["error"]["code"] == "invalid_json"
 
 
 async def test_rename_needs_a_session_and_publishes(origin: Origin) -> None:

@@ -94,7 +94,8 @@ def error_response(status: int, code: str, message: str) -> web.Response:
 async def decode_body(request: web.Request, kind: type[T], *, optional: bool = False) -> T:
     """Decode and validate a JSON body as `kind`; 400 or 415 with a clear message otherwise."""
     data = await request.read()
-    if optional and not data.strip():
+    # Only a missing body is "no body": whitespace alone is not JSON and gets a 400 like any.
+    if optional and not data:
         return msgspec.convert({}, kind)
     if request.content_type != JSON:
         raise Refused("unsupported_media_type", "send the request body as application/json", 415)
