@@ -24,7 +24,9 @@ def test_fanout_options_become_a_load() -> None:
     args = parse("fanout", "-n", "20", "--rate", "2", "--duration", "3", "--proxy-pid", "7")
     assert command.load_from(args) == Load(connections=20, rate=2.0, duration=3.0)
     assert args.proxy_pid == ["7"]
-    assert args.proxy_url == "ws://127.0.0.1:7999"
+    assert args.proxy_url == ["ws://127.0.0.1:7999"]
+    more = parse("fanout", "--proxy-url", "ws://127.0.0.1:1", "--proxy-url", "ws://127.0.0.1:2")
+    assert more.proxy_url == ["ws://127.0.0.1:1", "ws://127.0.0.1:2"]
 
 
 def test_fanout_chooses_how_clients_read() -> None:
@@ -42,6 +44,22 @@ def test_a_missing_uvloop_is_a_clear_error(
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     assert main(["bench", "connect", "--client-loop", "uvloop"]) == 1
     assert "uvloop is not installed" in capsys.readouterr().err
+
+
+def test_app_and_cluster_options() -> None:
+    app = parse("app", "--vote-share", "0.25", "--writers", "7")
+    assert (app.rate, app.duration, app.writers, app.vote_share) == (50.0, 10.0, 7, 0.25)
+    assert app.database_url is None
+    cluster = parse("cluster", "--layouts", "1,3")
+    assert (cluster.layouts, cluster.rate, cluster.bus) == ([1, 3], 1.0, "redis://127.0.0.1:6379/0")
+    assert parse("cluster").layouts == [1, 2]
+    for bad in (
+        ("app", "--vote-share", "2"),
+        ("cluster", "--layouts", "0"),
+        ("cluster", "--layouts", "x"),
+    ):
+        with pytest.raises(SystemExit):
+            parse(*bad)
 
 
 def test_options_read_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:

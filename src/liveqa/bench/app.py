@@ -49,6 +49,7 @@ from liveqa.bench.usage import ProcessGroup
 from liveqa.bench.writes import POST, VOTE, Key, Plan, votes_per_writer
 
 COOKIE = "liveqa_session"
+ORIGIN_SECONDS = "liveqa_edge_origin_request_duration_seconds"
 SESSION_CONCURRENCY = 20
 PRIME_INTERVAL = 0.2
 
@@ -365,12 +366,14 @@ def _result(
     window = max(last_ns - start_ns, 1) / 1e9 if delivered else None
     latency = percentiles(merge_latencies(t["latencies"] for t in totals))
     acks = percentiles(merge_latencies(a["ack_times"] for a in answers))
-    requests = after.get("liveqa_edge_origin_requests_total", 0.0) - before.get(
-        "liveqa_edge_origin_requests_total", 0.0
-    )
-    edge_deliveries = after.get("liveqa_edge_deliveries_total", 0.0) - before.get(
-        "liveqa_edge_deliveries_total", 0.0
-    )
+
+    def grew(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
+    requests = grew("liveqa_edge_origin_requests_total")
+    edge_deliveries = grew("liveqa_edge_deliveries_total")
+    timed = grew(f"{ORIGIN_SECONDS}_count")
+    origin_mean = grew(f"{ORIGIN_SECONDS}_sum") * 1e3 / timed if timed else None
     held = connected.connected
     params: dict[str, Any] = load.params("connections", "duration", "receive")
     params |= {"writers": app_load.writers, "rate": app_load.write_rate}
@@ -398,6 +401,7 @@ def _result(
             "ack_p99_ms": ms(acks.p99) if acks else None,
             "origin_requests": int(requests),
             "origin_requests_per_s": requests / window if window else None,
+            "origin_request_mean_ms": origin_mean,
             "edge_deliveries": int(edge_deliveries),
             "window_s": window,
             "cpu_clients_s": cpu["clients"],

@@ -12,6 +12,7 @@ import aiohttp
 
 from liveqa.bench import loops
 from liveqa.bench.app import AppLoad, run_app
+from liveqa.bench.cluster import DEFAULT_BUS, layout_name, run_cluster
 from liveqa.bench.connect import connect
 from liveqa.bench.fanin import fanin
 from liveqa.bench.fanout import fanout
@@ -19,6 +20,7 @@ from liveqa.bench.limits import raise_open_files_limit
 from liveqa.bench.pool import ClientPool
 from liveqa.bench.processes import origin_process
 from liveqa.bench.receiver import EPOLL, LOOP
+from liveqa.bench.report import format_comparison, rows
 from liveqa.bench.result import Result, format_result, to_json
 from liveqa.bench.rig import Load, Rig, Target, is_loopback
 from liveqa.bench.usage import ProcessGroup
@@ -32,6 +34,7 @@ HELP = {
     "connect": "open N connections, C handshakes in flight",
     "compare": "run scenarios against Pushpin 1.36 and liveqa edge, print both and the ratios",
     "app": "N attendees in one room of a liveqa it starts, writers posting and upvoting",
+    "cluster": "fan-out through edges sharing a Redis bus, compared with one edge",
 }
 
 
@@ -125,8 +128,50 @@ def _app_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _layouts(text: str) -> list[int]:
+    try:
+        layouts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        layouts = []
+    if not layouts or min(layouts) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of edge counts like 1,2")
+    return layouts
+
+
+def _cluster_options(parser: argparse.ArgumentParser) -> None:
+    add_option(parser, "--rate", type=_positive_float, default=1.0, help="publishes/s")
+    add_option(parser, "--duration", type=_positive_float, default=10.0, help="s of publishing")
+    add_option(
+        parser,
+        "--layouts",
+        type=_layouts,
+        default=[1, 2],
+        help="edge counts to run one after the other (more than one share the bus)",
+    )
+    add_option(parser, "--bus", default=DEFAULT_BUS, help="Redis URL the edges share")
+    add_option(
+        parser,
+        "--receive",
+        choices=(EPOLL, LOOP),
+        default=EPOLL,
+        help="how clients read while measured: a bare epoll loop, or the event loop",
+    )
+    add_option(
+        parser,
+        "--sig-key",
+        default="liveqa-bench-grip-sig-key-0123456789",
+        help="Grip-Sig key the edges sign with",
+    )
+
+
 def _target_options(parser: argparse.ArgumentParser) -> None:
-    add_option(parser, "--proxy-url", default="ws://127.0.0.1:7999", help="client-facing URL")
+    add_option(
+        parser,
+        "--proxy-url",
+        action="append",
+        default=["ws://127.0.0.1:7999"],
+        help="client-facing URL; repeat for edges sharing a bus (clients are spread over them)",
+    )
     add_option(
         parser, "--publish-url", default="http://127.0.0.1:5561/publish/", help="publish endpoint"
     )
@@ -167,6 +212,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
             _compare_options(sub)
         elif name == "app":
             _app_options(sub)
+        elif name == "cluster":
+            _cluster_options(sub)
         else:
             _target_options(sub)
 
@@ -189,10 +236,11 @@ async def run_single(args: argparse.Namespace) -> Result:
     pids = [int(pid) for pid in args.proxy_pid]
     target = Target(
         args.name,
-        args.proxy_url,
+        args.proxy_url[0],
         args.publish_url,
         ProcessGroup(lambda: pids) if pids else None,
         args.publish_key,
+        args.proxy_url[1:],
     )
     origin = origin_process(host, int(port))
     await asyncio.to_thread(origin.start)
@@ -218,6 +266,8 @@ def run(args: argparse.Namespace) -> int:
         from liveqa.bench.compare import run_compare
 
         return run_compare(args, load_from(args))
+    if args.scenario == "cluster":
+        return _run_cluster(args)
     try:
         if args.scenario == "app":
             app_load = AppLoad(args.writers, args.rate, args.vote_share, args.database_url)
@@ -233,3 +283,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_result(result))
     return 0 if result.figures.get("connections") else 1
+
+
+def _run_cluster(args: argparse.Namespace) -> int:
+    """Each layout in turn; the results, and the first two layouts side by side."""
+    load = load_from(args)
+    try:
+        results = asyncio.run(
+            run_cluster(load, args.layouts, args.workers, args.client_loop, args.sig_key, args.bus)
+        )
+    except (OSError, RuntimeError, ValueError) as exc:
+        print(f"liveqa bench cluster: {exc}", file=sys.stderr)
+        return 1
+    text = "\n\n".join(format_result(result) for result in results)
+    if len(args.layouts) > 1:
+        first, second = (layout_name(edges) for edges in args.layouts[:2])
+        text += "\n\n" + format_comparison(rows(results, second, first), second, first)
+    print(text, file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        sys.stdout.buffer.write(to_json(results) + b"\n")
+    return 0 if all(result.figures.get("connections") for result in results) else 1

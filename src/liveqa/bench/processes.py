@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -139,9 +140,11 @@ def edge_process(
     bus: str | None = None,
     bus_prefix: str | None = None,
     name: str = "edge",
+    more_origins: Sequence[int] = (),
 ) -> ChildProcess:
-    """`liveqa edge` in front of the origin on `origin_port`, on loopback ports; with `bus`,
-    sharing published items with other edges over that Redis URL."""
+    """`liveqa edge` in front of the origin on `origin_port` (then `more_origins`, tried when
+    one cannot be reached), on loopback ports; with `bus`, sharing published items with other
+    edges over that Redis URL."""
     command = [
         sys.executable,
         "-m",
@@ -158,6 +161,8 @@ def edge_process(
         "--log-level",
         "warning",
     ]
+    for port in more_origins:
+        command += ["--origin", f"http://127.0.0.1:{port}"]
     if publish_key is not None:
         command += ["--publish-key", publish_key]
     if bus is not None:

@@ -83,13 +83,13 @@ def ratio(baseline: Value, challenger: Value) -> float | None:
     return challenger / baseline
 
 
-def rows(results: Sequence[Result], challenger: str) -> list[Row]:
+def rows(results: Sequence[Result], challenger: str, baseline: str = BASELINE) -> list[Row]:
     """Pair the baseline's and the challenger's results scenario by scenario."""
     by_key = {(r.scenario, r.target): r for r in results}
     scenarios = list(dict.fromkeys(r.scenario for r in results))
     out: list[Row] = []
     for scenario in scenarios:
-        base = by_key.get((scenario, BASELINE))
+        base = by_key.get((scenario, baseline))
         other = by_key.get((scenario, challenger))
         keys = [
             k for k in FIGURES if (base and k in base.figures) or (other and k in other.figures)
@@ -110,9 +110,9 @@ def rows(results: Sequence[Result], challenger: str) -> list[Row]:
     return out
 
 
-def format_comparison(table: Sequence[Row], challenger: str) -> str:
+def format_comparison(table: Sequence[Row], challenger: str, baseline: str = BASELINE) -> str:
     """The comparison as aligned text."""
-    header = ("scenario", "figure", BASELINE, challenger, "ratio", "goal", "")
+    header = ("scenario", "figure", baseline, challenger, "ratio", "goal", "")
     lines = [
         (
             row.scenario,

@@ -56,6 +56,7 @@ FIGURES: dict[str, Figure] = {
     "writes_per_s": Figure("writes/s", "/s", "higher"),
     "other_messages": Figure("other messages received (attendance, keep-alive)"),
     "origin_requests_per_s": Figure("origin requests/s", "/s"),
+    "origin_request_mean_ms": Figure("origin request mean, as the edge timed it", "ms", "lower"),
     "edge_deliveries": Figure("messages the edge delivered"),
     "cpu_coordinator_s": Figure("CPU: coordinator and observer", "s"),
     "origin_cpu_us_per_write": Figure("origin CPU per write", "us", "lower"),

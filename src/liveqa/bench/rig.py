@@ -44,18 +44,29 @@ class Target:
     publish_url: str
     group: ProcessGroup | None = None
     publish_key: str | None = None
+    # Further client-facing URLs of the same system (edges sharing a bus): clients are spread
+    # over all of them; publishes go to `publish_url` only.
+    more_ws_urls: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for url, scheme in ((self.ws_url, "ws"), (self.publish_url, "http")):
+        urls = [
+            (self.publish_url, "http"),
+            *((url, "ws") for url in (self.ws_url, *self.more_ws_urls)),
+        ]
+        for url, scheme in urls:
             parts = urlsplit(url)
             if parts.scheme != scheme or not is_loopback(parts.hostname or ""):
                 raise ValueError(f"{url!r} is not a {scheme}:// URL on this machine (loopback)")
 
     @property
-    def address(self) -> tuple[str, int]:
-        """(host, port) of the client-facing listener."""
-        parts = urlsplit(self.ws_url)
-        return parts.hostname or "127.0.0.1", parts.port or 80
+    def addresses(self) -> list[tuple[str, int]]:
+        """(host, port) of each client-facing listener."""
+        return [_address(url) for url in (self.ws_url, *self.more_ws_urls)]
+
+
+def _address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 80
 
 
 @dataclass
@@ -205,20 +216,27 @@ class Rig:
         within: float,
         cookies: list[str] | None = None,
     ) -> Connected:
-        """Open `count` connections to `target` (path and query) over all workers; with
-        `cookies` (one per connection), as room attendees."""
-        host, port = self.target.address
-        counts = split(count, self.pool.size)
-        flights = [max(1, n) for n in split(in_flight, self.pool.size)]
-        calls: list[dict[str, Any]] = []
-        for index, (n, f) in enumerate(zip(counts, flights, strict=True)):
-            call = {"host": host, "port": port, "target": target, "count": n, "in_flight": f}
-            call["within"] = within
-            if cookies is not None:
-                first = sum(counts[:index])
-                call["cookies"] = cookies[first : first + n]
-            calls.append(call)
-        answers = await self.pool.call("connect", calls)
+        """Open `count` connections to `target` (path and query) over all workers, split evenly
+        over the proxy's addresses (one after the other); with `cookies` (one per connection),
+        as room attendees."""
+        addresses = self.target.addresses
+        answers: list[dict[str, Any]] = []
+        per_worker = [0] * self.pool.size
+        first = 0
+        for (host, port), share in zip(addresses, split(count, len(addresses)), strict=True):
+            counts = split(share, self.pool.size)
+            flights = [max(1, n) for n in split(in_flight, self.pool.size)]
+            calls: list[dict[str, Any]] = []
+            for n, f in zip(counts, flights, strict=True):
+                call = {"host": host, "port": port, "target": target, "count": n, "in_flight": f}
+                call["within"] = within
+                if cookies is not None:
+                    call["cookies"] = cookies[first : first + n]
+                first += n
+                calls.append(call)
+            round_ = await self.pool.call("connect", calls)
+            per_worker = [held + a["connected"] for held, a in zip(per_worker, round_, strict=True)]
+            answers += round_
         reasons: Counter[str] = Counter()
         for answer in answers:
             reasons.update(answer["reasons"])
@@ -228,7 +246,7 @@ class Rig:
             durations=percentiles(merge_latencies(a["durations"] for a in answers)),
             started_ns=min(a["started_ns"] for a in answers),
             finished_ns=max(a["finished_ns"] for a in answers),
-            per_worker=[a["connected"] for a in answers],
+            per_worker=per_worker,
         )
 
     async def expect(self, connected: Connected, messages: int, base: int = 0) -> None:
