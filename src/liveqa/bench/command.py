@@ -274,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
             result = asyncio.run(run_app(load_from(args), app_load, args.workers, args.client_loop))
         else:
             result = asyncio.run(run_single(args))
-    except (OSError, RuntimeError, ValueError) as exc:
+    except (OSError, RuntimeError, ValueError, aiohttp.ClientError) as exc:
         print(f"liveqa bench {args.scenario}: {exc}", file=sys.stderr)
         return 1
     if args.json:
@@ -292,7 +292,7 @@ def _run_cluster(args: argparse.Namespace) -> int:
         results = asyncio.run(
             run_cluster(load, args.layouts, args.workers, args.client_loop, args.sig_key, args.bus)
         )
-    except (OSError, RuntimeError, ValueError) as exc:
+    except (OSError, RuntimeError, ValueError, aiohttp.ClientError) as exc:
         print(f"liveqa bench cluster: {exc}", file=sys.stderr)
         return 1
     text = "\n\n".join(format_result(result) for result in results)
