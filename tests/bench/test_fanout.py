@@ -23,9 +23,10 @@ async def test_burst_delivers_every_message_to_every_subscriber(
     assert (figures["published"], figures["publish_failures"]) == (10, 0)
     assert figures["expected"] == figures["delivered"] == 200
     assert (figures["lost"], figures["duplicated"], figures["dropped_connections"]) == (0, 0, 0)
-    # CPU times tick every 10 ms: the clients' share of so short a run may be zero.
+    # CPU times tick every 10 ms: the clients' or the proxy's share of so short a run may be 0.
     assert figures["client_cpu_us_per_delivery"] is not None
-    for key in ("deliveries_per_s", "latency_p50_ms", "cpu_proxy_s", "proxy_rss_held_mb"):
+    assert figures["cpu_proxy_s"] is not None
+    for key in ("deliveries_per_s", "latency_p50_ms", "proxy_rss_held_mb"):
         value = figures[key]
         assert value is not None
         assert value > 0
