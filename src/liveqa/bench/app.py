@@ -126,7 +126,23 @@ class Observer:
         self.posted: list[str] = []
         self.refused: Counter[str] = Counter()
         self._ref = 0
+        self._waiting: tuple[int, asyncio.Event] | None = None
         self._task = asyncio.create_task(self._read())
+
+    async def reach(self, seq: int, within: float) -> bool:
+        """Wait until event `seq` was seen, at most `within` seconds."""
+        if self.last_seq >= seq:
+            return True
+        reached = asyncio.Event()
+        self._waiting = (seq, reached)
+        try:
+            async with asyncio.timeout(within):
+                await reached.wait()
+        except TimeoutError:
+            return False
+        finally:
+            self._waiting = None
+        return True
 
     async def post(self, text: str) -> None:
         """Post a question as the host (its id joins `posted` once acknowledged)."""
@@ -156,6 +172,8 @@ class Observer:
         if not isinstance(seq, int):
             return
         self.last_seq = max(self.last_seq, seq)
+        if self._waiting is not None and self.last_seq >= self._waiting[0]:
+            self._waiting[1].set()
         if kind == "QUESTION_UPDATE_INFO_PASSIVE":
             question = event.get("question") or {}
             self.seqs[(POST, str(question.get("questionId")), 0)] = seq
@@ -321,8 +339,8 @@ async def app(rig: Rig, board: Board, load: Load, app_load: AppLoad) -> Result:
         metrics_after = await board.metrics(rig.session)
         answers = await rig.pool.broadcast("writes")
         acked = sum(a["acked"] for a in answers)
-        # The observer may still be reading the last events.
-        await asyncio.sleep(POLL_INTERVAL)
+        # The observer's socket may still be reading the last events.
+        await observer.reach(base + acked - 1, load.idle)
         sent = send_times(answers, observer.seqs, base, planned)
         totals = await rig.pool.broadcast("collect", messages=acked, sent=sent.tobytes())
     finally:
