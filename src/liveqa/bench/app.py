@@ -13,25 +13,18 @@ note when each `seq` arrived.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import secrets
-import shutil
-import tempfile
 import time
 from array import array
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import msgspec
 
+from liveqa.bench.observer import Observer
 from liveqa.bench.pool import ClientPool, split
-from liveqa.bench.processes import ChildProcess, edge_process, liveqa_origin_process
-from liveqa.bench.pushpin import free_port
 from liveqa.bench.result import Result
 from liveqa.bench.rig import (
     POLL_INTERVAL,
@@ -44,13 +37,13 @@ from liveqa.bench.rig import (
     ms,
     per_unit_us,
 )
+from liveqa.bench.sessions import current_seq, make_room
+from liveqa.bench.stack import Stack, running_stack
 from liveqa.bench.tally import percentiles
 from liveqa.bench.usage import ProcessGroup
-from liveqa.bench.writes import POST, VOTE, Key, Plan, votes_per_writer
+from liveqa.bench.writes import Key, Plan, votes_per_writer
 
-COOKIE = "liveqa_session"
 ORIGIN_SECONDS = "liveqa_edge_origin_request_duration_seconds"
-SESSION_CONCURRENCY = 20
 PRIME_INTERVAL = 0.2
 
 
@@ -62,178 +55,6 @@ class AppLoad:
     write_rate: float = 50.0
     vote_share: float = 0.5
     database_url: str | None = None
-
-
-@dataclass
-class Board:
-    """A running liveqa: origin and edge processes and how to reach them."""
-
-    origin: ChildProcess
-    edge: ChildProcess
-    http_url: str
-    ws_url: str
-    publish_port: int
-    key: str
-
-    async def metrics(self, session: aiohttp.ClientSession) -> dict[str, float]:
-        """The edge's unlabelled Prometheus samples, by name."""
-        url = f"http://127.0.0.1:{self.publish_port}/metrics"
-        headers = {"Authorization": f"Bearer {self.key}"}
-        async with session.get(url, headers=headers) as response:
-            response.raise_for_status()
-            text = await response.text()
-        samples: dict[str, float] = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#") and "{" not in line:
-                name, _, value = line.partition(" ")
-                samples[name] = float(value)
-        return samples
-
-
-@contextlib.asynccontextmanager
-async def running_board(database_url: str | None) -> AsyncIterator[Board]:
-    """Start `liveqa origin` and `liveqa edge` on free loopback ports; stop them afterwards."""
-    directory = Path(tempfile.mkdtemp(prefix="liveqa-bench-app-"))
-    key = secrets.token_hex(24)
-    origin_port, http_port, publish_port = free_port(), free_port(), free_port()
-    database = database_url or f"sqlite:///{directory / 'liveqa.db'}"
-    origin = liveqa_origin_process(origin_port, publish_port, key, database, secrets.token_hex(24))
-    edge = edge_process(origin_port, http_port, publish_port, key, publish_key=key)
-    try:
-        await asyncio.to_thread(edge.start)
-        await asyncio.to_thread(origin.start, 60.0)
-        yield Board(
-            origin,
-            edge,
-            f"http://127.0.0.1:{http_port}",
-            f"ws://127.0.0.1:{http_port}",
-            publish_port,
-            key,
-        )
-    finally:
-        await asyncio.to_thread(origin.stop)
-        await asyncio.to_thread(edge.stop)
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-class Observer:
-    """The host's socket: posts priming questions and maps each write's key to its `seq`."""
-
-    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
-        self.socket = socket
-        self.seqs: dict[Key, int] = {}
-        self.last_seq = 0
-        self.posted: list[str] = []
-        self.refused: Counter[str] = Counter()
-        self._ref = 0
-        self._waiting: tuple[int, asyncio.Event] | None = None
-        self._task = asyncio.create_task(self._read())
-
-    async def reach(self, seq: int, within: float) -> bool:
-        """Wait until event `seq` was seen, at most `within` seconds."""
-        if self.last_seq >= seq:
-            return True
-        reached = asyncio.Event()
-        self._waiting = (seq, reached)
-        try:
-            async with asyncio.timeout(within):
-                await reached.wait()
-        except TimeoutError:
-            return False
-        finally:
-            self._waiting = None
-        return True
-
-    async def post(self, text: str) -> None:
-        """Post a question as the host (its id joins `posted` once acknowledged)."""
-        self._ref += 1
-        message = {"type": "QUESTION_POST_TO_ROOM", "questionText": text, "ref": self._ref}
-        message["nonce"] = f"host-{self._ref}"
-        await self.socket.send_str(msgspec.json.encode(message).decode())
-
-    async def _read(self) -> None:
-        async for message in self.socket:
-            if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                continue
-            try:
-                event = msgspec.json.decode(message.data)
-            except msgspec.DecodeError:
-                continue
-            if isinstance(event, dict):
-                self._note(event)
-
-    def _note(self, event: dict[str, Any]) -> None:
-        kind = event.get("type")
-        if kind == "ACK" and isinstance(event.get("questionId"), str):
-            self.posted.append(event["questionId"])
-        elif kind == "ERROR":
-            self.refused[str(event.get("code"))] += 1
-        seq = event.get("seq")
-        if not isinstance(seq, int):
-            return
-        self.last_seq = max(self.last_seq, seq)
-        if self._waiting is not None and self.last_seq >= self._waiting[0]:
-            self._waiting[1].set()
-        if kind == "QUESTION_UPDATE_INFO_PASSIVE":
-            question = event.get("question") or {}
-            self.seqs[(POST, str(question.get("questionId")), 0)] = seq
-        elif kind == "QUESTION_UPVOTE_PASSIVE":
-            self.seqs[(VOTE, str(event.get("questionId")), int(event.get("upvotes") or 0))] = seq
-
-    async def close(self) -> None:
-        """Close the socket and stop reading."""
-        await self.socket.close()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-
-
-@dataclass
-class Room:
-    """The room under load: its id, the host's cookie and the attendees' cookies."""
-
-    room_id: str
-    host_cookie: str
-    cookies: list[str] = field(default_factory=list)
-
-
-async def new_session(session: aiohttp.ClientSession, base_url: str) -> str:
-    """A new participant's `Cookie` header value."""
-    async with session.post(f"{base_url}/api/session", json={}) as response:
-        if response.status != 201 or COOKIE not in response.cookies:
-            raise RuntimeError(f"POST /api/session answered {response.status}")
-        return f"{COOKIE}={response.cookies[COOKIE].value}"
-
-
-async def make_room(base_url: str, attendees: int) -> Room:
-    """A host, its room and `attendees` sessions, made through the edge."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        host = await new_session(session, base_url)
-        room_id = f"b{secrets.token_hex(6)}"
-        body = {"roomId": room_id, "displayName": "liveqa bench"}
-        async with session.post(
-            f"{base_url}/api/rooms", json=body, headers={"Cookie": host}
-        ) as response:
-            if response.status != 201:
-                raise RuntimeError(f"POST /api/rooms answered {response.status}")
-        room = Room(room_id, host)
-        slots = asyncio.Semaphore(SESSION_CONCURRENCY)
-
-        async def one() -> str:
-            async with slots:
-                return await new_session(session, base_url)
-
-        room.cookies = list(await asyncio.gather(*(one() for _ in range(attendees))))
-        return room
-
-
-async def room_seq(session: aiohttp.ClientSession, base_url: str, room: Room) -> int:
-    """The room's current event number, from its snapshot."""
-    url = f"{base_url}/api/rooms/{room.room_id}"
-    async with session.get(url, headers={"Cookie": room.host_cookie}) as response:
-        response.raise_for_status()
-        snapshot = await response.json()
-        return int(snapshot["seq"])
 
 
 async def prime(rig: Rig, observer: Observer, targets: int, within: float) -> int:
@@ -301,33 +122,33 @@ def send_times(
     return sent
 
 
-async def app(rig: Rig, board: Board, load: Load, app_load: AppLoad) -> Result:
+async def app(rig: Rig, stack: Stack, load: Load, app_load: AppLoad) -> Result:
     """Connect the attendees, write at the steady rate, and account for every room event."""
     groups = {
-        "edge": ProcessGroup(board.edge.pids),
-        "origin": ProcessGroup(board.origin.pids),
+        "edge": ProcessGroup(stack.edge.pids),
+        "origin": ProcessGroup(stack.origin.pids),
         "clients": ProcessGroup(rig.pool.pids, recursive=False),
         "coordinator": ProcessGroup(lambda: [os.getpid()], recursive=False),
     }
-    room = await make_room(board.http_url, load.connections)
+    room = await make_room(stack.http_url, load.connections)
     path = f"/api/websocket?roomId={room.room_id}"
     connected = await rig.connect(
         load.connections, load.setup_in_flight, path, load.timeout, room.cookies
     )
     notes = describe(connected.reasons, "failed handshakes")
-    socket = await rig.session.ws_connect(board.ws_url + path, headers={"Cookie": room.host_cookie})
+    socket = await rig.session.ws_connect(stack.ws_url + path, headers={"Cookie": room.host_cookie})
     observer = Observer(socket)
     try:
         targets = target_count(load, app_load, rig.pool.size)
         primed = await prime(rig, observer, targets, load.timeout)
         if primed < connected.connected:
             notes.append(f"only {primed} of {connected.connected} attendees got a room event")
-        base = await room_seq(rig.session, board.http_url, room) + 1
+        base = await current_seq(rig.session, stack.http_url, room) + 1
         work = plans(load, app_load, connected.per_worker, observer.posted[:targets])
         planned = sum(plan.count for plan in work)
         await rig.expect(connected, planned, base)
         before = {name: group.cpu() for name, group in groups.items()}
-        metrics_before = await board.metrics(rig.session)
+        metrics_before = await stack.metrics(rig.session)
         start_ns = time.monotonic_ns()
         await rig.pool.call("receive", [
             {"how": load.receive, "plan": msgspec.to_builtins(plan), "first_sender": index}
@@ -336,7 +157,7 @@ async def app(rig: Rig, board: Board, load: Load, app_load: AppLoad) -> Result:
         if not await _await_events(rig, load):
             notes.append("stopped waiting for events at a time bound")
         cpu = {name: _used(before[name], group.cpu()) for name, group in groups.items()}
-        metrics_after = await board.metrics(rig.session)
+        metrics_after = await stack.metrics(rig.session)
         answers = await rig.pool.broadcast("writes")
         acked = sum(a["acked"] for a in answers)
         # The observer's socket may still be reading the last events.
@@ -346,6 +167,7 @@ async def app(rig: Rig, board: Board, load: Load, app_load: AppLoad) -> Result:
     finally:
         await rig.pool.broadcast("close", within=min(load.timeout, 10.0))
         await observer.close()
+    notes += describe(observer.refused, "host posts refused")
     return _result(load, app_load, connected, answers, totals, sent, cpu, start_ns, notes,
                    metrics_after, metrics_before)  # fmt: skip
 
@@ -436,14 +258,14 @@ def _result(
 
 async def run_app(load: Load, app_load: AppLoad, workers: int, client_loop: str) -> Result:
     """Start liveqa and the client workers, run the benchmark, stop everything."""
-    async with running_board(app_load.database_url) as board:
+    async with running_stack(app_load.database_url) as stack:
         target = Target(
             "liveqa",
-            board.ws_url,
-            f"http://127.0.0.1:{board.publish_port}/publish/",
-            ProcessGroup(board.edge.pids),
+            stack.ws_url,
+            f"http://127.0.0.1:{stack.publish_port}/publish/",
+            ProcessGroup(stack.edge.pids),
         )
         with ClientPool(workers, client_loop) as pool:
             async with aiohttp.ClientSession() as session:
-                rig = Rig(target, pool, board.http_url, ProcessGroup(board.origin.pids), session)
-                return await app(rig, board, load, app_load)
+                rig = Rig(target, pool, stack.http_url, ProcessGroup(stack.origin.pids), session)
+                return await app(rig, stack, load, app_load)
