@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, not_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    not_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
@@ -28,6 +39,82 @@ ROOM_FIELDS = frozenset(
 
 _authors = aliased(participants, name="authors")
 _answerers = aliased(participants, name="answerers")
+_own_vote = votes.alias("own_vote")
+
+
+def _question_select(viewer: bool) -> Any:
+    """Questions with author and answerer names, and whether `:viewer_id` voted when `viewer`."""
+    voted: ColumnElement[Any]
+    if viewer:
+        voted = _own_vote.c.participant_id.is_not(None)
+        statement = select(questions).outerjoin(
+            _own_vote,
+            and_(
+                _own_vote.c.question_id == questions.c.id,
+                _own_vote.c.participant_id == bindparam("viewer_id"),
+            ),
+        )
+    else:
+        voted = literal(False)
+        statement = select(questions)
+    return (
+        statement.add_columns(
+            _authors.c.display_name.label("author_name"),
+            _answerers.c.display_name.label("answer_author_name"),
+            voted.label("voted"),
+        )
+        .join(_authors, _authors.c.id == questions.c.author_id)
+        .outerjoin(_answerers, _answerers.c.id == questions.c.answer_author_id)
+    )
+
+
+# Statements of the hot paths are built once: building a statement costs more than running it
+# from SQLAlchemy's compiled cache, and a built statement also keeps its cache key.
+_QUESTIONS = _question_select(viewer=False)
+_VIEWER_QUESTIONS = _question_select(viewer=True)
+_QUESTION = _QUESTIONS.where(
+    questions.c.id == bindparam("question_id"), questions.c.room_id == bindparam("room_id")
+)
+_VIEWER_QUESTION = _VIEWER_QUESTIONS.where(
+    questions.c.id == bindparam("question_id"), questions.c.room_id == bindparam("room_id")
+)
+_QUESTION_BY_NONCE = _VIEWER_QUESTIONS.where(
+    questions.c.author_id == bindparam("viewer_id"), questions.c.nonce == bindparam("nonce")
+)
+_PARTICIPANT = select(participants).where(participants.c.id == bindparam("participant_id"))
+_ROOM = select(rooms).where(rooms.c.id == bindparam("room_id"))
+_LOCKED_ROOM = _ROOM.with_for_update()
+_NEXT_SEQ = (
+    update(rooms)
+    .where(rooms.c.id == bindparam("room_id"))
+    .values(seq=rooms.c.seq + 1)
+    .returning(rooms.c.seq)
+)
+_IS_HOST = select(literal(1)).where(
+    room_hosts.c.room_id == bindparam("room_id"),
+    room_hosts.c.participant_id == bindparam("participant_id"),
+)
+_COUNT_QUESTIONS = (
+    select(func.count()).select_from(questions).where(questions.c.room_id == bindparam("room_id"))
+)
+_INSERT_QUESTION = insert(questions)
+_INSERT_VOTE = insert(votes)
+_DELETE_VOTE = delete(votes).where(
+    votes.c.question_id == bindparam("question_id"),
+    votes.c.participant_id == bindparam("participant_id"),
+)
+_COUNT_VOTES = (
+    select(func.count())
+    .select_from(votes)
+    .where(votes.c.question_id == bindparam("question_id"))
+    .scalar_subquery()
+)
+_RECOUNT_VOTES = (
+    update(questions)
+    .where(questions.c.id == bindparam("question_id"))
+    .values(upvotes=_COUNT_VOTES)
+    .returning(questions.c.upvotes)
+)
 
 
 def _room(row: Any) -> Room:
@@ -72,11 +159,11 @@ class Queries:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
-    async def _insert_new(self, statement: Any) -> bool:
+    async def _insert_new(self, statement: Any, params: Mapping[str, Any] | None = None) -> bool:
         """Run an INSERT in a savepoint; False when a unique constraint says the row exists."""
         try:
             async with self.connection.begin_nested():
-                await self.connection.execute(statement)
+                await self.connection.execute(statement, params)
         except IntegrityError:
             return False
         return True
@@ -93,11 +180,8 @@ class Queries:
 
     async def participant(self, participant_id: str) -> Participant | None:
         """The participant with this id, if any."""
-        row = (
-            await self.connection.execute(
-                select(participants).where(participants.c.id == participant_id)
-            )
-        ).first()
+        params = {"participant_id": participant_id}
+        row = (await self.connection.execute(_PARTICIPANT, params)).first()
         if row is None:
             return None
         return Participant(row.id, row.display_name, int(row.created_at))
@@ -155,10 +239,8 @@ class Queries:
 
     async def room(self, room_id: str, *, lock: bool = False) -> Room | None:
         """The room, if any; `lock` holds its row until commit, serialising writers per room."""
-        statement = select(rooms).where(rooms.c.id == room_id)
-        if lock:
-            statement = statement.with_for_update()
-        row = (await self.connection.execute(statement)).first()
+        statement = _LOCKED_ROOM if lock else _ROOM
+        row = (await self.connection.execute(statement, {"room_id": room_id})).first()
         return None if row is None else _room(row)
 
     async def lock_rooms(self, room_ids: Iterable[str]) -> list[Room]:
@@ -191,25 +273,13 @@ class Queries:
         The increment is part of the write it numbers: a rollback gives the number back, and the
         row lock it takes orders concurrent writers, so numbers never skip or repeat.
         """
-        result = await self.connection.execute(
-            update(rooms)
-            .where(rooms.c.id == room_id)
-            .values(seq=rooms.c.seq + 1)
-            .returning(rooms.c.seq)
-        )
+        result = await self.connection.execute(_NEXT_SEQ, {"room_id": room_id})
         return int(result.scalar_one())
 
     async def is_host(self, room_id: str, participant_id: str) -> bool:
         """Whether the participant is a host of the room."""
-        row = (
-            await self.connection.execute(
-                select(literal(1)).where(
-                    room_hosts.c.room_id == room_id,
-                    room_hosts.c.participant_id == participant_id,
-                )
-            )
-        ).first()
-        return row is not None
+        params = {"room_id": room_id, "participant_id": participant_id}
+        return (await self.connection.execute(_IS_HOST, params)).first() is not None
 
     async def add_host(self, room_id: str, participant_id: str, now: int) -> bool:
         """Make the participant a host; False when they already were."""
@@ -227,54 +297,27 @@ class Queries:
 
     # Questions
 
-    def _question_select(self, viewer_id: str | None) -> Any:
-        voted: ColumnElement[Any]
-        if viewer_id is None:
-            voted = literal(False)
-            statement = select(questions)
-        else:
-            own_vote = votes.alias("own_vote")
-            voted = own_vote.c.participant_id.is_not(None)
-            statement = select(questions).outerjoin(
-                own_vote,
-                and_(
-                    own_vote.c.question_id == questions.c.id,
-                    own_vote.c.participant_id == viewer_id,
-                ),
-            )
-        return (
-            statement.add_columns(
-                _authors.c.display_name.label("author_name"),
-                _answerers.c.display_name.label("answer_author_name"),
-                voted.label("voted"),
-            )
-            .join(_authors, _authors.c.id == questions.c.author_id)
-            .outerjoin(_answerers, _answerers.c.id == questions.c.answer_author_id)
-        )
-
     async def question(
         self, room_id: str, question_id: str, viewer_id: str | None = None
     ) -> Question | None:
         """The question if it belongs to this room (ids from other rooms are not found)."""
-        statement = self._question_select(viewer_id).where(
-            questions.c.id == question_id, questions.c.room_id == room_id
-        )
-        row = (await self.connection.execute(statement)).first()
+        params = {"question_id": question_id, "room_id": room_id, "viewer_id": viewer_id}
+        statement = _QUESTION if viewer_id is None else _VIEWER_QUESTION
+        row = (await self.connection.execute(statement, params)).first()
         return None if row is None else _question(row)
 
     async def question_by_nonce(self, author_id: str, nonce: str) -> Question | None:
         """The question this author already posted with this nonce, in any room."""
-        statement = self._question_select(author_id).where(
-            questions.c.author_id == author_id, questions.c.nonce == nonce
-        )
-        row = (await self.connection.execute(statement)).first()
+        params = {"viewer_id": author_id, "nonce": nonce}
+        row = (await self.connection.execute(_QUESTION_BY_NONCE, params)).first()
         return None if row is None else _question(row)
 
     async def room_questions(
         self, room_id: str, viewer_id: str | None, *, pending: str = "own"
     ) -> list[Question]:
         """The room's questions, oldest first; `pending`: "all", "own" (the viewer's) or "none"."""
-        statement = self._question_select(viewer_id).where(questions.c.room_id == room_id)
+        base = _QUESTIONS if viewer_id is None else _VIEWER_QUESTIONS
+        statement = base.where(questions.c.room_id == room_id)
         if pending == "none" or (pending == "own" and viewer_id is None):
             statement = statement.where(not_(questions.c.pending))
         elif pending == "own":
@@ -284,13 +327,12 @@ class Queries:
         elif pending != "all":
             raise ValueError(f"pending must be all, own or none, not {pending!r}")
         statement = statement.order_by(questions.c.created_at, questions.c.id)
-        return [_question(row) for row in await self.connection.execute(statement)]
+        rows = await self.connection.execute(statement, {"viewer_id": viewer_id})
+        return [_question(row) for row in rows]
 
     async def count_questions(self, room_id: str) -> int:
         """How many questions (pending included) the room holds."""
-        result = await self.connection.execute(
-            select(func.count()).select_from(questions).where(questions.c.room_id == room_id)
-        )
+        result = await self.connection.execute(_COUNT_QUESTIONS, {"room_id": room_id})
         return int(result.scalar_one())
 
     async def insert_question(
@@ -307,21 +349,21 @@ class Queries:
     ) -> None:
         """Insert a question carrying its author's vote."""
         await self.connection.execute(
-            insert(questions).values(
-                id=question_id,
-                room_id=room_id,
-                author_id=author_id,
-                nonce=nonce,
-                text=text,
-                anonymous=anonymous,
-                pending=pending,
-                created_at=now,
-                upvotes=1,
-            )
+            _INSERT_QUESTION,
+            {
+                "id": question_id,
+                "room_id": room_id,
+                "author_id": author_id,
+                "nonce": nonce,
+                "text": text,
+                "anonymous": anonymous,
+                "pending": pending,
+                "created_at": now,
+                "upvotes": 1,
+            },
         )
-        await self.connection.execute(
-            insert(votes).values(question_id=question_id, participant_id=author_id, created_at=now)
-        )
+        vote = {"question_id": question_id, "participant_id": author_id, "created_at": now}
+        await self.connection.execute(_INSERT_VOTE, vote)
 
     async def set_answer(self, question_id: str, *, text: str, author_id: str, now: int) -> None:
         """Set (or replace) the answer of a question."""
@@ -348,30 +390,12 @@ class Queries:
         The primary key (question, participant) makes a second vote impossible, whatever the
         caller checks; the count is recomputed from the votes, never incremented blindly.
         """
+        params = {"question_id": question_id, "participant_id": participant_id}
         if voted:
-            await self._insert_new(
-                insert(votes).values(
-                    question_id=question_id, participant_id=participant_id, created_at=now
-                )
-            )
+            await self._insert_new(_INSERT_VOTE, {**params, "created_at": now})
         else:
-            await self.connection.execute(
-                delete(votes).where(
-                    votes.c.question_id == question_id, votes.c.participant_id == participant_id
-                )
-            )
-        count = (
-            select(func.count())
-            .select_from(votes)
-            .where(votes.c.question_id == question_id)
-            .scalar_subquery()
-        )
-        result = await self.connection.execute(
-            update(questions)
-            .where(questions.c.id == question_id)
-            .values(upvotes=count)
-            .returning(questions.c.upvotes)
-        )
+            await self.connection.execute(_DELETE_VOTE, params)
+        result = await self.connection.execute(_RECOUNT_VOTES, {"question_id": question_id})
         return int(result.scalar_one())
 
     # Connections
