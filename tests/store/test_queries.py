@@ -226,6 +226,38 @@ async def test_question_nonce_is_unique_per_author(database: Database) -> None:
     assert (found.id, found.text, none) == ("q1", "text of q1", None)
 
 
+async def test_post_context_reads_what_a_post_checks(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p2")
+        await _question(queries, "q1", room_id="room-a")
+        await _question(queries, "q2", room_id="room-a", pending=True)
+        await _question(queries, "q3", author="p2", room_id="room-b")
+    async with database.write() as queries:
+        host = await queries.post_context("room-a", "p1", "n-q1")
+        guest = await queries.post_context("room-a", "p2", "n-q3")
+        stranger = await queries.post_context("room-b", "nobody", "n-q1")
+        missing = await queries.post_context("room-c", "p1", "n-q1")
+    assert host is not None
+    assert guest is not None
+    assert stranger is not None
+    assert (host.room.id, host.room.seq, host.is_host, host.question_count) == (
+        "room-a",
+        0,
+        True,
+        2,
+    )
+    assert (host.author_name, host.nonce_question_id) == ("P1", "q1")
+    # A nonce is the author's in any room: p2 used n-q3 in room-b.
+    assert (guest.is_host, guest.author_name, guest.nonce_question_id) == (False, "P2", "q3")
+    assert (stranger.question_count, stranger.author_name, stranger.nonce_question_id) == (
+        1,
+        None,
+        None,
+    )
+    assert missing is None
+
+
 async def test_questions_are_scoped_to_their_room(database: Database) -> None:
     async with database.write() as queries:
         await _room(queries, "room-a")

@@ -394,36 +394,56 @@ class Board:
     ) -> Outcome:
         room_id, author = actor.room_id, actor.participant_id
         async with self.database.write() as queries:
-            room = await self._room(queries, room_id, lock=True)
-            existing = await queries.question_by_nonce(author, nonce)
-            if existing is not None:
+            context = await queries.post_context(room_id, author, nonce)
+            if context is None:
+                raise not_found(f"no room {room_id!r}")
+            if context.nonce_question_id is not None:
+                existing = await queries.question_by_nonce(author, nonce)
+                assert existing is not None  # read under the same lock
                 if existing.room_id != room_id:
                     raise conflict("this nonce was already used in another room", "nonce_reused")
                 return Outcome(
                     Ack(ref=message.ref, question_id=existing.id, pending=existing.pending)
                 )
-            is_host = await queries.is_host(room_id, author)
+            if context.author_name is None:
+                raise unauthenticated()
+            room = context.room
             if room.state == "closed":
                 raise forbidden("the room is closed", "room_closed")
             if room.state == "voting":
                 raise forbidden("the room takes no new questions, only votes", "room_voting_only")
             if message.anonymous and not room.allow_anonymous:
                 raise forbidden("this room does not allow anonymous questions", "no_anonymous")
-            if await queries.count_questions(room_id) >= self.limits.questions_per_room:
+            if context.question_count >= self.limits.questions_per_room:
                 raise forbidden("the room holds as many questions as it can", "room_full")
-            pending = room.moderation and not is_host
-            question_id = secrets.token_hex(8)
-            await queries.insert_question(
-                question_id=question_id,
+            pending = room.moderation and not context.is_host
+            # The published view is built from what is written, not read back.
+            question = Question(
+                id=secrets.token_hex(8),
                 room_id=room_id,
                 author_id=author,
+                author_name=context.author_name,
                 nonce=nonce,
                 text=text,
                 anonymous=message.anonymous,
                 pending=pending,
-                now=self.clock(),
+                created_at=self.clock(),
+                upvotes=1,
+                answer_text=None,
+                answer_author_id=None,
+                answer_author_name=None,
+                answered_at=None,
             )
-            question = await self._question(queries, room_id, question_id)
+            await queries.insert_question(
+                question_id=question.id,
+                room_id=room_id,
+                author_id=author,
+                nonce=nonce,
+                text=text,
+                anonymous=question.anonymous,
+                pending=pending,
+                now=question.created_at,
+            )
             view = question_view(question)
             if pending:
                 held = QuestionUpdated(room_id=room_id, question=view)
@@ -436,7 +456,7 @@ class Board:
                     room_id=room_id, seq=await queries.next_seq(room_id), question=view
                 )
                 publications = [Publication(room_channel(room_id), event)]
-        return Outcome(Ack(ref=message.ref, question_id=question_id, pending=pending), publications)
+        return Outcome(Ack(ref=message.ref, question_id=question.id, pending=pending), publications)
 
     async def _upvote(self, actor: Actor, message: QuestionUpvote) -> Outcome:
         self.vote_rate.take(actor.participant_id)

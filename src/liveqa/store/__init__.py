@@ -3,11 +3,12 @@
 from liveqa.store.database import Database
 from liveqa.store.engine import create_engine, database_url
 from liveqa.store.queries import Queries
-from liveqa.store.records import Participant, Question, Room
+from liveqa.store.records import Participant, PostContext, Question, Room
 
 __all__ = [
     "Database",
     "Participant",
+    "PostContext",
     "Queries",
     "Question",
     "Room",

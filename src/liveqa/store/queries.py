@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
     and_,
     bindparam,
     delete,
@@ -17,11 +18,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from liveqa.store.records import Participant, Question, Room
+from liveqa.store.records import Participant, PostContext, Question, Room
 from liveqa.store.tables import (
     connections,
     participants,
@@ -99,6 +101,41 @@ _COUNT_QUESTIONS = (
 )
 _INSERT_QUESTION = insert(questions)
 _INSERT_VOTE = insert(votes)
+# The primary key keeps a vote single; ON CONFLICT makes a repeated one a no-op without the
+# savepoint a failed INSERT would need.
+_ADD_VOTE: dict[str, Insert] = {
+    "sqlite": sqlite.insert(votes).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(votes).on_conflict_do_nothing(),
+}
+_POST_CONTEXT = (
+    select(
+        rooms,
+        select(literal(1))
+        .where(
+            room_hosts.c.room_id == rooms.c.id,
+            room_hosts.c.participant_id == bindparam("author_id"),
+        )
+        .exists()
+        .label("is_host"),
+        select(func.count())
+        .select_from(questions)
+        .where(questions.c.room_id == rooms.c.id)
+        .scalar_subquery()
+        .label("question_count"),
+        select(participants.c.display_name)
+        .where(participants.c.id == bindparam("author_id"))
+        .scalar_subquery()
+        .label("author_name"),
+        select(questions.c.id)
+        .where(
+            questions.c.author_id == bindparam("author_id"), questions.c.nonce == bindparam("nonce")
+        )
+        .scalar_subquery()
+        .label("nonce_question_id"),
+    )
+    .where(rooms.c.id == bindparam("room_id"))
+    .with_for_update(of=rooms)
+)
 _DELETE_VOTE = delete(votes).where(
     votes.c.question_id == bindparam("question_id"),
     votes.c.participant_id == bindparam("participant_id"),
@@ -330,6 +367,20 @@ class Queries:
         rows = await self.connection.execute(statement, {"viewer_id": viewer_id})
         return [_question(row) for row in rows]
 
+    async def post_context(self, room_id: str, author_id: str, nonce: str) -> PostContext | None:
+        """Lock the room and read what a post by `author_id` with `nonce` checks; None: no room."""
+        params = {"room_id": room_id, "author_id": author_id, "nonce": nonce}
+        row = (await self.connection.execute(_POST_CONTEXT, params)).first()
+        if row is None:
+            return None
+        return PostContext(
+            room=_room(row),
+            is_host=bool(row.is_host),
+            question_count=int(row.question_count),
+            author_name=row.author_name,
+            nonce_question_id=row.nonce_question_id,
+        )
+
     async def count_questions(self, room_id: str) -> int:
         """How many questions (pending included) the room holds."""
         result = await self.connection.execute(_COUNT_QUESTIONS, {"room_id": room_id})
@@ -392,7 +443,8 @@ class Queries:
         """
         params = {"question_id": question_id, "participant_id": participant_id}
         if voted:
-            await self._insert_new(_INSERT_VOTE, {**params, "created_at": now})
+            add = _ADD_VOTE[self.connection.dialect.name]
+            await self.connection.execute(add, {**params, "created_at": now})
         else:
             await self.connection.execute(_DELETE_VOTE, params)
         result = await self.connection.execute(_RECOUNT_VOTES, {"question_id": question_id})

@@ -50,3 +50,15 @@ class Question:
     answer_author_name: str | None
     answered_at: int | None
     voted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PostContext:
+    """What posting a question to a room checks, read in one statement under the room's lock."""
+
+    room: Room
+    is_host: bool
+    question_count: int
+    author_name: str | None
+    # The author's question with the same nonce, in any room (a retried post).
+    nonce_question_id: str | None
