@@ -49,3 +49,31 @@ async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> No
     finally:
         await engine.dispose()
     assert (mode, keys, sync) == ("wal", 1, 2)
+
+
+async def test_sqlite_connection_returns_to_the_pool_without_a_transaction(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/reset.db")
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            # A transaction SQLAlchemy does not know about, left open.
+            await driver.execute("BEGIN")
+            await driver.execute("INSERT INTO t VALUES (1)")
+            assert driver.in_transaction
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            open_after = driver.in_transaction
+            rows = (await connection.exec_driver_sql("SELECT count(*) FROM t")).scalar()
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("INSERT INTO t VALUES (2)")
+        async with engine.connect() as connection:
+            committed = (await connection.exec_driver_sql("SELECT x FROM t")).scalars().all()
+    finally:
+        await engine.dispose()
+    assert (open_after, rows, committed) == (False, 0, [2])

@@ -17,6 +17,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
 
     @classmethod
     def connect(cls, url: str) -> Database:
@@ -35,10 +36,8 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Queries]:
         """A write transaction, committed when the block ends without an exception."""
-        async with self.engine.connect() as connection:
-            await connection.execution_options(**{WRITE_OPTION: True})
-            async with connection.begin():
-                yield Queries(connection)
+        async with self._writer.connect() as connection, connection.begin():
+            yield Queries(connection)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Queries]:
