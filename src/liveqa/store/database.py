@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +20,10 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        # SQLite has one writer at a time: a second BEGIN IMMEDIATE of this process would wait
+        # in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between tries; queueing here
+        # hands the lock over as soon as the previous write commits.
+        self._write_turn = asyncio.Lock() if self.dialect == "sqlite" else None
 
     @classmethod
     def connect(cls, url: str) -> Database:
@@ -36,7 +42,8 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Queries]:
         """A write transaction, committed when the block ends without an exception."""
-        async with self._writer.connect() as connection, connection.begin():
+        turn = self._write_turn or contextlib.nullcontext()
+        async with turn, self._writer.connect() as connection, connection.begin():
             yield Queries(connection)
 
     @asynccontextmanager
