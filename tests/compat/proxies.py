@@ -44,10 +44,10 @@ class Proxy:
 
 
 @contextlib.asynccontextmanager
-async def run_proxy(kind: str, origin_port: int) -> AsyncIterator[Proxy]:
+async def run_proxy(kind: str, origin_port: int, origin_up: bool = True) -> AsyncIterator[Proxy]:
     """Run a proxy of `kind` routing WebSocket-over-HTTP to 127.0.0.1:`origin_port`."""
     if kind == "pushpin":
-        async with _pushpin(origin_port) as proxy:
+        async with _pushpin(origin_port, origin_up) as proxy:
             yield proxy
     else:
         async with _liveqa(origin_port) as proxy:
@@ -55,12 +55,18 @@ async def run_proxy(kind: str, origin_port: int) -> AsyncIterator[Proxy]:
 
 
 @contextlib.asynccontextmanager
-async def _pushpin(origin_port: int) -> AsyncIterator[Proxy]:
+async def _pushpin(origin_port: int, origin_up: bool) -> AsyncIterator[Proxy]:
     pushpin = Pushpin(origin=f"127.0.0.1:{origin_port}", sig_key=SIG_KEY)
     # Pushpin.start blocks while it waits; a thread keeps the origin's event loop answering.
     await asyncio.to_thread(pushpin.start)
     try:
-        await wait_answering(pushpin.http_port, time.monotonic() + 20, path="/compat-ready")
+        # With the origin up, a 502 means Pushpin's route to it is not linked up yet.
+        await wait_answering(
+            pushpin.http_port,
+            time.monotonic() + 20,
+            path="/compat-ready",
+            not_yet=(b"502",) if origin_up else (),
+        )
         yield Proxy("pushpin", pushpin.http_port, pushpin.publish_port)
     finally:
         await asyncio.to_thread(pushpin.stop)

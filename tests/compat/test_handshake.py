@@ -140,7 +140,7 @@ async def test_wrong_content_type_on_open_is_a_rejection(proxy: Proxy, origin: S
 
 async def test_origin_down_gives_502(proxy: Proxy) -> None:
     # Nothing listens on a port the kernel just handed out and took back.
-    async with run_proxy(proxy.kind, origin_port=free_port()) as dead:
+    async with run_proxy(proxy.kind, origin_port=free_port(), origin_up=False) as dead:
         client = await handshake(dead.http_port, "/anything")
         try:
             assert client.status == 502

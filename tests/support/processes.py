@@ -78,12 +78,15 @@ async def wait_answering(
     *,
     path: str = "/",
     alive: Callable[[], None] = lambda: None,
+    not_yet: tuple[bytes, ...] = (),
 ) -> None:
-    """Wait until a plain HTTP request to 127.0.0.1:`port` gets any answer at all.
+    """Wait until a plain HTTP request to 127.0.0.1:`port` gets an answer whose status is not
+    in `not_yet`.
 
     Pushpin's client port listens before its internal services are linked up: a request that
-    arrives in that window is never answered (seen on about one start in five). `alive` is
-    called before each try and should raise if the process behind the port has exited.
+    arrives in that window is never answered (seen on about one start in five), or gets a 502
+    while its origin is up (`not_yet=(b"502",)`). `alive` is called before each try and should
+    raise if the process behind the port has exited.
     """
     while True:
         alive()
@@ -92,7 +95,8 @@ async def wait_answering(
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 try:
                     writer.write(f"GET {path} HTTP/1.1\r\nHost: ready\r\n\r\n".encode())
-                    if (await reader.readline()).startswith(b"HTTP/1.1 "):
+                    status = await reader.readline()
+                    if status.startswith(b"HTTP/1.1 ") and status[9:12] not in not_yet:
                         return
                 finally:
                     writer.close()
