@@ -44,7 +44,7 @@ async def running_proxy(kind: str, origin_port: int, sig_key: str) -> AsyncItera
         pushpin = Pushpin(
             origin=f"127.0.0.1:{origin_port}", sig_key=sig_key, message_rate=0, message_hwm=0
         )
-        await asyncio.to_thread(pushpin.start)
+        await asyncio.to_thread(pushpin.start, origin_up=True)
         try:
             ws_url = f"ws://127.0.0.1:{pushpin.http_port}"
             yield Target(BASELINE, ws_url, pushpin.publish_url, ProcessGroup(pushpin.pids))

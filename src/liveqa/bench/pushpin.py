@@ -81,18 +81,21 @@ def available() -> bool:
     return all(shutil.which(name) for name in ("pushpin", "condure", "zurl"))
 
 
-def _wait_for_answer(port: int, deadline: float, process: subprocess.Popen[bytes]) -> None:
-    """Wait until a GET on `port` gets any HTTP answer.
+def _wait_for_answer(
+    port: int, deadline: float, process: subprocess.Popen[bytes], not_yet: tuple[bytes, ...] = ()
+) -> None:
+    """Wait until a GET on `port` gets an HTTP answer whose status is not in `not_yet`.
 
     Pushpin listens before its internal services are connected: a request sent as soon as the port
-    opens can hang, so "listening" is not "ready".
+    opens can hang, or get a 502 while the origin is up, so "listening" is not "ready".
     """
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"pushpin exited with status {process.returncode} while starting")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5) as s:
             s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            if s.recv(12).startswith(b"HTTP/1."):
+            status = s.recv(12)
+            if status.startswith(b"HTTP/1.") and status[9:12] not in not_yet:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"pushpin did not answer on 127.0.0.1:{port} in time")
@@ -131,8 +134,11 @@ class Pushpin:
         assert self.directory is not None
         return self.directory / "log"
 
-    def start(self, timeout: float = 20.0) -> None:
-        """Write a private config in a temporary directory, start pushpin, wait for its ports."""
+    def start(self, timeout: float = 20.0, origin_up: bool = False) -> None:
+        """Write a private config in a temporary directory, start pushpin, wait for its ports.
+
+        With `origin_up`, also wait until a request reaches the origin (no 502).
+        """
         self.directory = Path(tempfile.mkdtemp(prefix="liveqa-pushpin-"))
         rundir = self.directory / "run"
         rundir.mkdir()
@@ -162,7 +168,8 @@ class Pushpin:
         )
         deadline = time.monotonic() + timeout
         try:
-            _wait_for_answer(self.http_port, deadline, self.process)
+            not_yet = (b"502",) if origin_up else ()
+            _wait_for_answer(self.http_port, deadline, self.process, not_yet)
             _wait_for_answer(self.publish_port, deadline, self.process)
         except BaseException:
             self.stop()
