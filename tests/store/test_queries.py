@@ -258,6 +258,33 @@ async def test_post_context_reads_what_a_post_checks(database: Database) -> None
     assert missing is None
 
 
+async def test_vote_target_reads_room_state_and_the_voters_question(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p2")
+        await _question(queries, "q1", room_id="room-a")
+        await _question(queries, "q2", author="p2", room_id="room-b")
+        await queries.update_room("room-a", {"state": "voting"})
+    async with database.write() as queries:
+        author = await queries.vote_target("room-a", "q1", "p1")
+        other = await queries.vote_target("room-a", "q1", "p2")
+        elsewhere = await queries.vote_target("room-a", "q2", "p2")
+        missing = await queries.vote_target("room-c", "q1", "p1")
+    assert author is not None
+    assert other is not None
+    assert elsewhere is not None
+    assert author.room_state == "voting"
+    assert author.question is not None
+    assert other.question is not None
+    assert (author.question.id, author.question.author_name, author.question.upvotes) == (
+        "q1",
+        "P1",
+        1,
+    )
+    assert (author.question.voted, other.question.voted) == (True, False)
+    assert (elsewhere.room_state, elsewhere.question, missing) == ("voting", None, None)
+
+
 async def test_questions_are_scoped_to_their_room(database: Database) -> None:
     async with database.write() as queries:
         await _room(queries, "room-a")

@@ -462,12 +462,18 @@ class Board:
         self.vote_rate.take(actor.participant_id)
         want = not message.remove_upvote
         async with self.database.write() as queries:
-            room = await self._room(queries, actor.room_id, lock=True)
-            if room.state == "closed":
-                raise forbidden("the room is closed", "room_closed")
-            question = await self._question(
-                queries, actor.room_id, message.question_id, actor.participant_id
+            target = await queries.vote_target(
+                actor.room_id, message.question_id, actor.participant_id
             )
+            if target is None:
+                raise not_found(f"no room {actor.room_id!r}")
+            if target.room_state == "closed":
+                raise forbidden("the room is closed", "room_closed")
+            question = target.question
+            if question is None:
+                raise not_found(
+                    f"no question {message.question_id!r} in this room", "unknown_question"
+                )
             if question.pending:
                 await self._hide_pending(queries, actor, question)
                 raise forbidden("the question awaits approval", "question_pending")

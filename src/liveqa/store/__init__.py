@@ -3,7 +3,7 @@
 from liveqa.store.database import Database
 from liveqa.store.engine import create_engine, database_url
 from liveqa.store.queries import Queries
-from liveqa.store.records import Participant, PostContext, Question, Room
+from liveqa.store.records import Participant, PostContext, Question, Room, VoteTarget
 
 __all__ = [
     "Database",
@@ -12,6 +12,7 @@ __all__ = [
     "Queries",
     "Question",
     "Room",
+    "VoteTarget",
     "create_engine",
     "database_url",
 ]

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from liveqa.store.records import Participant, PostContext, Question, Room
+from liveqa.store.records import Participant, PostContext, Question, Room, VoteTarget
 from liveqa.store.tables import (
     connections,
     participants,
@@ -107,6 +107,13 @@ _ADD_VOTE: dict[str, Insert] = {
     "sqlite": sqlite.insert(votes).on_conflict_do_nothing(),
     "postgresql": postgresql.insert(votes).on_conflict_do_nothing(),
 }
+_TARGET = _VIEWER_QUESTION.subquery("target")
+_VOTE_TARGET = (
+    select(rooms.c.state.label("room_state"), _TARGET)
+    .select_from(rooms.outerjoin(_TARGET, _TARGET.c.room_id == rooms.c.id))
+    .where(rooms.c.id == bindparam("room_id"))
+    .with_for_update(of=rooms)
+)
 _POST_CONTEXT = (
     select(
         rooms,
@@ -380,6 +387,14 @@ class Queries:
             author_name=row.author_name,
             nonce_question_id=row.nonce_question_id,
         )
+
+    async def vote_target(self, room_id: str, question_id: str, voter_id: str) -> VoteTarget | None:
+        """Lock the room, read its state and the question with the voter's vote; None: no room."""
+        params = {"room_id": room_id, "question_id": question_id, "viewer_id": voter_id}
+        row = (await self.connection.execute(_VOTE_TARGET, params)).first()
+        if row is None:
+            return None
+        return VoteTarget(row.room_state, None if row.id is None else _question(row))
 
     async def count_questions(self, room_id: str) -> int:
         """How many questions (pending included) the room holds."""

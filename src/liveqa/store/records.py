@@ -62,3 +62,12 @@ class PostContext:
     author_name: str | None
     # The author's question with the same nonce, in any room (a retried post).
     nonce_question_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteTarget:
+    """What a vote checks, read in one statement under the room's lock."""
+
+    room_state: str
+    # None when the room holds no such question.
+    question: Question | None
