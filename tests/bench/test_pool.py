@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+import psutil
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from liveqa.bench.pool import ClientPool, WorkerError, split
+from liveqa.bench.worker import CLIENT_NICENESS
 
 
 @given(st.integers(0, 100_000), st.integers(1, 16))
@@ -47,3 +51,10 @@ async def test_workers_answer_and_report_errors() -> None:
             await pool.call("progress", [{"messages": 1}])
         assert (await pool.broadcast("close", within=1.0))[0]["closed"] == 0
     assert pool.pids() == []
+
+
+async def test_workers_yield_the_cpu_to_the_proxy_under_test() -> None:
+    with ClientPool(1) as pool:
+        await pool.broadcast("progress", messages=1)
+        [pid] = pool.pids()
+        assert psutil.Process(pid).nice() == os.nice(0) + CLIENT_NICENESS
