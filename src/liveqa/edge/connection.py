@@ -69,7 +69,7 @@ class ClientConnection(asyncio.Protocol):
         self.hub: Hub = edge.hub
         self.transport: asyncio.Transport | None = None
         self.state = HEAD
-        self.outbox: list[bytes] | None = None
+        self.outbox: bytes | list[bytes] | None = None
         self.channels: set[str] = set()
         self.session: Session | None = None
         self.last_write = 0.0
@@ -280,7 +280,7 @@ class ClientConnection(asyncio.Protocol):
         transport = self.transport
         if outbox is None or transport is None:
             return
-        transport.write(outbox[0] if len(outbox) == 1 else b"".join(outbox))
+        transport.write(outbox if isinstance(outbox, bytes) else b"".join(outbox))
         if self._keepalive is not None:
             self.last_write = asyncio.get_running_loop().time()
         if self._close_after_flush:

@@ -30,7 +30,9 @@ def _ignore(channel: str) -> None:
 class Subscriber(Protocol):
     """What the hub needs of a client connection."""
 
-    outbox: list[bytes] | None
+    # One frame as bytes, several as a list: the common single frame allocates nothing the
+    # garbage collector tracks, so fan-out to thousands of sockets does not trigger collections.
+    outbox: bytes | list[bytes] | None
     channels: set[str]
 
     def flush(self) -> None:
@@ -98,12 +100,15 @@ class Hub:
 
     def queue(self, subscriber: Subscriber, frame: bytes) -> None:
         """Queue one frame for one connection (replies, keep-alives)."""
-        if subscriber.outbox is None:
-            subscriber.outbox = [frame]
+        outbox = subscriber.outbox
+        if outbox is None:
+            subscriber.outbox = frame
             self._dirty.append(subscriber)
             self._schedule_flush()
+        elif isinstance(outbox, bytes):
+            subscriber.outbox = [outbox, frame]
         else:
-            subscriber.outbox.append(frame)
+            outbox.append(frame)
 
     def publish(self, item: PublishItem) -> None:
         """Deliver one published item to the channel's WebSocket subscribers, in prev-id order."""
@@ -136,8 +141,10 @@ class Hub:
         for subscriber in members:
             outbox = subscriber.outbox
             if outbox is None:
-                subscriber.outbox = [frame]
+                subscriber.outbox = frame
                 dirty.append(subscriber)
+            elif isinstance(outbox, bytes):
+                subscriber.outbox = [outbox, frame]
             else:
                 outbox.append(frame)
         self.metrics.deliveries_total += len(members)
