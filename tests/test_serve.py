@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from liveqa.bench.pushpin import free_port
 from liveqa.serve import (
     DATABASE_FILE,
     KEY_FILE,
@@ -26,13 +27,6 @@ from liveqa.serve import (
     prepare_data_dir,
     start,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_default_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import io
 import json
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from aiohttp.test_utils import RawTestServer, TestClient, TestServer
 from multidict import CIMultiDict
 from yarl import URL
 
+from liveqa.bench.pushpin import free_port
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.proxy import BAD_GATEWAY, GATEWAY_TIMEOUT, origin_session, proxy_handler
@@ -143,13 +143,6 @@ class Origin:
     async def status(self, request: web.Request) -> web.Response:
         code = int(request.match_info["code"])
         return web.Response(status=code, text=f"status {code}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def dead_target() -> URL:
