@@ -27,6 +27,20 @@ def _ensure_free(port: int) -> None:
             raise RuntimeError(f"127.0.0.1:{port} is already in use") from None
 
 
+def stop_group(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM a child's process group, then SIGKILL it if it has not exited after `timeout` s."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class ChildProcess:
     """`command` in its own session, logging to a temporary file, ready once `ports` accept."""
 
@@ -98,15 +112,7 @@ class ChildProcess:
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM the child's session, SIGKILL it if it lingers, remove the log directory."""
         if self.process is not None:
-            if self.process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGTERM)
-                try:
-                    self.process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(self.process.pid, signal.SIGKILL)
-                    self.process.wait()
+            stop_group(self.process, timeout)
             self.process = None
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -16,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 
 import psutil
+
+from liveqa.bench.processes import stop_group
 
 CONFIG_TEMPLATE = """\
 [global]
@@ -210,14 +210,7 @@ class Pushpin:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the runner and its children, then remove the temporary directory."""
         if self.process is not None:
-            if self.process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGTERM)
-                try:
-                    self.process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                    self.process.wait()
+            stop_group(self.process, timeout)
             self.process = None
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
