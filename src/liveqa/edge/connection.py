@@ -34,9 +34,7 @@ CLOSE_TIMEOUT = 5.0
 # Connection states.
 HEAD, OPENING, OPEN, CLOSING, CLIENT_CLOSING, CLOSED = range(6)
 
-_EVENT_TYPES = {frames.TEXT: ev.TEXT, frames.BINARY: ev.BINARY}
-_EVENT_TYPES[frames.PING] = ev.PING
-_EVENT_TYPES[frames.PONG] = ev.PONG
+_EVENT_TYPES = {opcode: kind for kind, opcode in frames.OPCODES.items() if kind.isupper()}
 _BARE_CLOSE = ev.encode_event(ev.WebSocketEvent(ev.CLOSE))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_IN_REJECTION = frozenset(("content-length", "transfer-encoding", "connection", "keep-alive"))

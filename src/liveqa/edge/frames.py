@@ -13,6 +13,9 @@ from liveqa.grip.events import close_payload, is_sendable_close_code
 
 CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 DATA_OPCODES = frozenset((TEXT, BINARY))
+# GRIP's message kinds ("text", ...) and WebSocket-over-HTTP event names ("TEXT", ...) as opcodes.
+OPCODES = {"text": TEXT, "binary": BINARY, "ping": PING, "pong": PONG}
+OPCODES |= {"TEXT": TEXT, "BINARY": BINARY, "PING": PING, "PONG": PONG}
 CONTROL_OPCODES = frozenset((CLOSE, PING, PONG))
 
 

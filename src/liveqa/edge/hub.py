@@ -18,7 +18,6 @@ from liveqa.grip.publish import PublishItem
 
 SUBSCRIPTION_LIMIT = 20
 
-_OPCODES = {"text": frames.TEXT, "binary": frames.BINARY, "ping": frames.PING, "pong": frames.PONG}
 
 ChannelCallback = Callable[[str], None]
 
@@ -136,7 +135,7 @@ class Hub:
             return
         if message.action != "send":
             return
-        frame = frames.encode_frame(_OPCODES[message.kind], message.payload)
+        frame = frames.encode_frame(frames.OPCODES[message.kind], message.payload)
         dirty = self._dirty
         for subscriber in members:
             outbox = subscriber.outbox

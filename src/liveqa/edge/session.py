@@ -55,9 +55,6 @@ _NOT_FOR_CLIENT = frozenset(
         "keep-alive",
     )
 )
-_OPCODES = {ev.TEXT: frames.TEXT, ev.BINARY: frames.BINARY, ev.PING: frames.PING}
-_OPCODES[ev.PONG] = frames.PONG
-_KINDS = {"text": frames.TEXT, "binary": frames.BINARY, "ping": frames.PING, "pong": frames.PONG}
 _DISCONNECT = ev.encode_event(ev.WebSocketEvent(ev.DISCONNECT))
 _OPEN = ev.encode_event(ev.WebSocketEvent(ev.OPEN))
 _BARE_CLOSE = ev.encode_event(ev.WebSocketEvent(ev.CLOSE))
@@ -356,9 +353,9 @@ class Session:
                     if not payload.startswith(prefix):
                         continue
                     payload = payload[len(prefix) :]
-                conn.send(_OPCODES[kind], payload)
+                conn.send(frames.OPCODES[kind], payload)
             elif kind == ev.PING or kind == ev.PONG:
-                conn.send(_OPCODES[kind], payload)
+                conn.send(frames.OPCODES[kind], payload)
             elif kind == ev.CLOSE:
                 try:
                     code, reason = ev.parse_close_payload(content)
@@ -394,14 +391,14 @@ class Session:
         elif isinstance(message, grip_control.KeepAlive):
             spec = message.frame()
             conn.set_keepalive(
-                None if spec is None else frames.encode_frame(_KINDS[spec[0]], spec[1]),
+                None if spec is None else frames.encode_frame(frames.OPCODES[spec[0]], spec[1]),
                 message.timeout,
                 message.mode == "interval",
             )
         elif isinstance(message, grip_control.SendDelayed):
             spec = message.frame()
             conn.send_delayed(
-                None if spec is None else frames.encode_frame(_KINDS[spec[0]], spec[1]),
+                None if spec is None else frames.encode_frame(frames.OPCODES[spec[0]], spec[1]),
                 message.timeout,
             )
         elif isinstance(message, grip_control.FlushDelayed):
