@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from liveqa.bench.processes import edge_command
 from liveqa.bench.pushpin import Pushpin, free_port
 from support.processes import (
-    edge_command,
     log_tail,
     start_logged,
     stop,

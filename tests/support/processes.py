@@ -6,28 +6,9 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-
-def edge_command(origin_port: int, http_port: int, publish_port: int, sig_key: str) -> list[str]:
-    """`liveqa edge` in front of the origin on `origin_port`, with loopback ports."""
-    return [
-        sys.executable,
-        "-m",
-        "liveqa",
-        "edge",
-        "--origin",
-        f"http://127.0.0.1:{origin_port}",
-        "--listen",
-        f"127.0.0.1:{http_port}",
-        "--publish-listen",
-        f"127.0.0.1:{publish_port}",
-        "--sig-key",
-        sig_key,
-    ]
 
 
 async def start_logged(

@@ -137,6 +137,24 @@ def origin_process(host: str, port: int) -> ChildProcess:
     return ChildProcess("origin", command, [port])
 
 
+def edge_command(origin_port: int, http_port: int, publish_port: int, sig_key: str) -> list[str]:
+    """The `liveqa edge` command line in front of the origin on `origin_port`, loopback ports."""
+    return [
+        sys.executable,
+        "-m",
+        "liveqa",
+        "edge",
+        "--origin",
+        f"http://127.0.0.1:{origin_port}",
+        "--listen",
+        f"127.0.0.1:{http_port}",
+        "--publish-listen",
+        f"127.0.0.1:{publish_port}",
+        "--sig-key",
+        sig_key,
+    ]
+
+
 def edge_process(
     origin_port: int,
     http_port: int,
@@ -152,18 +170,7 @@ def edge_process(
     one cannot be reached), on loopback ports; with `bus`, sharing published items with other
     edges over that Redis URL."""
     command = [
-        sys.executable,
-        "-m",
-        "liveqa",
-        "edge",
-        "--origin",
-        f"http://127.0.0.1:{origin_port}",
-        "--listen",
-        f"127.0.0.1:{http_port}",
-        "--publish-listen",
-        f"127.0.0.1:{publish_port}",
-        "--sig-key",
-        sig_key,
+        *edge_command(origin_port, http_port, publish_port, sig_key),
         "--log-level",
         "warning",
     ]
