@@ -163,9 +163,7 @@ class Edge:
         await self._publish_runner.setup()
         site = web.TCPSite(self._publish_runner, config.publish_host, config.publish_port)
         await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.Server)
-        self.publish_port = server.sockets[0].getsockname()[1]
+        self.publish_port = self._publish_runner.addresses[0][1]
         log.info(
             "edge listening on %s:%d, publish on %s:%d, origins %s",
             config.host,
