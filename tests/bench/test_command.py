@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import socket
+from pathlib import Path
 
 import pytest
 
-from liveqa.bench import command
+from liveqa.bench import command, ui
 from liveqa.bench.pushpin import free_port
+from liveqa.bench.result import Result, Value
 from liveqa.bench.rig import Load
 from liveqa.cli import main
 
@@ -114,3 +117,57 @@ def test_load_never_leaves_this_machine(
 ) -> None:
     assert main(["bench", "connect", "-n", "1", option, value]) == 1
     assert "loopback" in capsys.readouterr().err
+
+
+def test_ui_options() -> None:
+    args = parse("ui")
+    assert (args.questions, args.vote_rate, args.duration, args.scroll_speed) == (
+        500,
+        5.0,
+        10.0,
+        3000.0,
+    )
+    assert (args.viewports, args.chromium, args.timeout) == (
+        ["phone", "desktop"],
+        "/usr/bin/chromium",
+        60.0,
+    )
+    assert parse("ui", "--viewports", "desktop", "--questions", "2000").viewports == ["desktop"]
+    for bad in (
+        ("ui", "--questions", "2001"),
+        ("ui", "--questions", "0"),
+        ("ui", "--viewports", "phone,tablet"),
+        ("ui", "--vote-rate", "0"),
+        ("ui", "-n", "5"),
+    ):
+        with pytest.raises(SystemExit):
+            parse(*bad)
+
+
+def test_ui_without_chromium_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "ui", "--chromium", str(tmp_path / "chromium")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"liveqa bench ui: no Chromium at {tmp_path / 'chromium'}")
+
+
+def _ui_result(frames_over_50ms: int) -> Result:
+    figures: dict[str, Value] = {t.figure: t.limit for t in ui.THRESHOLDS}
+    figures["scroll_frames_over_50ms"] = frames_over_50ms
+    return Result("ui", "Chromium", {"viewport": "phone"}, figures, ui.verdict(figures))
+
+
+@pytest.mark.parametrize(("over", "status"), [(0, 0), (2, 1)])
+def test_ui_exits_1_unless_every_threshold_is_met(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], over: int, status: int
+) -> None:
+    async def measured(load: ui.UiLoad) -> list[Result]:
+        assert load.viewports == ("phone", "desktop")
+        return [_ui_result(0), _ui_result(over)]
+
+    monkeypatch.setattr(ui, "run_ui", measured)
+    assert main(["bench", "ui", "--json"]) == status
+    out, err = capsys.readouterr()
+    assert [result["figures"]["scroll_frames_over_50ms"] for result in json.loads(out)] == [0, over]
+    assert ("verdict: not smooth" in err) == bool(over)

@@ -12,6 +12,7 @@ import aiohttp
 
 from liveqa.bench import loops
 from liveqa.bench.app import AppLoad, run_app
+from liveqa.bench.chromium import CHROMIUM, VIEWPORTS
 from liveqa.bench.cluster import DEFAULT_BUS, layout_name, run_cluster
 from liveqa.bench.connect import connect
 from liveqa.bench.fanin import fanin
@@ -24,6 +25,7 @@ from liveqa.bench.report import format_comparison, rows
 from liveqa.bench.result import Result, format_result, to_json
 from liveqa.bench.rig import Load, Rig, Target, is_loopback
 from liveqa.bench.usage import ProcessGroup
+from liveqa.origin.limits import Limits
 from liveqa.settings import add_option
 
 Scenario = Callable[[Rig, Load], Awaitable[Result]]
@@ -35,6 +37,7 @@ HELP = {
     "compare": "run scenarios against Pushpin 1.36 and liveqa edge, print both and the ratios",
     "app": "N attendees in one room of a liveqa it starts, writers posting and upvoting",
     "cluster": "fan-out through edges sharing a Redis bus, compared with one edge",
+    "ui": "a room of N questions in headless Chromium: first render, re-order and scroll frames",
 }
 
 
@@ -164,6 +167,55 @@ def _cluster_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _questions(text: str) -> int:
+    value = _positive_int(text)
+    if value > Limits.questions_per_room:
+        raise argparse.ArgumentTypeError(
+            f"{value} is more than a room holds ({Limits.questions_per_room})"
+        )
+    return value
+
+
+def _viewports(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names or any(name not in VIEWPORTS for name in names):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of viewports from {', '.join(VIEWPORTS)}"
+        )
+    return names
+
+
+def _ui_options(parser: argparse.ArgumentParser) -> None:
+    add_option(
+        parser, "--questions", type=_questions, default=500, help="questions in the room (N)"
+    )
+    add_option(parser, "--vote-rate", type=_positive_float, default=5.0, help="upvotes/s")
+    add_option(
+        parser,
+        "--duration",
+        type=_positive_float,
+        default=10.0,
+        help="s of votes with the page still, before it scrolls",
+    )
+    add_option(
+        parser,
+        "--scroll-speed",
+        type=_positive_float,
+        default=3000.0,
+        help="px/s of the scroll to the bottom and back",
+    )
+    add_option(
+        parser,
+        "--viewports",
+        type=_viewports,
+        default=["phone", "desktop"],
+        help="comma-separated: phone (390x844), desktop (1280x800)",
+    )
+    add_option(parser, "--chromium", default=CHROMIUM, help="the Chromium binary Playwright drives")
+    add_option(parser, "--timeout", type=_positive_float, default=60.0, help="bound of each phase")
+    add_option(parser, "--json", action="store_true", help="print JSON (text goes to stderr)")
+
+
 def _target_options(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser,
@@ -207,6 +259,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     scenarios = parser.add_subparsers(dest="scenario", required=True, metavar="SCENARIO")
     for name, text in HELP.items():
         sub = scenarios.add_parser(name, help=text, description=text)
+        if name == "ui":
+            _ui_options(sub)
+            continue
         _load_options(sub, name)
         if name == "compare":
             _compare_options(sub)
@@ -256,6 +311,8 @@ async def run_single(args: argparse.Namespace) -> Result:
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen scenario (or the comparison) and print its record."""
+    if args.scenario == "ui":
+        return _run_ui(args)
     raise_open_files_limit()
     try:
         loops.resolve(args.client_loop)
@@ -303,3 +360,28 @@ def _run_cluster(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.buffer.write(to_json(results) + b"\n")
     return 0 if all(result.figures.get("connections") for result in results) else 1
+
+
+def _run_ui(args: argparse.Namespace) -> int:
+    """Measure the web client; exit 1 unless every viewport met every threshold."""
+    from liveqa.bench.ui import UiLoad, missed, run_ui
+
+    load = UiLoad(
+        questions=args.questions,
+        vote_rate=args.vote_rate,
+        duration=args.duration,
+        scroll_speed=args.scroll_speed,
+        viewports=tuple(args.viewports),
+        chromium=args.chromium,
+        timeout=args.timeout,
+    )
+    try:
+        results = asyncio.run(run_ui(load))
+    except (OSError, RuntimeError, ValueError, aiohttp.ClientError) as exc:
+        print(f"liveqa bench ui: {exc}", file=sys.stderr)
+        return 1
+    text = "\n\n".join(format_result(result) for result in results)
+    print(text, file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        sys.stdout.buffer.write(to_json(results) + b"\n")
+    return 1 if any(missed(result.figures) for result in results) else 0

@@ -19,6 +19,21 @@ class Figure(NamedTuple):
     ratio: bool = False
 
 
+def _frame_figures(phase: str, during: str) -> dict[str, Figure]:
+    """The frame figures of one phase of `liveqa bench ui`."""
+    return {
+        f"{phase}_frames": Figure(f"frames {during}"),
+        f"{phase}_frame_p50_ms": Figure(f"frame time p50 {during}", "ms", "lower"),
+        f"{phase}_frame_p95_ms": Figure(f"frame time p95 {during}", "ms", "lower"),
+        f"{phase}_frame_p99_ms": Figure(f"frame time p99 {during}", "ms", "lower"),
+        f"{phase}_frame_max_ms": Figure(f"frame time max {during}", "ms", "lower"),
+        f"{phase}_frames_over_33ms": Figure(f"frames over 33 ms {during}", better="lower"),
+        f"{phase}_frames_over_50ms": Figure(f"frames over 50 ms {during}", better="lower"),
+        f"{phase}_long_animation_frames": Figure(f"long animation frames {during}", better="lower"),
+        f"{phase}_long_tasks": Figure(f"long tasks {during}", better="lower"),
+    }
+
+
 FIGURES: dict[str, Figure] = {
     "connections": Figure("connections held"),
     "failed_handshakes": Figure("failed handshakes", better="lower"),
@@ -63,6 +78,31 @@ FIGURES: dict[str, Figure] = {
     "proxy_rss_idle_mb": Figure("proxy RSS idle", "MB"),
     "proxy_rss_held_mb": Figure("proxy RSS holding the connections", "MB"),
     "proxy_rss_kb_per_connection": Figure("proxy RSS per held connection", "KB", "lower", True),
+    "questions": Figure("questions in the room"),
+    "cards": Figure("question cards on screen at the end"),
+    "first_render_dom_ms": Figure("first render: every card in the DOM", "ms", "lower"),
+    "first_render_painted_ms": Figure("first render: that frame painted", "ms", "lower"),
+    "first_render_snapshot_ms": Figure("first render: room snapshot received", "ms"),
+    "first_render_after_snapshot_ms": Figure(
+        "first render: snapshot received to painted", "ms", "lower"
+    ),
+    "votes_sent": Figure("votes sent"),
+    "votes_acked": Figure("votes acknowledged"),
+    "vote_events": Figure("vote events the page received"),
+    "votes_shown": Figure("vote events shown on screen"),
+    "votes_not_shown": Figure("vote events never shown", better="lower"),
+    "vote_to_dom_p50_ms": Figure("vote event to DOM re-ordered p50", "ms", "lower"),
+    "vote_to_dom_p95_ms": Figure("vote event to DOM re-ordered p95", "ms", "lower"),
+    "vote_to_dom_max_ms": Figure("vote event to DOM re-ordered max", "ms", "lower"),
+    "vote_to_paint_p50_ms": Figure("vote event to frame painted p50", "ms", "lower"),
+    "vote_to_paint_p95_ms": Figure("vote event to frame painted p95", "ms", "lower"),
+    "vote_to_paint_max_ms": Figure("vote event to frame painted max", "ms", "lower"),
+    "shown_out_of_order": Figure("voted cards shown out of order", better="lower"),
+    "final_misplaced": Figure("cards out of Top order at the end", better="lower"),
+    **_frame_figures("still", "while re-ordering"),
+    **_frame_figures("scroll", "while scrolling"),
+    "scrolled_px": Figure("scrolled down and up", "px"),
+    "page_errors": Figure("uncaught errors in the page", better="lower"),
 }
 
 
