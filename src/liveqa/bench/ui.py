@@ -176,10 +176,15 @@ async def measure(
         finally:
             await voters.close()
         notes += describe(voters.refused, "votes refused")
-        expected = top_order(await _snapshot(http, base_url, room.room_id))
-        shown = await _settle(page, expected, load.timeout)
+        questions = await _snapshot(http, base_url, room.room_id)
+        expected = top_order(questions)
+        upvotes = {str(q["questionId"]): int(q["upvotes"]) for q in questions}
+        final = [(question, upvotes[question]) for question in expected]
+        shown = await _settle(page, final, load.timeout)
         probe = await page.evaluate(
-            """() => {
+            """async () => {
+                // Past the next frame, every card shown so far has its paint time too.
+                await new Promise((done) => requestAnimationFrame(() => setTimeout(done)));
                 const probe = window.__liveqaProbe;
                 return {firstRender: probe.firstRender, voteEvents: probe.voteEvents,
                         shown: probe.shown, longFrames: probe.longFrames,
@@ -257,16 +262,19 @@ async def _snapshot(
     return questions
 
 
-async def _settle(page: Page, expected: Sequence[str], within: float) -> list[str]:
-    """The ids on screen once they are in `expected` order, or when `within` s have passed."""
+async def _settle(page: Page, final: Sequence[tuple[str, int]], within: float) -> list[str]:
+    """The ids on screen once the cards show the `final` ids and counts (every vote event
+    rendered) in that order, or when `within` s have passed."""
     deadline = asyncio.get_running_loop().time() + within
     while True:
-        shown: list[str] = await page.evaluate(
-            "(selector) => Array.from(document.querySelectorAll(selector), (li) => li.dataset.id)",
+        cards = await page.evaluate(
+            """(selector) => Array.from(document.querySelectorAll(selector),
+                (li) => [li.dataset.id, Number(li.querySelector(".count").textContent)])""",
             LIST,
         )
-        if shown == list(expected) or asyncio.get_running_loop().time() > deadline:
-            return shown
+        shown = [(str(question), int(count)) for question, count in cards]
+        if shown == list(final) or asyncio.get_running_loop().time() > deadline:
+            return [question for question, _ in shown]
         await asyncio.sleep(SETTLE_POLL_S)
 
 
