@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { stableIds } from "../../src/liveqa/web/reorder.js";
+import { stableIds, tops } from "../../src/liveqa/web/reorder.js";
 
 /** Apply the moves the list view would make and return the resulting order and move count. */
 function reorder(current, desired) {
@@ -68,4 +68,39 @@ test("as few moves as possible (checked by brute force on small lists)", () => {
   for (const desired of permutations(current)) {
     assert.equal(stableIds(current, desired).size, longestInOrder(current, desired), desired.join(""));
   }
+});
+
+/** Nodes 100 px tall with ids 0, 1, ... stacked from `offset` (negative once scrolled), counting
+ * the box reads. */
+function stack(count, offset) {
+  const reads = [];
+  const nodes = Array.from({ length: count }, (_, i) => ({
+    dataset: { id: String(i) },
+    getBoundingClientRect() {
+      reads.push(i);
+      return { top: offset + i * 100, bottom: offset + (i + 1) * 100 };
+    },
+  }));
+  return { nodes, reads };
+}
+
+const ids = (found) => [...found.keys()].map(Number);
+
+test("tops gives the offsets of the nodes in the viewport", () => {
+  assert.deepEqual([...tops(stack(500, 0).nodes, 800)].slice(0, 2), [["0", 0], ["1", 100]]);
+  assert.deepEqual(ids(tops(stack(500, 0).nodes, 800)), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(ids(tops(stack(500, -25_050).nodes, 800)), [250, 251, 252, 253, 254, 255, 256, 257, 258]);
+  assert.deepEqual(ids(tops(stack(500, -49_950).nodes, 800)), [499]);
+});
+
+test("tops reads a few boxes, not the whole list", () => {
+  const { nodes, reads } = stack(500, -25_050);
+  tops(nodes, 800);
+  assert.ok(reads.length < 25, `${reads.length} reads`);
+});
+
+test("tops is empty when nothing is in view", () => {
+  assert.equal(tops([], 800).size, 0);
+  assert.equal(tops(stack(5, -1_000).nodes, 800).size, 0);
+  assert.equal(tops(stack(5, 900).nodes, 800).size, 0);
 });

@@ -29,3 +29,19 @@ export function stableIds(current, desired) {
   }
   return stable;
 }
+
+/** Top offset by id of each in-order node on screen, halving to the first. */
+export function tops(nodes, height) {
+  const box = (i) => nodes[i].getBoundingClientRect();
+  let [i, end] = [0, nodes.length];
+  while (i < end) {
+    const mid = (i + end) >> 1;
+    if (box(mid).bottom > 0) end = mid;
+    else i = mid + 1;
+  }
+  const seen = new Map();
+  for (let top; i < nodes.length && (top = box(i).top) < height; i += 1) {
+    seen.set(nodes[i].dataset.id, top);
+  }
+  return seen;
+}

@@ -1,7 +1,7 @@
 /** A keyed list of question cards that re-orders with minimal DOM moves and a short glide. */
 
 import { QuestionCard } from "./card.js";
-import { stableIds } from "../reorder.js";
+import { stableIds, tops } from "../reorder.js";
 
 const GLIDE_MS = 250;
 const reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)");
@@ -28,7 +28,7 @@ export class QuestionList {
     const current = Array.from(this.element.children, (node) => node.dataset.id);
     if (sameOrder(current, desired)) return;
     const wanted = new Set(desired);
-    const before = this.positions(current);
+    const before = this.positions();
     const focused = document.activeElement;
     for (const node of [...this.element.children]) {
       if (!wanted.has(node.dataset.id)) node.remove();
@@ -50,15 +50,8 @@ export class QuestionList {
   }
 
   /** Top offsets of the cards now on screen, to animate from. */
-  positions(ids) {
-    const positions = new Map();
-    if (reducedMotion?.matches || ids.length === 0) return positions;
-    const height = window.innerHeight;
-    for (const id of ids) {
-      const rect = this.cards.get(id)?.root.getBoundingClientRect();
-      if (rect && rect.bottom > 0 && rect.top < height) positions.set(id, rect.top);
-    }
-    return positions;
+  positions() {
+    return reducedMotion?.matches ? new Map() : tops(this.element.children, window.innerHeight);
   }
 
   glide(before) {
