@@ -15,24 +15,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from liveqa.bench.chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
 from liveqa.bench.pushpin import free_port
 
 from .people import Person
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_TIMEOUT = 30.0
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE = VIEWPORTS["phone"]
+DESKTOP = VIEWPORTS["desktop"]
 
 
 class Server:
