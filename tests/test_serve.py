@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import signal
@@ -21,6 +22,7 @@ from liveqa.serve import (
     DATABASE_FILE,
     KEY_FILE,
     Keys,
+    configure,
     default_data_dir,
     load_master_key,
     page_url,
@@ -110,6 +112,34 @@ async def test_behind_tls_makes_the_cookie_secure(tmp_path: Path, behind_tls: bo
             assert response.status in (200, 201)
             cookie = next(iter(response.cookies.values()))
             assert bool(cookie["secure"]) is behind_tls
+        # The front also says whose connection it is, for the per-address limit.
+        assert board.edge.config.trust_forwarded_for is behind_tls
+    finally:
+        await board.stop()
+
+
+def test_the_connection_limit_option(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def limit(*argv: str) -> int:
+        parser = argparse.ArgumentParser()
+        configure(parser)
+        return int(parser.parse_args(argv).max_connections_per_address)
+
+    monkeypatch.delenv("LIVEQA_MAX_CONNECTIONS_PER_ADDRESS", raising=False)
+    assert limit() == 1000
+    monkeypatch.setenv("LIVEQA_MAX_CONNECTIONS_PER_ADDRESS", "5000")
+    assert limit() == 5000
+    assert limit("--max-connections-per-address", "0") == 0
+    with pytest.raises(SystemExit):
+        limit("--max-connections-per-address", "-3")
+    assert "expected a whole number, 0 or more, got '-3'" in capsys.readouterr().err
+
+
+async def test_the_connection_limit_reaches_the_edge(tmp_path: Path) -> None:
+    board = await start("127.0.0.1", 0, tmp_path, max_connections_per_address=3)
+    try:
+        assert board.edge.addresses.limit == 3
     finally:
         await board.stop()
 

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from liveqa.settings import add_option, env_name
+from liveqa.settings import add_option, env_name, whole_number
 
 
 def parser_with(**options: dict[str, object]) -> argparse.ArgumentParser:
@@ -54,3 +54,10 @@ def test_a_malformed_environment_value_is_a_usage_error(
         parser_with(port={"type": int})
     assert exit_info.value.code == 2
     assert "LIVEQA_PORT='big'" in capsys.readouterr().err
+
+
+def test_whole_number() -> None:
+    assert [whole_number(text) for text in ("0", "7", " 12 ")] == [0, 7, 12]
+    for text in ("-1", "1.5", "ten", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="a whole number, 0 or more"):
+            whole_number(text)

@@ -23,11 +23,11 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from liveqa.edge.command import raise_open_files_limit
-from liveqa.edge.server import Edge, EdgeConfig
+from liveqa.edge.server import DEFAULT_CONNECTIONS_PER_ADDRESS, Edge, EdgeConfig
 from liveqa.grip.sig import verify_sig
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.publisher import PublishTarget
-from liveqa.settings import add_option
+from liveqa.settings import add_option, whole_number
 
 log = logging.getLogger("liveqa.serve")
 
@@ -153,11 +153,17 @@ class Board:
         self.origin.close()
 
 
-async def start(host: str, port: int, data_dir: Path, behind_tls: bool = False) -> Board:
+async def start(
+    host: str,
+    port: int,
+    data_dir: Path,
+    behind_tls: bool = False,
+    max_connections_per_address: int = DEFAULT_CONNECTIONS_PER_ADDRESS,
+) -> Board:
     """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot.
 
-    `behind_tls`: every browser comes through a TLS front, so cookies are Secure and the
-    front's X-Forwarded-Proto reaches the origin.
+    `behind_tls`: every browser comes through a TLS front, so cookies are Secure, the front's
+    X-Forwarded-Proto reaches the origin and its X-Forwarded-For says whose connection it is.
     """
     keys = await asyncio.to_thread(prepare_data_dir, data_dir)
     # Listening before the edge starts means early requests wait in the backlog, not fail.
@@ -174,6 +180,8 @@ async def start(host: str, port: int, data_dir: Path, behind_tls: bool = False) 
             sig_iss=SIG_ISS,
             publish_key=keys.publish,
             trust_forwarded_proto=behind_tls,
+            trust_forwarded_for=behind_tls,
+            max_connections_per_address=max_connections_per_address,
         )
     )
     board = Board(edge, None, origin)
@@ -211,9 +219,11 @@ async def start(host: str, port: int, data_dir: Path, behind_tls: bool = False) 
     return board
 
 
-async def serve(host: str, port: int, data_dir: Path, behind_tls: bool) -> None:
+async def serve(
+    host: str, port: int, data_dir: Path, behind_tls: bool, max_connections_per_address: int
+) -> None:
     """Run until SIGTERM or SIGINT."""
-    board = await start(host, port, data_dir, behind_tls)
+    board = await start(host, port, data_dir, behind_tls, max_connections_per_address)
     try:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -246,7 +256,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--behind-tls",
         action="store_true",
         help="browsers reach this through an HTTPS front (nginx): Secure cookies, and the "
-        "front's X-Forwarded-Proto is trusted",
+        "front's X-Forwarded-Proto and X-Forwarded-For are trusted",
+    )
+    add_option(
+        parser,
+        "--max-connections-per-address",
+        type=whole_number,
+        default=DEFAULT_CONNECTIONS_PER_ADDRESS,
+        help="WebSockets one browser address (an IPv6 /64) may hold at once; 0: no limit. "
+        "Raise it for a venue whose attendees share one NAT address",
     )
     add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
 
@@ -259,7 +277,15 @@ def run(args: argparse.Namespace) -> int:
     raise_open_files_limit()
     data_dir = (args.data_dir or default_data_dir()).expanduser()
     try:
-        asyncio.run(serve(args.host, args.port, data_dir, args.behind_tls))
+        asyncio.run(
+            serve(
+                args.host,
+                args.port,
+                data_dir,
+                args.behind_tls,
+                args.max_connections_per_address,
+            )
+        )
     except ValueError as exc:
         print(f"liveqa serve: {exc}")
         return 2

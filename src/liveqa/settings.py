@@ -52,3 +52,14 @@ def add_option(parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> Non
             parser.error(f"{name}={value!r}: {exc}")
         kwargs.pop("required", None)
     parser.add_argument(flag, **kwargs)
+
+
+def whole_number(text: str) -> int:
+    """An argparse type: an integer, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, got {text!r}")
+    return value

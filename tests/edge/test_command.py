@@ -36,6 +36,8 @@ ENVIRONMENT = {
     "LIVEQA_BUS": "redis://127.0.0.1:6379/0",
     "LIVEQA_BUS_PREFIX": "edge-tests:",
     "LIVEQA_TRUST_FORWARDED_PROTO": "1",
+    "LIVEQA_TRUST_FORWARDED_FOR": "1",
+    "LIVEQA_MAX_CONNECTIONS_PER_ADDRESS": "50",
 }
 
 
@@ -76,6 +78,7 @@ def test_every_option_reads_its_environment_variable(
     assert (config.max_message_size, config.max_client_buffer) == (4096, 8192)
     assert (config.bus, config.bus_prefix) == ("redis://127.0.0.1:6379/0", "edge-tests:")
     assert config.trust_forwarded_proto is True
+    assert (config.trust_forwarded_for, config.max_connections_per_address) == (True, 50)
     assert args.log_level == "warning"
 
 
@@ -107,6 +110,7 @@ def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (args.sig_key, args.publish_key, args.sig_iss) == (None, None, "pushpin")
     assert (args.max_message_size, args.client_buffer_limit) == (1 << 20, 1 << 20)
     assert args.trust_forwarded_proto is False
+    assert (args.trust_forwarded_for, args.max_connections_per_address) == (False, 1000)
 
 
 def test_an_origin_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,6 +155,16 @@ def test_a_malformed_address_is_a_usage_error(capsys: pytest.CaptureFixture[str]
         parse(["--origin", "http://o", "--listen", "nowhere"])
     assert exit_info.value.code == 2
     assert "HOST:PORT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-1", "many", "1.5"])
+def test_a_bad_connection_limit_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse(["--origin", "http://o", "--max-connections-per-address", value])
+    assert exit_info.value.code == 2
+    assert f"expected a whole number, 0 or more, got {value!r}" in capsys.readouterr().err
 
 
 # -- the real process -------------------------------------------------------------------------

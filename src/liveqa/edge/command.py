@@ -9,8 +9,8 @@ import resource
 import signal
 
 from liveqa.edge.bus import DEFAULT_PREFIX
-from liveqa.edge.server import Edge, EdgeConfig
-from liveqa.settings import add_option
+from liveqa.edge.server import DEFAULT_CONNECTIONS_PER_ADDRESS, Edge, EdgeConfig
+from liveqa.settings import add_option, whole_number
 
 
 def host_port(value: str) -> tuple[str, int]:
@@ -83,6 +83,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="pass on the X-Forwarded-Proto a TLS front sets (only when every client comes "
         "through that front)",
     )
+    add_option(
+        parser,
+        "--trust-forwarded-for",
+        action="store_true",
+        help="count a client under the address its proxy appended to X-Forwarded-For (only when "
+        "every client comes through that proxy)",
+    )
+    add_option(
+        parser,
+        "--max-connections-per-address",
+        type=whole_number,
+        default=DEFAULT_CONNECTIONS_PER_ADDRESS,
+        help="WebSocket connections one client address (an IPv6 /64) may hold at once; 0: no "
+        "limit. Loopback clients are not counted",
+    )
     add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
 
 
@@ -130,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
         bus=args.bus,
         bus_prefix=args.bus_prefix,
         trust_forwarded_proto=args.trust_forwarded_proto,
+        trust_forwarded_for=args.trust_forwarded_for,
+        max_connections_per_address=args.max_connections_per_address,
     )
     if config.sig_key is None:
         logging.getLogger("liveqa.edge").warning("no --sig-key: origin requests are not signed")

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from liveqa.edge import frames
+from liveqa.edge.addresses import forwarded_client, is_exempt
 from liveqa.edge.handshake import (
     MAX_HEAD_SIZE,
     HandshakeError,
@@ -30,6 +31,8 @@ log = logging.getLogger("liveqa.edge")
 
 HANDSHAKE_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
+# Seconds a client refused for the per-address limit is asked to wait before trying again.
+ADDRESS_RETRY_AFTER = 10
 
 # Connection states.
 HEAD, OPENING, OPEN, CLOSING, CLIENT_CLOSING, CLOSED = range(6)
@@ -44,6 +47,7 @@ class ClientConnection(asyncio.Protocol):
     """A client socket held by the edge; its traffic goes to the origin through a Session."""
 
     __slots__ = (
+        "_address",
         "_buffer",
         "_close_after_flush",
         "_delayed",
@@ -79,6 +83,7 @@ class ClientConnection(asyncio.Protocol):
         self._delayed: tuple[bytes, asyncio.TimerHandle] | None = None
         self._close_after_flush = False
         self._publisher_closed = False
+        self._address: str | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------
 
@@ -108,6 +113,9 @@ class ClientConnection(asyncio.Protocol):
         self.transport = None
         self.outbox = None
         self._cancel_timers()
+        if self._address is not None:
+            self.edge.addresses.release(self._address)
+            self._address = None
         if previous in (OPEN, CLOSING, CLIENT_CLOSING):
             self.hub.remove(self)
             self.edge.forget(self)
@@ -151,15 +159,36 @@ class ClientConnection(asyncio.Protocol):
                     "the request target must be a path: /, then no control characters"
                 )
             self._key = websocket_key(head)
+            assert self.transport is not None
+            peer = self.transport.get_extra_info("peername")
+            address = peer[0] if peer else None
+            self._count(head, address)
         except HandshakeError as exc:
             self.edge.metrics.handshakes_rejected_total += 1
             self._finish(error_response(exc))
             return
-        assert self.transport is not None
-        peer = self.transport.get_extra_info("peername")
         self.state = OPENING
-        self.session = Session(self, self.edge.upstream, head, peer[0] if peer else None)
+        self.session = Session(self, self.edge.upstream, head, address)
         self.edge.spawn(self.session.open())
+
+    def _count(self, head: RequestHead, peer: str | None) -> None:
+        """Count the connection against its client's address; HandshakeError when over the limit."""
+        if peer is None:
+            return
+        edge = self.edge
+        client = peer
+        if edge.config.trust_forwarded_for:
+            client = forwarded_client(peer, head.get("X-Forwarded-For"))
+        if is_exempt(client):
+            return
+        self._address = edge.addresses.acquire(client)
+        if self._address is None:
+            edge.metrics.address_limited_total += 1
+            raise HandshakeError(
+                f"too many connections from your address: at most {edge.addresses.limit} at once",
+                429,
+                (("Retry-After", str(ADDRESS_RETRY_AFTER)),),
+            )
 
     def _hand_over(self, buffer: bytes) -> None:
         """Give the socket to the aiohttp server that reverse-proxies plain HTTP."""

@@ -37,6 +37,9 @@ class EdgeMetrics:
     slow_closed_total: int = _counter("Clients closed with 1013 for unsent bytes over the limit.")
     oversize_closed_total: int = _counter("Clients closed with 1009 for a frame over the limit.")
     handshakes_rejected_total: int = _counter("WebSocket handshakes refused.")
+    address_limited_total: int = _counter(
+        "WebSocket handshakes refused for the per-address connection limit (also in rejected)."
+    )
     origin_requests_total: int = _counter("Requests sent to the origin (WOH and HTTP).")
     origin_errors_total: int = _counter("Origin requests failed (unreachable, timeout, bad reply).")
     http_requests_total: int = _counter("Plain HTTP requests received for the reverse proxy.")

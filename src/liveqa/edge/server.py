@@ -14,6 +14,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from liveqa.edge.addresses import AddressLimit
 from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.connection import ClientConnection
@@ -28,6 +29,9 @@ from liveqa.edge.upstream import Upstream
 log = logging.getLogger("liveqa.edge")
 
 SHUTDOWN_GRACE = 5.0
+# High enough for a venue whose attendees all share one NATed address, low enough that one
+# host cannot take every socket the edge can hold.
+DEFAULT_CONNECTIONS_PER_ADDRESS = 1000
 
 
 @dataclass
@@ -46,6 +50,8 @@ class EdgeConfig:
     max_client_buffer: int = 1 << 20
     origin_connections: int = 256
     trust_forwarded_proto: bool = False
+    trust_forwarded_for: bool = False
+    max_connections_per_address: int = DEFAULT_CONNECTIONS_PER_ADDRESS
     bus: str | None = None
     bus_prefix: str = DEFAULT_PREFIX
     extra: dict[str, Any] = field(default_factory=dict)
@@ -102,6 +108,7 @@ class Edge:
             )
         self.max_message_size = config.max_message_size
         self.max_client_buffer = config.max_client_buffer
+        self.addresses = AddressLimit(config.max_connections_per_address)
         self.connections: set[ClientConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: aiohttp.ClientSession | None = None

@@ -1,0 +1,64 @@
+"""Open WebSocket connections per client address, and the limit on them."""
+
+from __future__ import annotations
+
+import ipaddress
+
+# A host on IPv6 usually holds a whole /64, so counting single addresses would not limit it.
+IPV6_PREFIX = 64
+
+
+def address_key(address: str) -> str:
+    """What a limit counts: an IPv4 address, or the /64 network of an IPv6 one."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
+    return str(ip)
+
+
+def is_exempt(address: str) -> bool:
+    """Loopback clients are this machine's own: the benchmark, a local proxy that does not say
+    who its clients are, a laptop's browser."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def forwarded_client(peer: str, forwarded_for: str | None) -> str:
+    """The client a trusted proxy names: the last X-Forwarded-For entry, which it appended."""
+    if forwarded_for:
+        last = forwarded_for.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return peer
+
+
+class AddressLimit:
+    """Counts open connections per address key and refuses one past `limit` (0: no limit)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open: dict[str, int] = {}
+
+    def acquire(self, address: str) -> str | None:
+        """Count one more connection from `address`: its key, or None when that is one too many."""
+        key = address_key(address)
+        count = self.open.get(key, 0)
+        if self.limit and count >= self.limit:
+            return None
+        self.open[key] = count + 1
+        return key
+
+    def release(self, key: str) -> None:
+        """A connection counted under `key` ended."""
+        count = self.open[key] - 1
+        if count:
+            self.open[key] = count
+        else:
+            del self.open[key]
