@@ -79,14 +79,19 @@ def test_room_id_rule_matches_the_seed_regex(room_id: str) -> None:
 
 
 def test_clean_text_trims_and_limits() -> None:
-    assert clean_text("  hello \n", "name", 5) == "hello"
-    assert clean_text("a\r\nb\tc", "question", 10, multiline=True) == "a\nb\tc"
+    assert clean_text("  hello  ", "name", 5) == "hello"
+    assert clean_text("\na\r\nb\tc\r", "question", 10, multiline=True) == "a\nb\tc"
     for bad, code in [
         ("   ", "invalid_text"),
         ("toolong", "text_too_long"),
         ("a\x00b", "invalid_text"),
         ("a\nb", "invalid_text"),
         ("a\x1bb", "invalid_text"),
+        # Control characters that strip() would drop are refused too, as the pattern says.
+        ("hello\n", "invalid_text"),
+        ("\thello", "invalid_text"),
+        ("hello\x1d", "invalid_text"),
+        ("\x85hello", "invalid_text"),
     ]:
         with pytest.raises(Refused) as refused:
             clean_text(bad, "name", 5)

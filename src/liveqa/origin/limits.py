@@ -127,18 +127,19 @@ def check_room_id(room_id: str) -> str:
 
 
 def clean_text(value: str, field: str, maximum: int, *, multiline: bool = False) -> str:
-    """Trim `value` and check it is 1..maximum characters of printable text."""
-    text = value.strip()
-    if multiline:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Check `value` is printable text, then trim it and check it is 1..maximum characters."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
+    allowed = _TEXT_CONTROLS_ALLOWED if multiline else frozenset()
+    # Before trimming: strip() also drops control characters (\x1c-\x1f, \x85, newlines in a
+    # one-line field), and those are refused wherever they stand, as the API document says.
+    for char in text:
+        if char not in allowed and unicodedata.category(char) in ("Cc", "Cs"):
+            raise invalid(f"{field} contains a control character", "invalid_text")
+    text = text.strip()
     if not text:
         raise invalid(f"{field} must not be empty", "invalid_text")
     if len(text) > maximum:
         raise invalid(f"{field} is longer than {maximum} characters", "text_too_long")
-    allowed = _TEXT_CONTROLS_ALLOWED if multiline else frozenset()
-    for char in text:
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cs"):
-            raise invalid(f"{field} contains a control character", "invalid_text")
     return text
 
 
