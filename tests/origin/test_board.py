@@ -158,14 +158,37 @@ async def test_retried_post_with_the_same_nonce_is_stored_once(board: Board) -> 
     first = await board.handle(actor, QuestionPost(question_text="Q", nonce="same"))
     again = await board.handle(actor, QuestionPost(question_text="Q", nonce="same"))
     assert again.reply.question_id == first.reply.question_id
-    assert again.publications == []
     assert len((await board.snapshot("town-hall", guest.id)).questions) == 1
+    # The retry announces the question again (the first event may have died with its origin),
+    # as the room's next event, so a client that missed it sees it or a seq gap.
+    [announced] = first.publications
+    [repeated] = again.publications
+    assert isinstance(announced.message, QuestionUpdated)
+    assert isinstance(repeated.message, QuestionUpdated)
+    assert repeated.channel == announced.channel == "room-town-hall"
+    assert repeated.message.question == announced.message.question
+    assert isinstance(announced.message.seq, int)
+    assert repeated.message.seq == announced.message.seq + 1
+    assert (await board.snapshot("town-hall", guest.id)).seq == repeated.message.seq
     await board.create_room(guest.id, "other-room")
     await board.join("other-room", guest.id)
     refused = await _refused(
         board, Actor(guest.id, "other-room"), QuestionPost(question_text="Q", nonce="same")
     )
     assert (refused.status, refused.code) == (409, "nonce_reused")
+
+
+async def test_a_retried_pending_post_goes_to_hosts_and_author_again(board: Board) -> None:
+    host, guest = await _setup(board)
+    await board.handle(Actor(host.id, "town-hall"), RoomInfoUpdate(moderation=True))
+    actor = Actor(guest.id, "town-hall")
+    await board.handle(actor, QuestionPost(question_text="held?", nonce="p1"))
+    again = await board.handle(actor, QuestionPost(question_text="held?", nonce="p1"))
+    assert again.reply.pending is True
+    assert _channels(again) == ["hosts-town-hall", f"participant-{guest.id}"]
+    event = again.publications[0].message
+    assert isinstance(event, QuestionUpdated)
+    assert (event.seq, event.question.pending) == (UNSET, True)
 
 
 async def test_anonymous_questions_hide_the_author(board: Board) -> None:

@@ -402,8 +402,11 @@ class Board:
                 assert existing is not None  # read under the same lock
                 if existing.room_id != room_id:
                     raise conflict("this nonce was already used in another room", "nonce_reused")
+                # A retry means the reply was lost, maybe with the origin that died before it
+                # published: announce it again, a harmless repeat when the room had heard.
                 return Outcome(
-                    Ack(ref=message.ref, question_id=existing.id, pending=existing.pending)
+                    Ack(ref=message.ref, question_id=existing.id, pending=existing.pending),
+                    await _announce(queries, existing),
                 )
             if context.author_name is None:
                 raise unauthenticated()
@@ -444,18 +447,7 @@ class Board:
                 pending=pending,
                 now=question.created_at,
             )
-            view = question_view(question)
-            if pending:
-                held = QuestionUpdated(room_id=room_id, question=view)
-                publications = [
-                    Publication(hosts_channel(room_id), held),
-                    Publication(participant_channel(author), held),
-                ]
-            else:
-                event = QuestionUpdated(
-                    room_id=room_id, seq=await queries.next_seq(room_id), question=view
-                )
-                publications = [Publication(room_channel(room_id), event)]
+            publications = await _announce(queries, question)
         return Outcome(Ack(ref=message.ref, question_id=question.id, pending=pending), publications)
 
     async def _upvote(self, actor: Actor, message: QuestionUpvote) -> Outcome:
@@ -645,6 +637,20 @@ class Board:
         return Publication(
             room_channel(room_id), RoomUpdated(room_id=room_id, seq=seq, room=room_view(room))
         )
+
+
+async def _announce(queries: Queries, question: Question) -> list[Publication]:
+    """A posted question's event: to the room, or to its hosts and author while it is pending."""
+    room_id = question.room_id
+    if question.pending:
+        held = QuestionUpdated(room_id=room_id, question=question_view(question))
+        return [
+            Publication(hosts_channel(room_id), held),
+            Publication(participant_channel(question.author_id), held),
+        ]
+    seq = await queries.next_seq(room_id)
+    event = QuestionUpdated(room_id=room_id, seq=seq, question=question_view(question))
+    return [Publication(room_channel(room_id), event)]
 
 
 __all__ = ["Actor", "Board", "Joined", "Outcome", "Publication", "Rates", "Refused"]
