@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import aiohttp
 import pytest
 from test_server import (
@@ -18,6 +21,7 @@ from test_server import (
 )
 
 from liveqa.edge.addresses import AddressLimit, address_key, forwarded_client, is_exempt
+from liveqa.edge.server import Edge
 from liveqa.grip import events as ev
 
 
@@ -76,15 +80,26 @@ def behind(address: str) -> dict[str, str]:
     return {"X-Forwarded-For": f"10.9.9.9, {address}"}
 
 
+@contextlib.asynccontextmanager
+async def proxied(limit: int) -> AsyncIterator[tuple[Origin, Edge, aiohttp.ClientSession]]:
+    """An origin, an edge trusting X-Forwarded-For with `limit` per address, and a client."""
+    async with (
+        origin_running(plain_or_echo) as origin,
+        edge_running(
+            origin.url, trust_forwarded_for=True, max_connections_per_address=limit
+        ) as edge,
+        aiohttp.ClientSession() as client,
+    ):
+        yield origin, edge, client
+
+
 def opens(origin: Origin) -> int:
     return sum(ev.OPEN in seen.types for seen in origin.seen)
 
 
 async def test_one_address_past_the_limit_gets_429_and_others_are_not_hurt() -> None:
     async with (
-        origin_running(plain_or_echo) as origin,
-        edge_running(origin.url, trust_forwarded_for=True, max_connections_per_address=2) as edge,
-        aiohttp.ClientSession() as client,
+        proxied(2) as (origin, edge, client),
         raw_client(edge) as (reader, writer),
     ):
         url = ws_url(edge, "/live")
@@ -108,11 +123,7 @@ async def test_one_address_past_the_limit_gets_429_and_others_are_not_hurt() -> 
 
 
 async def test_a_refused_handshake_neither_reaches_the_origin_nor_keeps_a_slot() -> None:
-    async with (
-        origin_running(plain_or_echo) as origin,
-        edge_running(origin.url, trust_forwarded_for=True, max_connections_per_address=1) as edge,
-        aiohttp.ClientSession() as client,
-    ):
+    async with proxied(1) as (origin, edge, client):
         url = ws_url(edge, "/live")
         held = await client.ws_connect(url, headers=behind("203.0.113.7"))
         for _ in range(3):
@@ -126,11 +137,7 @@ async def test_a_refused_handshake_neither_reaches_the_origin_nor_keeps_a_slot()
 
 
 async def test_an_upgrade_after_a_plain_request_counts_and_frees_its_slot() -> None:
-    async with (
-        origin_running(plain_or_echo) as origin,
-        edge_running(origin.url, trust_forwarded_for=True, max_connections_per_address=1) as edge,
-        aiohttp.ClientSession() as client,
-    ):
+    async with proxied(1) as (origin, edge, client):
         async with raw_client(edge) as (reader, writer):
             writer.write(b"GET /first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             assert (await read_answer(reader)).status == 200
