@@ -20,7 +20,7 @@ from test_server import (
     ws_url,
 )
 
-from liveqa.edge.addresses import AddressLimit, address_key, forwarded_client, is_exempt
+from liveqa.edge.addresses import AddressLimit, address_key, forwarded_client, is_loopback
 from liveqa.edge.server import Edge
 from liveqa.grip import events as ev
 
@@ -40,12 +40,25 @@ def test_an_address_key_is_the_ipv4_address_or_the_ipv6_slash_64(address: str, k
 
 
 @pytest.mark.parametrize(
-    ("address", "exempt"),
-    [("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("203.0.113.7", False),
-     ("2001:db8::1", False), ("garbage", False)],
-)  # fmt: skip
-def test_loopback_clients_are_exempt(address: str, exempt: bool) -> None:
-    assert is_exempt(address) is exempt
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.0.2.10", False),
+        ("203.0.113.7", False),
+        ("2001:db8::1", False),
+        ("edge.example", False),
+        ("garbage", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    # Loopback clients are not counted against the per-address limit.
+    assert is_loopback(host) is loopback
 
 
 def test_a_trusted_proxy_names_the_client_in_the_last_forwarded_entry() -> None:

@@ -22,7 +22,7 @@ import pytest
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from liveqa.edge.server import Edge, EdgeConfig, is_loopback
+from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.grip import events as ev
 
 # PyJWT warns (an error here) about HMAC keys shorter than 32 bytes.
@@ -546,23 +546,6 @@ async def test_aiohttp_client_reusing_a_connection_can_upgrade() -> None:
 
 
 # -- the publish listener ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("127.0.0.1", True),
-        ("127.0.0.2", True),
-        ("::1", True),
-        ("localhost", True),
-        ("0.0.0.0", False),
-        ("::", False),
-        ("192.0.2.10", False),
-        ("edge.example", False),
-    ],
-)
-def test_is_loopback(host: str, loopback: bool) -> None:
-    assert is_loopback(host) is loopback
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])

@@ -23,8 +23,9 @@ from liveqa.bench.processes import origin_process
 from liveqa.bench.receiver import EPOLL, LOOP
 from liveqa.bench.report import format_comparison, rows
 from liveqa.bench.result import Result, format_result, to_json
-from liveqa.bench.rig import Load, Rig, Target, is_loopback
+from liveqa.bench.rig import Load, Rig, Target
 from liveqa.bench.usage import ProcessGroup
+from liveqa.edge.addresses import is_loopback
 from liveqa.origin.limits import Limits
 from liveqa.settings import add_option
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import time
 from array import array
@@ -20,19 +19,10 @@ from liveqa.bench.receiver import EPOLL, LOOP
 from liveqa.bench.result import Value
 from liveqa.bench.tally import Percentiles, percentiles
 from liveqa.bench.usage import CpuSnapshot, ProcessGroup, cpu_used
+from liveqa.edge.addresses import is_loopback
 
 POLL_INTERVAL = 0.05
 QUIET_PERIOD = 1.0
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` names this machine: load tests never leave it."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass

@@ -11,7 +11,7 @@ IPV6_PREFIX = 64
 def address_key(address: str) -> str:
     """What a limit counts: an IPv4 address, or the /64 network of an IPv6 one."""
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return address
     if isinstance(ip, ipaddress.IPv6Address):
@@ -21,11 +21,12 @@ def address_key(address: str) -> str:
     return str(ip)
 
 
-def is_exempt(address: str) -> bool:
-    """Loopback clients are this machine's own: the benchmark, a local proxy that does not say
-    who its clients are, a laptop's browser."""
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine."""
+    if host == "localhost":
+        return True
     try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 

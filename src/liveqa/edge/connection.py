@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from liveqa.edge import frames
-from liveqa.edge.addresses import forwarded_client, is_exempt
+from liveqa.edge.addresses import forwarded_client, is_loopback
 from liveqa.edge.handshake import (
     MAX_HEAD_SIZE,
     HandshakeError,
@@ -179,7 +179,9 @@ class ClientConnection(asyncio.Protocol):
         client = peer
         if edge.config.trust_forwarded_for:
             client = forwarded_client(peer, head.get("X-Forwarded-For"))
-        if is_exempt(client):
+        # Loopback clients are this machine's own: the benchmark, a laptop's browser, or a local
+        # proxy that was not trusted to say who its clients are.
+        if is_loopback(client):
             return
         self._address = edge.addresses.acquire(client)
         if self._address is None:

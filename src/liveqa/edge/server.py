@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from liveqa.edge.addresses import AddressLimit
+from liveqa.edge.addresses import AddressLimit, is_loopback
 from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.connection import ClientConnection
@@ -55,16 +54,6 @@ class EdgeConfig:
     bus: str | None = None
     bus_prefix: str = DEFAULT_PREFIX
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` only listens on this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Feed:
