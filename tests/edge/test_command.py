@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import resource
 import signal
 import socket
 import sys
@@ -155,6 +156,13 @@ def test_a_malformed_address_is_a_usage_error(capsys: pytest.CaptureFixture[str]
         parse(["--origin", "http://o", "--listen", "nowhere"])
     assert exit_info.value.code == 2
     assert "HOST:PORT" in capsys.readouterr().err
+
+
+def test_soft_limit_reaches_the_hard_limit() -> None:
+    soft = command.raise_open_files_limit()
+    now_soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert soft == now_soft
+    assert hard == resource.RLIM_INFINITY or now_soft == hard
 
 
 @pytest.mark.parametrize("value", ["-1", "many", "1.5"])

@@ -17,7 +17,6 @@ from liveqa.bench.cluster import DEFAULT_BUS, layout_name, run_cluster
 from liveqa.bench.connect import connect
 from liveqa.bench.fanin import fanin
 from liveqa.bench.fanout import fanout
-from liveqa.bench.limits import raise_open_files_limit
 from liveqa.bench.pool import ClientPool
 from liveqa.bench.processes import origin_process
 from liveqa.bench.receiver import EPOLL, LOOP
@@ -26,6 +25,7 @@ from liveqa.bench.result import Result, format_result, to_json
 from liveqa.bench.rig import Load, Rig, Target
 from liveqa.bench.usage import ProcessGroup
 from liveqa.edge.addresses import is_loopback
+from liveqa.edge.command import raise_open_files_limit
 from liveqa.origin.limits import Limits
 from liveqa.settings import add_option
 

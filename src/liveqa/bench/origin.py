@@ -21,8 +21,8 @@ import msgspec
 from aiohttp import web
 
 from liveqa.bench.header import HEADER_SIZE
-from liveqa.bench.limits import raise_open_files_limit
 from liveqa.bench.tally import Tally, latency_array, percentiles
+from liveqa.edge.command import raise_open_files_limit
 from liveqa.grip.control import Subscribe, encode_control
 from liveqa.grip.events import (
     BINARY,

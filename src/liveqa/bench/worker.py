@@ -23,11 +23,11 @@ from liveqa.bench.census import Census
 from liveqa.bench.client import CLOSED, MAX_KEEP, OPEN, Client
 from liveqa.bench.handshake import HandshakeError, accept_value, new_key, upgrade_request
 from liveqa.bench.header import MEASURED, encode_message
-from liveqa.bench.limits import raise_open_files_limit
 from liveqa.bench.receiver import EPOLL, LOOP
 from liveqa.bench.room import RoomTally
 from liveqa.bench.tally import Tally, latency_array
 from liveqa.bench.writes import Plan, Writer
+from liveqa.edge.command import raise_open_files_limit
 
 Reply = dict[str, Any]
 

@@ -12,6 +12,9 @@ from liveqa.edge.bus import DEFAULT_PREFIX
 from liveqa.edge.server import DEFAULT_CONNECTIONS_PER_ADDRESS, Edge, EdgeConfig
 from liveqa.settings import add_option, whole_number
 
+# Used when the hard limit is unlimited: setting the soft limit to infinity is refused.
+_UNLIMITED_TARGET = 1 << 20
+
 
 def host_port(value: str) -> tuple[str, int]:
     """Parse `HOST:PORT` (`[::1]:80` for IPv6)."""
@@ -102,11 +105,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def raise_open_files_limit() -> int:
-    """Raise the soft open-files limit to the hard one; return the new limit."""
+    """Raise RLIMIT_NOFILE's soft limit to the hard limit; return the new soft limit."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return hard
+    target = _UNLIMITED_TARGET if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
 
 
 async def serve(config: EdgeConfig) -> None:
