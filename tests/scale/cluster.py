@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp
 
 from liveqa.bench.pushpin import free_port
+from liveqa.bench.stack import unlabelled_samples
 from support.processes import log_tail, start_logged, stop
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -120,13 +121,7 @@ class Edge:
             ) as response,
         ):
             assert response.status == 200, await response.text()
-            text = await response.text()
-        samples: dict[str, float] = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#") and "{" not in line:
-                name, _, value = line.partition(" ")
-                samples[name] = float(value)
-        return samples
+            return unlabelled_samples(await response.text())
 
 
 @dataclass

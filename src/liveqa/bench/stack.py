@@ -17,6 +17,16 @@ from liveqa.bench.processes import ChildProcess, edge_process, liveqa_origin_pro
 from liveqa.bench.pushpin import free_port
 
 
+def unlabelled_samples(text: str) -> dict[str, float]:
+    """The samples without labels of a Prometheus text exposition, by name."""
+    samples: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and "{" not in line:
+            name, _, value = line.partition(" ")
+            samples[name] = float(value)
+    return samples
+
+
 @dataclass
 class Stack:
     """A running liveqa: origin and edge processes and how to reach them."""
@@ -34,13 +44,7 @@ class Stack:
         headers = {"Authorization": f"Bearer {self.key}"}
         async with session.get(url, headers=headers) as response:
             response.raise_for_status()
-            text = await response.text()
-        samples: dict[str, float] = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#") and "{" not in line:
-                name, _, value = line.partition(" ")
-                samples[name] = float(value)
-        return samples
+            return unlabelled_samples(await response.text())
 
 
 @contextlib.asynccontextmanager
