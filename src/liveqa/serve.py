@@ -22,12 +22,12 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from liveqa.edge.command import raise_open_files_limit
+from liveqa.edge.command import add_connection_limit, raise_open_files_limit
 from liveqa.edge.server import DEFAULT_CONNECTIONS_PER_ADDRESS, Edge, EdgeConfig
 from liveqa.grip.sig import verify_sig
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.publisher import PublishTarget
-from liveqa.settings import add_option, whole_number
+from liveqa.settings import add_option
 
 log = logging.getLogger("liveqa.serve")
 
@@ -258,14 +258,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="browsers reach this through an HTTPS front (nginx): Secure cookies, and the "
         "front's X-Forwarded-Proto and X-Forwarded-For are trusted",
     )
-    add_option(
-        parser,
-        "--max-connections-per-address",
-        type=whole_number,
-        default=DEFAULT_CONNECTIONS_PER_ADDRESS,
-        help="WebSockets one browser address (an IPv6 /64) may hold at once; 0: no limit. "
-        "Raise it for a venue whose attendees share one NAT address",
-    )
+    add_connection_limit(parser)
     add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
 
 

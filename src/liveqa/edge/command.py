@@ -93,15 +93,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="count a client under the address its proxy appended to X-Forwarded-For (only when "
         "every client comes through that proxy)",
     )
+    add_connection_limit(parser)
+    add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
+
+
+def add_connection_limit(parser: argparse.ArgumentParser) -> None:
+    """`--max-connections-per-address`, for `liveqa edge` and `liveqa serve`."""
     add_option(
         parser,
         "--max-connections-per-address",
         type=whole_number,
         default=DEFAULT_CONNECTIONS_PER_ADDRESS,
-        help="WebSocket connections one client address (an IPv6 /64) may hold at once; 0: no "
-        "limit. Loopback clients are not counted",
+        help="WebSockets one client address (an IPv6 /64) may hold at once; 0: no limit. "
+        "Loopback clients are not counted. Raise it for a venue whose attendees share one NAT "
+        "address",
     )
-    add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
 
 
 def raise_open_files_limit() -> int:
