@@ -1,0 +1,109 @@
+"""Attack fixtures: liveqa as an attacker meets it, `serve` in one process or origin and edge split.
+
+Every attack here targets 127.0.0.1 only, and is bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from liveqa.bench.pushpin import free_port
+from scale.cluster import GRIP_KEY, SECRET_KEY, Service
+
+
+@dataclass
+class Stack:
+    """What an attacker reaches: the client-facing `url`; `edge` is the process holding sockets."""
+
+    layout: str
+    url: str
+    edge: Service
+    services: list[Service]
+
+    @property
+    def host(self) -> str:
+        return self.url.removeprefix("http://")
+
+
+def serve_service(directory: Path, extra: Sequence[str] = ()) -> Service:
+    """`liveqa serve` on a free loopback port with its own data directory."""
+    port = free_port()
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--data-dir", str(directory / "data"), *extra]
+    return Service("serve", args, port, directory / "serve.log")
+
+
+def split_services(
+    directory: Path, edge_extra: Sequence[str] = (), origin_extra: Sequence[str] = ()
+) -> tuple[Service, Service]:
+    """`liveqa origin` on SQLite and `liveqa edge` in front of it, sharing one key."""
+    origin_port, edge_port, publish_port = free_port(), free_port(), free_port()
+    origin = Service(
+        "origin",
+        [
+            "origin",
+            "--listen",
+            f"127.0.0.1:{origin_port}",
+            "--database-url",
+            f"sqlite:///{directory}/liveqa.db",
+            "--secret-key",
+            SECRET_KEY,
+            "--grip-url",
+            f"http://127.0.0.1:{publish_port}/?key={GRIP_KEY}",
+            *origin_extra,
+        ],
+        origin_port,
+        directory / "origin.log",
+    )
+    edge = Service(
+        "edge",
+        [
+            "edge",
+            "--origin",
+            f"http://127.0.0.1:{origin_port}",
+            "--listen",
+            f"127.0.0.1:{edge_port}",
+            "--publish-listen",
+            f"127.0.0.1:{publish_port}",
+            "--sig-key",
+            GRIP_KEY,
+            "--publish-key",
+            GRIP_KEY,
+            *edge_extra,
+        ],
+        edge_port,
+        directory / "edge.log",
+    )
+    return origin, edge
+
+
+@contextlib.asynccontextmanager
+async def started(layout: str, directory: Path) -> AsyncIterator[Stack]:
+    """Start the layout, wait until its pages answer, stop every process at the end."""
+    if layout == "serve":
+        edge = serve_service(directory)
+        services = [edge]
+    else:
+        origin, edge = split_services(directory)
+        services = [origin, edge]
+    try:
+        for service in services:
+            await service.start()
+        for service in services:
+            await service.wait_ready("/api/openapi.json")
+        yield Stack(layout, f"http://127.0.0.1:{edge.port}", edge, services)
+    finally:
+        await asyncio.gather(*(service.stop() for service in services))
+
+
+@pytest.fixture(params=["serve", "split"])
+async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stack]:
+    """liveqa in each layout an attacker may meet."""
+    async with started(request.param, tmp_path) as running:
+        yield running
