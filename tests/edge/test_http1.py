@@ -119,3 +119,57 @@ def test_eof_before_the_end_is_an_error() -> None:
 def test_a_head_that_never_ends_is_refused() -> None:
     with pytest.raises(ResponseError):
         ResponseParser(100).feed(b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 20_000)
+
+
+@given(st.integers(min_value=1, max_value=40), st.sampled_from([100, 102, 103]))
+def test_interim_responses_are_skipped_in_any_pieces(step: int, interim: int) -> None:
+    wire = b"HTTP/1.1 %d Interim\r\nLink: </x>\r\n\r\n" % interim
+    wire += b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    response = parse_in_pieces(wire, step)
+    assert response is not None
+    assert (response.status, response.body, response.keep_alive) == (200, b"ok", True)
+
+
+def test_an_interim_response_alone_is_not_the_answer() -> None:
+    parser = ResponseParser(100)
+    assert parser.feed(b"HTTP/1.1 100 Continue\r\n\r\n") is None
+    response = parser.feed(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+    assert response is not None
+    assert response.status == 403
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\n" * 9,
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1_0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\n",
+        b"HTTP/1.1 +20 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\nab\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 5000,
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + b"T: x\r\n" * 12_000,
+    ],
+)
+def test_ambiguous_framing_and_unexpected_answers_are_refused(wire: bytes) -> None:
+    with pytest.raises(ResponseError):
+        ResponseParser(1500).feed(wire)
+
+
+def test_repeated_equal_lengths_are_one_length() -> None:
+    response = ResponseParser(100).feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok")
+    assert response is not None
+    assert response.body == b"ok"
+
+
+def test_a_body_delimited_by_the_close_never_keeps_the_connection() -> None:
+    parser = ResponseParser(100)
+    assert parser.feed(b"HTTP/1.1 200 OK\r\n\r\nsome") is None
+    assert not parser.feed_eof().keep_alive

@@ -26,6 +26,7 @@ from test_server import (
 )
 
 from liveqa.edge import session as session_module
+from liveqa.edge.handshake import parse_request_head
 from liveqa.edge.session import MAX_REQUEST_CONTENT, MAX_RETRIES
 from liveqa.grip import events as ev
 
@@ -284,3 +285,31 @@ async def test_an_unexpected_failure_refuses_only_that_handshake(
         ):
             await ws.send_str("still working")
             assert (await ws.receive(WAIT)).data == "still working"
+
+
+def test_only_application_headers_of_the_handshake_reach_the_origin() -> None:
+    head = parse_request_head(
+        b"GET /ws HTTP/1.1\r\nHost: q.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        b"Cookie: s=1\r\nOrigin: https://q.example\r\nUser-Agent: ua\r\nX-Custom: kept\r\n"
+        b"Expect: 100-continue\r\nTE: trailers\r\nTrailer: X\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Length: 5\r\nKeep-Alive: 5\r\nProxy-Authorization: x\r\nForwarded: for=1\r\n"
+        b"X-Real-IP: 10.0.0.1\r\nX-Forwarded-Host: evil\r\nMeta-Participant: host\r\n"
+        b"Grip-Sig: forged\r\nConnection-Id: forged\r\nAccept: */*\r\nSome-Future-Header: x"
+    )
+    headers = session_module.forwarded_headers(head, "192.0.2.7", "cid-1")
+    assert headers == [
+        ("Host", "q.example"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ("Sec-WebSocket-Version", "13"),
+        ("Cookie", "s=1"),
+        ("Origin", "https://q.example"),
+        ("User-Agent", "ua"),
+        ("X-Custom", "kept"),
+        ("X-Forwarded-For", "192.0.2.7"),
+        ("X-Forwarded-Proto", "ws"),
+        ("Content-Type", ev.CONTENT_TYPE),
+        ("Accept", ev.CONTENT_TYPE),
+        ("Connection-Id", "cid-1"),
+        ("Sec-WebSocket-Extensions", "grip"),
+    ]

@@ -72,7 +72,7 @@ async def test_open_accepts_subscribes_and_keeps_identity_in_meta(origin: Origin
     assert guest_socket.headers["Sec-WebSocket-Extensions"] == "grip"
     assert guest_socket.headers["Keep-Alive-Interval"] == "60"
     guest_id = guest_socket.meta["Participant"]
-    assert set(guest_socket.meta) == {"Participant", "Room", "Seen"}
+    assert set(guest_socket.meta) == {"Participant", "Room", "Seen", "Auth"}
     assert guest_socket.meta["Room"] == "town-hall"
     assert [c["type"] for c in guest_socket.controls] == ["subscribe", "subscribe", "keep-alive"]
     assert [c.get("channel") for c in guest_socket.controls[:2]] == [
@@ -88,6 +88,43 @@ async def test_open_accepts_subscribes_and_keeps_identity_in_meta(origin: Origin
     await host_socket.open()
     channels = [c.get("channel") for c in host_socket.controls if c["type"] == "subscribe"]
     assert "hosts-town-hall" in channels
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["other connection", "other participant", "other room", "no binding"],
+)
+async def test_an_identity_is_only_good_on_the_connection_it_was_given_to(
+    origin: Origin, tamper: str
+) -> None:
+    host, guest = await origin.host_and_guest()
+    host_socket = Socket(host, "town-hall")
+    await host_socket.open()
+    guest_socket = Socket(guest, "town-hall")
+    await guest_socket.open()
+    # What a proxy that handed the host's OPEN answer to the guest's socket would send next.
+    stolen = Socket(guest, "town-hall")
+    stolen.meta = dict(host_socket.meta)
+    if tamper == "other participant":
+        stolen.connection_id = host_socket.connection_id
+        stolen.meta["Participant"] = guest_socket.meta["Participant"]
+    elif tamper == "other room":
+        stolen.connection_id = host_socket.connection_id
+        stolen.meta["Room"] = "elsewhere"
+    elif tamper == "no binding":
+        stolen.connection_id = host_socket.connection_id
+        del stolen.meta["Auth"]
+    before = len(origin.recorder.items())
+    status, _ = await stolen.post(
+        [WebSocketEvent(TEXT, b'{"type":"ROOMINFO_UPDATE","ref":"r","displayName":"Owned"}')]
+    )
+    assert status == 200
+    assert stolen.closed == (4401, "session not bound to this connection")
+    assert stolen.received == []
+    assert origin.recorder.items()[before:] == []
+    # The host's own connection keeps its identity.
+    replies = await host_socket.send({"type": "ROOMINFO_UPDATE", "ref": "h", "displayName": "Hers"})
+    assert [reply["type"] for reply in replies] == ["ACK"]
 
 
 async def test_open_without_session_or_room_is_closed_with_a_reason(origin: Origin) -> None:

@@ -6,11 +6,19 @@ a general-purpose client costs about four times the CPU of this one per request.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from multidict import CIMultiDict
 
 MAX_HEAD_SIZE = 65_536
+# Interim (1xx) responses skipped before the final one; an origin sending more is broken.
+MAX_INTERIM_RESPONSES = 8
+# A chunk's size line with its extensions.
+MAX_CHUNK_LINE = 4096
+
+_DIGITS = re.compile(r"[0-9]{1,15}")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
 
 
 class ResponseError(Exception):
@@ -43,7 +51,16 @@ def encode_request(
 class ResponseParser:
     """Feed bytes as they arrive; `feed` returns the response once it is complete."""
 
-    __slots__ = ("_body", "_buffer", "_chunked", "_head", "_length", "_received", "max_body")
+    __slots__ = (
+        "_body",
+        "_buffer",
+        "_chunked",
+        "_head",
+        "_interim",
+        "_length",
+        "_received",
+        "max_body",
+    )
 
     def __init__(self, max_body: int) -> None:
         self.max_body = max_body
@@ -53,18 +70,21 @@ class ResponseParser:
         self._chunked = False
         self._body: list[bytes] = []
         self._received = 0
+        self._interim = 0
 
     def feed(self, data: bytes) -> Response | None:
         """Add bytes; the response when it is complete, else None."""
         self._buffer += data
-        if self._head is None:
+        while self._head is None:
             end = self._buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(self._buffer) > MAX_HEAD_SIZE:
                     raise ResponseError("response head too large")
                 return None
-            self._head = self._parse_head(self._buffer[:end])
+            head = self._parse_head(self._buffer[:end])
             self._buffer = self._buffer[end + 4 :]
+            if head is not None:
+                self._head = head
         if self._chunked:
             return self._chunks()
         if self._length is None:
@@ -82,11 +102,12 @@ class ResponseParser:
             return self._complete(self._buffer)
         raise ResponseError("connection closed before the response was complete")
 
-    def _parse_head(self, head: bytes) -> tuple[int, str, CIMultiDict[str], bool]:
+    def _parse_head(self, head: bytes) -> tuple[int, str, CIMultiDict[str], bool] | None:
+        """The final response's head and body framing; None for an interim (1xx) response."""
         lines = head.decode("latin-1").split("\r\n")
         version, _, rest = lines[0].partition(" ")
         code, _, reason = rest.partition(" ")
-        if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
+        if version not in ("HTTP/1.1", "HTTP/1.0") or not _DIGITS.fullmatch(code) or len(code) != 3:
             raise ResponseError(f"malformed status line {lines[0][:60]!r}")
         headers: CIMultiDict[str] = CIMultiDict()
         for line in lines[1:]:
@@ -95,40 +116,70 @@ class ResponseParser:
                 raise ResponseError(f"malformed header line {line[:60]!r}")
             headers.add(name, value.strip(" \t"))
         status = int(code)
+        if 100 <= status < 200:
+            # Taking a 100 Continue for the answer would hand the real one to the next request.
+            if status == 101:
+                raise ResponseError("101 Switching Protocols to a request that asked for none")
+            self._interim += 1
+            if self._interim > MAX_INTERIM_RESPONSES:
+                raise ResponseError(f"more than {MAX_INTERIM_RESPONSES} interim responses")
+            return None
         connection = headers.get("Connection", "").lower()
         keep_alive = "close" not in connection and (
             version == "HTTP/1.1" or "keep-alive" in connection
         )
-        if "chunked" in headers.get("Transfer-Encoding", "").lower():
-            self._chunked = True
-        elif status in (204, 304) or 100 <= status < 200:
-            self._length = 0
-        elif "Content-Length" in headers:
-            try:
-                self._length = int(headers["Content-Length"])
-            except ValueError:
-                raise ResponseError("malformed Content-Length") from None
-            if self._length < 0:
-                raise ResponseError("malformed Content-Length")
-            self._check_size(self._length)
+        self._frame_body(status, headers)
+        if self._length is None and not self._chunked:
+            keep_alive = False  # the body ends when the connection does
         return status, reason, headers, keep_alive
+
+    def _frame_body(self, status: int, headers: CIMultiDict[str]) -> None:
+        """How the body ends (RFC 9112 section 6.3); ambiguous framing is refused, not guessed."""
+        codings = [
+            coding.strip().lower()
+            for value in headers.getall("Transfer-Encoding", ())
+            for coding in value.split(",")
+        ]
+        lengths = {
+            length.strip()
+            for value in headers.getall("Content-Length", ())
+            for length in value.split(",")
+        }
+        if codings and lengths:
+            raise ResponseError("both Transfer-Encoding and Content-Length")
+        if codings:
+            if codings != ["chunked"]:
+                raise ResponseError(f"unsupported Transfer-Encoding {', '.join(codings)[:60]!r}")
+            self._chunked = True
+        elif status in (204, 304):
+            self._length = 0
+        elif lengths:
+            length = lengths.pop()
+            if lengths or not _DIGITS.fullmatch(length):
+                raise ResponseError("malformed Content-Length")
+            self._length = int(length)
+            self._check_size(self._length)
 
     def _chunks(self) -> Response | None:
         buffer = self._buffer
         while True:
             end = buffer.find(b"\r\n")
             if end < 0:
+                if len(buffer) > MAX_CHUNK_LINE:
+                    raise ResponseError("chunk size line too long")
                 break
-            try:
-                size = int(buffer[:end].split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise ResponseError("malformed chunk size") from None
+            digits = buffer[:end].split(b";", 1)[0].strip(b" \t")
+            if not _CHUNK_SIZE.fullmatch(digits):
+                raise ResponseError("malformed chunk size")
+            size = int(digits, 16)
             if size == 0:
                 if buffer[end + 2 : end + 4] == b"\r\n":
                     stop = end + 4
                 else:
                     trailers = buffer.find(b"\r\n\r\n", end + 2)
                     if trailers < 0:
+                        if len(buffer) > MAX_HEAD_SIZE:
+                            raise ResponseError("trailers too large")
                         break
                     stop = trailers + 4
                 self._buffer = buffer[stop:]

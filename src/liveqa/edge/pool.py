@@ -6,6 +6,7 @@ import asyncio
 import collections
 import ssl
 import time
+from collections.abc import Callable
 
 from liveqa.edge.http1 import Response, ResponseError, ResponseParser
 
@@ -42,6 +43,8 @@ class _Connection(asyncio.Protocol):
             self._settle(exc)
             return
         if response is not None:
+            # Whatever arrives after this answer belongs to no request: data_received closes.
+            self.parser = None
             self._settle(response)
 
     def eof_received(self) -> bool | None:
@@ -56,6 +59,15 @@ class _Connection(asyncio.Protocol):
                 self._settle(error)
         else:
             self.host.forget(self)
+
+    @property
+    def reusable(self) -> bool:
+        """Open, and the origin has read the whole request (an early answer leaves it unread)."""
+        return (
+            not self.closed
+            and self.transport is not None
+            and self.transport.get_write_buffer_size() == 0
+        )
 
     async def exchange(self, request: bytes, max_body: int) -> Response:
         """Send a request and wait for its whole response."""
@@ -138,7 +150,7 @@ class _Host:
         return connection
 
     def release(self, connection: _Connection, reuse: bool) -> None:
-        if reuse and not connection.closed:
+        if reuse and connection.reusable:
             connection.idle_since = time.monotonic()
             self.idle.append(connection)
         else:
@@ -185,9 +197,19 @@ class ConnectionPool:
         self._hosts: dict[tuple[str, int, bool], _Host] = {}
 
     async def request(
-        self, host: str, port: int, tls: bool, request: bytes, *, max_body: int
+        self,
+        host: str,
+        port: int,
+        tls: bool,
+        request: bytes,
+        *,
+        max_body: int,
+        expected: Callable[[Response], bool] = lambda _: True,
     ) -> Response:
-        """One exchange; raises ConnectError when no connection could be made."""
+        """One exchange; raises ConnectError when no connection could be made.
+
+        The connection is kept for the next request only if the answer is `expected`.
+        """
         key = (host, port, tls)
         pool = self._hosts.get(key)
         if pool is None:
@@ -199,7 +221,7 @@ class ConnectionPool:
         except BaseException:
             pool.release(connection, reuse=False)
             raise
-        pool.release(connection, reuse=response.keep_alive)
+        pool.release(connection, reuse=response.keep_alive and expected(response))
         return response
 
     def close(self) -> None:

@@ -25,22 +25,27 @@ MAX_REJECTION_BODY = 100_000
 MAX_RETRIES = 5
 MIN_KEEP_ALIVE_INTERVAL = 20
 
-# What a client may not send to the origin (it could forge identity or GRIP instructions).
-_STRIPPED = frozenset(
+# Client handshake headers passed to the origin: what an application reads from a handshake,
+# plus its own `X-` headers. Everything else stays here: Expect, TE and the hop-by-hop and framing
+# headers could change how the origin reads the request stream shared with other clients' requests.
+_FORWARDED = frozenset(
     (
-        "upgrade",
-        "connection",
-        "accept",
-        "connection-id",
-        "content-length",
-        "content-type",
-        "transfer-encoding",
-        "keep-alive",
-        "sec-websocket-extensions",
-        "x-forwarded-for",
-        "x-forwarded-proto",
+        "host",
+        "cookie",
+        "authorization",
+        "origin",
+        "user-agent",
+        "referer",
+        "accept-language",
+        "cache-control",
+        "pragma",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-protocol",
     )
 )
+# `X-` headers the edge sets itself, or that only a trusted proxy may set.
+_NOT_FORWARDED_X = ("x-forwarded-", "x-real-ip")
 # Origin response headers that describe the HTTP exchange, not the client's 101.
 _NOT_FOR_CLIENT = frozenset(
     (
@@ -67,11 +72,7 @@ def forwarded_headers(
 
     With `trust_proto`, the X-Forwarded-Proto of a TLS front is passed on instead of `ws`.
     """
-    headers = [
-        (name, value)
-        for name, value in head.headers
-        if name.lower() not in _STRIPPED and not name.lower().startswith(("meta-", "grip-"))
-    ]
+    headers = [(name, value) for name, value in head.headers if _forwarded(name.lower())]
     forwarded_for = head.get("X-Forwarded-For")
     if peer is not None:
         forwarded_for = f"{forwarded_for}, {peer}" if forwarded_for else peer
@@ -86,6 +87,12 @@ def forwarded_headers(
         ("Sec-WebSocket-Extensions", "grip"),
     ]
     return headers
+
+
+def _forwarded(name: str) -> bool:
+    if name.startswith("x-"):
+        return not name.startswith(_NOT_FORWARDED_X)
+    return name in _FORWARDED
 
 
 class Session:

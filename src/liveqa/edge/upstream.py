@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from multidict import CIMultiDict
 from yarl import URL
 
-from liveqa.edge.http1 import ResponseError, encode_request
+from liveqa.edge.http1 import Response, ResponseError, encode_request
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.pool import ConnectError, ConnectionPool
+from liveqa.grip.events import CONTENT_TYPE
 from liveqa.grip.sig import mint_sig
 
 MAX_RESPONSE_BODY = 1_000_000
@@ -56,6 +57,11 @@ class Target:
         )
 
 
+def is_events_response(response: Response) -> bool:
+    """A 200 of WebSocket events: any other answer may come from a confused origin connection."""
+    return response.status == 200 and response.headers.get("Content-Type") == CONTENT_TYPE
+
+
 class Upstream:
     """Sends requests to the first origin target that accepts a connection."""
 
@@ -86,7 +92,12 @@ class Upstream:
             request = encode_request("POST", origin.path + target, origin.authority, headers, body)
             try:
                 response = await self.pool.request(
-                    origin.host, origin.port, origin.tls, request, max_body=MAX_RESPONSE_BODY
+                    origin.host,
+                    origin.port,
+                    origin.tls,
+                    request,
+                    max_body=MAX_RESPONSE_BODY,
+                    expected=is_events_response,
                 )
             except ConnectError:
                 continue

@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 META_PARTICIPANT = "Participant"
 META_ROOM = "Room"
+# Binds Participant and Room to the proxy's Connection-Id: an answer a confused proxy delivered
+# to another socket then gives that socket no identity it can use.
+META_AUTH = "Auth"
 # When the origin last counted this socket as present (epoch seconds).
 META_SEEN = "Seen"
 MESSAGE_PREFIX = b"m:"
@@ -107,6 +110,11 @@ async def _process(
     room = request.headers.get(f"Meta-{META_ROOM}")
     connection_id = request.headers["Connection-Id"]
     if participant and room:
+        mac = request.headers.get(f"Meta-{META_AUTH}")
+        if not context.signer.is_bound(mac, connection_id, participant, room):
+            log.warning("connection %s: meta identity not bound to this connection", connection_id)
+            _close(reply, CLOSE_UNAUTHENTICATED, "session not bound to this connection")
+            return
         actor = Actor(participant, room)
         await _still_here(context, request, actor, reply)
     for index, event in enumerate(events):
@@ -183,6 +191,9 @@ async def _open(context: OriginContext, request: web.Request, reply: Reply) -> A
             "Keep-Alive-Interval": str(context.sockets.keep_alive_interval),
             f"Set-Meta-{META_PARTICIPANT}": actor.participant_id,
             f"Set-Meta-{META_ROOM}": actor.room_id,
+            f"Set-Meta-{META_AUTH}": context.signer.bind_socket(
+                request.headers["Connection-Id"], actor.participant_id, actor.room_id
+            ),
             f"Set-Meta-{META_SEEN}": str(int(time.time())),
         }
     )
