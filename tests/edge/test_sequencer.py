@@ -120,3 +120,36 @@ async def test_forgetting_last_ids_stops_waiting_for_lost_items() -> None:
     sequencer.forget_last_ids()
     sequencer.push(item(5))
     assert delivered == ["room:1", "room:5"]
+
+
+async def test_a_late_item_goes_out_at_once_and_the_order_goes_on() -> None:
+    sequencer, delivered = recorder(wait=0.05)
+    sequencer.push(item(1))
+    sequencer.push(item(3))
+    await asyncio.sleep(0.1)
+    assert delivered == ["room:1", "room:3"]
+    # 2 was given up on: it is not held again, and 4 still follows 3 without waiting.
+    sequencer.push(item(2))
+    sequencer.push(item(4))
+    assert delivered == ["room:1", "room:3", "room:2", "room:4"]
+    assert sequencer.metrics.late_items_total == 1
+    assert sequencer.metrics.held_items_total == 1
+
+
+async def test_an_item_already_delivered_is_dropped() -> None:
+    sequencer, delivered = recorder()
+    for seq in (1, 2, 3, 2):
+        sequencer.push(item(seq))
+    assert delivered == ["room:1", "room:2", "room:3"]
+    assert sequencer.metrics.dropped_items_total == 1
+
+
+async def test_a_full_hold_releases_its_oldest_chain_in_order() -> None:
+    sequencer, delivered = recorder(max_held=3)
+    sequencer.push(item(1))
+    for seq in (3, 4, 5, 6):
+        sequencer.push(item(seq))
+    assert delivered == ["room:1", "room:3", "room:4", "room:5", "room:6"]
+    sequencer.push(item(2))
+    sequencer.push(item(7))
+    assert delivered[-2:] == ["room:2", "room:7"]

@@ -34,6 +34,9 @@ class EdgeMetrics:
         "Publish items dropped as duplicates of a recent id or of a held item's prev-id."
     )
     held_items_total: int = _counter("Publish items held until the item they follow (prev-id).")
+    late_items_total: int = _counter(
+        "Publish items delivered at once, out of order: the channel went on without them."
+    )
     slow_closed_total: int = _counter("Clients closed with 1013 for unsent bytes over the limit.")
     oversize_closed_total: int = _counter("Clients closed with 1009 for a frame over the limit.")
     handshakes_rejected_total: int = _counter("WebSocket handshakes refused.")

@@ -16,6 +16,8 @@ from liveqa.grip.publish import PublishItem
 
 MESSAGE_WAIT = 5.0
 MAX_HELD = 100
+# Delivered ids remembered per channel, to tell a late item from one that is early.
+RECENT_IDS = 256
 
 
 class Sequencer:
@@ -34,6 +36,8 @@ class Sequencer:
         self.wait = wait
         self.max_held = max_held
         self._last: dict[str, str] = {}
+        # channel -> the ids delivered last, oldest first (a dict as an ordered set).
+        self._recent: dict[str, dict[str, None]] = {}
         # channel -> prev-id -> (item, deadline); dicts keep arrival order, which is deadline order.
         self._held: dict[str, dict[str, tuple[PublishItem, float]]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
@@ -46,38 +50,54 @@ class Sequencer:
         last = self._last.get(item.channel)
         if item.prev_id is None or last is None or item.prev_id == last:
             self._send(item)
+            return
+        recent = self._recent.get(item.channel, {})
+        if item.id in recent:
+            self.metrics.dropped_items_total += 1
+        elif item.prev_id in recent:
+            # Late: the channel went on without it after the wait. Waiting cannot put it back in
+            # order, and making it the last id would hold the next item for the whole wait.
+            self.metrics.late_items_total += 1
+            self._deliver(item)
         else:
             self._hold(item)
 
     def forget_last_ids(self) -> None:
         """Items were lost upstream (the bus was down): wait for none of them from now on."""
         self._last.clear()
+        self._recent.clear()
 
     def forget(self, channel: str) -> None:
         """The channel has no subscribers left: nothing held can be delivered, nothing to order."""
         self._last.pop(channel, None)
+        self._recent.pop(channel, None)
         self._held.pop(channel, None)
         timer = self._timers.pop(channel, None)
         if timer is not None:
             timer.cancel()
 
     def _send(self, item: PublishItem) -> None:
-        self._deliver(item)
-        if item.id is None:
-            return
+        """Deliver `item` as the channel's newest, then every held item that follows it."""
         channel = item.channel
-        self._last[channel] = item.id
         held = self._held.get(channel)
-        while held:
-            follower = held.pop(self._last[channel], None)
+        while True:
+            self._deliver(item)
+            if item.id is None:
+                break
+            self._delivered(channel, item.id)
+            follower = held.pop(item.id, None) if held else None
             if follower is None:
                 break
-            self._deliver(follower[0])
-            if follower[0].id is None:
-                break
-            self._last[channel] = follower[0].id
+            item = follower[0]
         if not held:
             self._drop_channel_hold(channel)
+
+    def _delivered(self, channel: str, id_: str) -> None:
+        self._last[channel] = id_
+        recent = self._recent.setdefault(channel, {})
+        recent[id_] = None
+        if len(recent) > RECENT_IDS:
+            del recent[next(iter(recent))]
 
     def _hold(self, item: PublishItem) -> None:
         assert item.prev_id is not None
@@ -87,9 +107,12 @@ class Sequencer:
             self.metrics.dropped_items_total += 1
             return
         if len(held) >= self.max_held:
+            # The item waited on longest starts the oldest chain: it and its followers go out in
+            # order, and then this item may follow them.
             oldest = next(iter(held))
             self._send(held.pop(oldest)[0])
-            held = self._held.setdefault(item.channel, {})
+            self.push(item)
+            return
         self.metrics.held_items_total += 1
         held[item.prev_id] = (item, time.monotonic() + self.wait)
         if item.channel not in self._timers:

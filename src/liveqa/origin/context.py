@@ -61,16 +61,23 @@ class OriginContext:
 
     async def publish(self, publications: Sequence[Publication]) -> None:
         """Hand committed events to the publisher; wait for them at most `publish_wait` s."""
+        await self.delivered([self.publish_soon(publications)])
+
+    def publish_soon(self, publications: Sequence[Publication]) -> asyncio.Future[None] | None:
+        """Queue committed events for every endpoint now, so they leave in commit order."""
         if not publications or self.publisher is None:
+            return None
+        return self.publisher.publish([_item(p) for p in publications])
+
+    async def delivered(self, deliveries: Sequence[asyncio.Future[None] | None]) -> None:
+        """Wait at most `publish_wait` s for what `publish_soon` queued."""
+        pending = [delivery for delivery in deliveries if delivery is not None]
+        if not pending:
             return
-        items = [_item(p) for p in publications]
-        delivery = self.publisher.publish(items)
         try:
-            await asyncio.wait_for(asyncio.shield(delivery), self.publish_wait)
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(*pending)), self.publish_wait)
         except TimeoutError:
-            log.warning(
-                "publishing %d items takes longer than %.1f s", len(items), self.publish_wait
-            )
+            log.warning("publishing takes longer than %.1f s", self.publish_wait)
 
 
 def _item(publication: Publication) -> PublishItem:

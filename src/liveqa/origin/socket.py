@@ -7,6 +7,7 @@ user typed is answered inside the 200 body: an ERROR message to that socket, nev
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -35,7 +36,6 @@ from liveqa.grip.events import (
 from liveqa.origin.api import error_response
 from liveqa.origin.board import (
     Actor,
-    Publication,
     hosts_channel,
     participant_channel,
     room_channel,
@@ -62,11 +62,11 @@ CLOSE_NOT_FOUND = 4404
 
 @dataclass
 class Reply:
-    """The response being built: events for the proxy, headers, and what to publish."""
+    """The response being built: events for the proxy, headers, and the publishes to wait for."""
 
     events: list[WebSocketEvent] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
-    publications: list[Publication] = field(default_factory=list)
+    deliveries: list[asyncio.Future[None] | None] = field(default_factory=list)
 
     def send(self, message: ServerMessage) -> None:
         """A message for this socket's client (prefixed, as GRIP requires)."""
@@ -97,7 +97,7 @@ async def websocket(request: web.Request) -> web.Response:
         return error_response(400, "invalid_events", f"malformed events body: {exc}")
     reply = Reply()
     await _process(context, request, events, reply)
-    await context.publish(reply.publications)
+    await context.delivered(reply.deliveries)
     headers = {"Content-Type": CONTENT_TYPE, **reply.headers}
     return web.Response(body=encode_events(reply.events), headers=headers)
 
@@ -239,7 +239,9 @@ async def _message(
         )
         return
     reply.send(outcome.reply)
-    reply.publications.extend(outcome.publications)
+    # Published now, not after the batch: each event took its seq at commit, and the edge holds
+    # every later event of the room until this one arrives.
+    reply.deliveries.append(context.publish_soon(outcome.publications))
 
 
 def _close(reply: Reply, code: int, reason: str) -> None:
