@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -439,3 +440,41 @@ async def test_what_is_published_while_redis_is_away_reaches_the_other_edge_by_r
             assert [seq for seq in bo.live_seqs() if seq > base] == [base + 2]
     finally:
         await redis.cut()
+
+
+VOTE_ROUNDS = 200
+
+
+async def test_racing_votes_of_one_person_on_two_origins_publish_the_committed_count(
+    cluster: Cluster, people: People
+) -> None:
+    """One person's "remove" and "add" at the same moment through both origins: a screen must
+    end every round showing the count the database holds."""
+    first, second = cluster.edges
+    host, watcher = people("Hana", first), people("Wes", second)
+    voter_a, voter_b = people("Vi", first), people("Vi", second)
+    await voter_a.join()
+    for cookie in voter_a.session.cookie_jar:
+        voter_b.session.cookie_jar.update_cookies({cookie.key: cookie.value}, URL(second.url))
+    await open_room(host, [host, watcher])
+    await voter_a.connect()
+    await voter_b.connect()
+    asked = await host.send(type="QUESTION_POST_TO_ROOM", questionText="Race?", nonce="race")
+    question = asked["questionId"]
+    differ = []
+    for round_ in range(VOTE_ROUNDS):
+        acks = await asyncio.gather(
+            voter_a.send(type="QUESTION_UPVOTE", questionId=question, removeUpvote=True),
+            voter_b.send(type="QUESTION_UPVOTE", questionId=question),
+        )
+        assert [ack["type"] for ack in acks] == ["ACK", "ACK"], acks
+        stored = (await snapshot(watcher)).questions[question][1]
+        deadline = time.monotonic() + 1
+        while (shown := watcher.state.questions[question][1]) != stored:
+            if time.monotonic() > deadline:
+                differ.append((round_, stored, shown))
+                break
+            await asyncio.sleep(0.01)
+        if len(differ) == 5:
+            break
+    assert differ == []

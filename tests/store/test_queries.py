@@ -169,10 +169,10 @@ async def test_votes_one_per_participant_and_toggle(database: Database) -> None:
         await queries.create_participant("p2", "Bob", 1)
         await _question(queries, "q1")
     async with database.write() as queries:
-        assert await queries.set_vote("q1", "p2", True, 20) == 2
-        assert await queries.set_vote("q1", "p2", True, 21) == 2
-        assert await queries.set_vote("q1", "p1", False, 22) == 1
-        assert await queries.set_vote("q1", "p1", False, 23) == 1
+        assert await queries.set_vote("q1", "p2", True, 20) == (True, 2)
+        assert await queries.set_vote("q1", "p2", True, 21) == (False, 2)
+        assert await queries.set_vote("q1", "p1", False, 22) == (True, 1)
+        assert await queries.set_vote("q1", "p1", False, 23) == (False, 1)
     async with database.read() as queries:
         bob = await queries.question("room-a", "q1", "p2")
         ada = await queries.question("room-a", "q1", "p1")

@@ -469,9 +469,13 @@ class Board:
             if question.pending:
                 await self._hide_pending(queries, actor, question)
                 raise forbidden("the question awaits approval", "question_pending")
-            upvotes = await queries.set_vote(question.id, actor.participant_id, want, self.clock())
+            # Whether this vote changed anything comes from the write itself: under READ COMMITTED
+            # the voter's vote read above may predate a racing transaction of the same voter.
+            changed, upvotes = await queries.set_vote(
+                question.id, actor.participant_id, want, self.clock()
+            )
             reply = Ack(ref=message.ref, question_id=question.id, upvoted=want, upvotes=upvotes)
-            if question.voted == want:
+            if not changed:
                 return Outcome(reply)
             seq = await queries.next_seq(actor.room_id)
         return Outcome(

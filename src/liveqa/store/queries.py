@@ -450,8 +450,11 @@ class Queries:
         await self.connection.execute(delete(votes).where(votes.c.question_id == question_id))
         await self.connection.execute(delete(questions).where(questions.c.id == question_id))
 
-    async def set_vote(self, question_id: str, participant_id: str, voted: bool, now: int) -> int:
-        """Add or remove one participant's vote (idempotent) and return the question's votes.
+    async def set_vote(
+        self, question_id: str, participant_id: str, voted: bool, now: int
+    ) -> tuple[bool, int]:
+        """Add or remove one participant's vote (idempotent): whether that changed the votes,
+        and the question's votes after it, as this transaction committed them.
 
         The primary key (question, participant) makes a second vote impossible, whatever the
         caller checks; the count is recomputed from the votes, never incremented blindly.
@@ -459,11 +462,11 @@ class Queries:
         params = {"question_id": question_id, "participant_id": participant_id}
         if voted:
             add = _ADD_VOTE[self.connection.dialect.name]
-            await self.connection.execute(add, {**params, "created_at": now})
+            changed = await self.connection.execute(add, {**params, "created_at": now})
         else:
-            await self.connection.execute(_DELETE_VOTE, params)
+            changed = await self.connection.execute(_DELETE_VOTE, params)
         result = await self.connection.execute(_RECOUNT_VOTES, {"question_id": question_id})
-        return int(result.scalar_one())
+        return changed.rowcount == 1, int(result.scalar_one())
 
     # Connections
 
