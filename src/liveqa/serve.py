@@ -24,9 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from liveqa.edge.command import add_connection_limit, raise_open_files_limit
 from liveqa.edge.server import DEFAULT_CONNECTIONS_PER_ADDRESS, Edge, EdgeConfig
-from liveqa.grip.sig import verify_sig
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.publisher import PublishTarget
+from liveqa.origin.sigcheck import key_verifier
 from liveqa.settings import add_option
 
 log = logging.getLogger("liveqa.serve")
@@ -199,9 +199,7 @@ async def start(
                     lambda: "Bearer " + keys.publish.decode(),
                 )
             ],
-            verify_sig=lambda token: (
-                bool(token) and verify_sig(token or "", keys.grip_sig, SIG_ISS)
-            ),
+            verify_sig=key_verifier([(keys.grip_sig, SIG_ISS)]),
             secret_key=keys.session,
             cookie_secure=behind_tls,
         )

@@ -63,30 +63,43 @@ def mint_sig(
     return token
 
 
-def verify_sig(token: str, key: bytes, iss: str | None = None, *, now: float | None = None) -> bool:
+def verify_sig(
+    token: str, key: bytes, iss: str | None = None, *, now: float | None = None, leeway: float = 0
+) -> bool:
     """True if `token` is signed with `key`, has an `exp` in the future and, if given, this `iss`.
 
     A shared secret accepts HS256 only, a PEM public key RS256 and ES256 only."""
+    return sig_problem(token, key, iss, now=now, leeway=leeway) is None
+
+
+def sig_problem(
+    token: str, key: bytes, iss: str | None = None, *, now: float | None = None, leeway: float = 0
+) -> str | None:
+    """Why `token` is refused (None: it is good); `leeway` seconds of clock skew are forgiven."""
     # Choosing by key, not by the token's header, stops algorithm-confusion forgeries.
     now = time.time() if now is None else now
     cache_key = (token, key, iss)
     exp = _verified.get(cache_key)
-    if exp is not None:
-        return now < exp
-    algorithms = ["RS256", "ES256"] if key.startswith(_PEM) else ["HS256"]
-    try:
-        with _quiet():
-            claims = jwt.decode(
-                token, key, algorithms=algorithms, options={"verify_exp": False, "require": []}
-            )
-    except (jwt.PyJWTError, ValueError, TypeError):
-        return False
-    exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
-        return False
-    if iss is not None and claims.get("iss") != iss:
-        return False
-    if len(_verified) >= _CACHE_SIZE:
-        _verified.clear()
-    _verified[cache_key] = exp
-    return now < exp
+    if exp is None:
+        algorithms = ["RS256", "ES256"] if key.startswith(_PEM) else ["HS256"]
+        try:
+            with _quiet():
+                claims = jwt.decode(
+                    token, key, algorithms=algorithms, options={"verify_exp": False, "require": []}
+                )
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            return f"not signed with the key ({type(exc).__name__})"
+        exp = claims.get("exp")
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            return "no numeric exp claim"
+        if iss is not None and claims.get("iss") != iss:
+            return f"issuer {str(claims.get('iss'))[:40]!r} is not {iss!r}"
+        if len(_verified) >= _CACHE_SIZE:
+            _verified.clear()
+        _verified[cache_key] = exp
+    if now < exp + leeway:
+        return None
+    return (
+        f"expired {now - exp:.0f} s ago by this machine's clock"
+        " (a clock ahead of the proxy's looks the same)"
+    )

@@ -24,9 +24,11 @@ from liveqa.origin.publisher import Publisher, PublishTarget
 from liveqa.origin.session import SessionSigner
 from liveqa.origin.socket import websocket
 from liveqa.origin.static import WEB_ROOT, add_routes
+from liveqa.origin.throttle import ThrottledLog
 from liveqa.store import Database
 
 log = logging.getLogger(__name__)
+failures = ThrottledLog(log)
 
 MAX_BODY = 1024 * 1024
 DOCUMENT = web.AppKey("liveqa_openapi", dict)
@@ -103,8 +105,8 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
         for name in ("Allow",):
             if name in exc.headers:
                 response.headers[name] = exc.headers[name]
-    except Exception:
-        log.exception("%s %s failed", request.method, request.path)
+    except Exception as exc:
+        failures.failure("request", f"{request.method} {request.path[:200]} failed", exc)
         response = error_response(500, "internal_error", "the server failed; retry later")
     return response
 

@@ -14,13 +14,13 @@ from pathlib import Path
 from aiohttp import web
 
 from liveqa.grip.gripurl import GripUrl, parse_grip_urls
-from liveqa.grip.sig import verify_sig
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.board import Rates
 from liveqa.origin.context import SigVerifier, SocketSettings
 from liveqa.origin.limits import Limits
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.ratelimit import Rate
+from liveqa.origin.sigcheck import key_verifier
 from liveqa.origin.static import WEB_ROOT
 from liveqa.origin.verifykey import load_verify_key
 from liveqa.settings import add_option
@@ -139,12 +139,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def sig_verifier(urls: Sequence[GripUrl]) -> SigVerifier:
     """Accept a Grip-Sig that any GRIP URL's verify key (or key) validates."""
-    keys = [(key, url.sig_verify_iss()) for url in urls if (key := url.sig_verify_key())]
-
-    def verify(token: str | None) -> bool:
-        return bool(token) and any(verify_sig(token or "", key, iss) for key, iss in keys)
-
-    return verify
+    return key_verifier(
+        [(key, url.sig_verify_iss()) for url in urls if (key := url.sig_verify_key())]
+    )
 
 
 def publish_targets(urls: Sequence[GripUrl]) -> list[PublishTarget]:

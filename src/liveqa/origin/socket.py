@@ -43,8 +43,10 @@ from liveqa.origin.board import (
 from liveqa.origin.context import CONTEXT, OriginContext
 from liveqa.origin.errors import Refused
 from liveqa.origin.messages import Error, ServerMessage, decode, encode, peek_ref
+from liveqa.origin.throttle import ThrottledLog
 
 log = logging.getLogger(__name__)
+failures = ThrottledLog(log)
 
 META_PARTICIPANT = "Participant"
 META_ROOM = "Room"
@@ -153,8 +155,8 @@ async def _still_here(
         return
     try:
         await context.board.seen(request.headers["Connection-Id"], actor)
-    except Exception:
-        log.exception("could not refresh a connection's presence")
+    except Exception as exc:
+        failures.failure("seen", "could not refresh a connection's presence", exc)
         return
     reply.headers[f"Set-Meta-{META_SEEN}"] = str(now)
 
@@ -162,8 +164,8 @@ async def _still_here(
 async def _left(context: OriginContext, connection_id: str) -> None:
     try:
         room_id = await context.board.leave(connection_id)
-    except Exception:
-        log.exception("could not record a closed connection")
+    except Exception as exc:
+        failures.failure("left", "could not record a closed connection", exc)
         return
     if room_id is not None and context.attendance is not None:
         context.attendance.changed(room_id)
@@ -232,8 +234,8 @@ async def _message(
     except Refused as refused:
         reply.send(Error(ref=message.ref, code=refused.code, message=refused.message))
         return
-    except Exception:
-        log.exception("message %s failed", type(message).__name__)
+    except Exception as exc:
+        failures.failure(type(message).__name__, f"message {type(message).__name__} failed", exc)
         reply.send(
             Error(ref=message.ref, code="internal_error", message="the server failed; retry")
         )
