@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import secrets
@@ -71,6 +72,7 @@ class PublishRecorder:
         self.failures = 0
         self.authorization: list[str | None] = []
         self.server: TestServer | None = None
+        self._arrived = asyncio.Condition()
 
     async def handle(self, request: web.Request) -> web.Response:
         self.authorization.append(request.headers.get("Authorization"))
@@ -78,7 +80,14 @@ class PublishRecorder:
             self.failures -= 1
             return web.Response(status=503, text="try later")
         self.bodies.append(await request.json())
+        async with self._arrived:
+            self._arrived.notify_all()
         return web.Response(text="Published\n")
+
+    async def until_items(self, count: int, within: float = 5.0) -> None:
+        """Wait until `count` items have arrived."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.items()) >= count)
 
     @property
     def url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -50,7 +51,9 @@ async def test_one_retry_then_the_items_are_counted_as_failed(recorder: PublishR
         await asyncio.wait_for(publisher.publish([ws_item("c", "retried")]), 5)
         recorder.failures = 2
         await asyncio.wait_for(publisher.publish([ws_item("c", "lost")]), 5)
-        await asyncio.wait_for(publisher.publish([ws_item("c", "after")]), 5)
+        # Down now: nobody waits for the next item, which still gets its one try.
+        assert publisher.publish([ws_item("c", "after")]).done()
+        await recorder.until_items(2)
     finally:
         await publisher.close()
     assert [item["formats"]["ws-message"]["content"] for item in recorder.items()] == [
@@ -58,7 +61,7 @@ async def test_one_retry_then_the_items_are_counted_as_failed(recorder: PublishR
         "after",
     ]
     stats = publisher.stats[recorder.url]
-    assert (stats.retries, stats.failed_requests, stats.failed_items, stats.items) == (2, 3, 1, 2)
+    assert (stats.retries, stats.failed_requests, stats.failed_items) == (2, 3, 1)
 
 
 async def test_unreachable_endpoint_does_not_hang(recorder: PublishRecorder) -> None:
@@ -81,3 +84,30 @@ async def test_publish_with_nothing_and_full_queue() -> None:
     assert publisher.stats["http://127.0.0.1:9/publish/"].dropped_items == 1
     await publisher.close()
     assert delivery.done()
+
+
+async def test_a_dead_endpoint_holds_no_one_up_and_is_logged_once(
+    recorder: PublishRecorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    dead = "http://127.0.0.1:9/publish/"
+    publisher = Publisher([PublishTarget(recorder.url), PublishTarget(dead)], retry_delay=0.05)
+    await publisher.start()
+    try:
+        with caplog.at_level(logging.WARNING, "liveqa.origin.publisher"):
+            # The first publish finds out, with one retry: then the endpoint is down.
+            await asyncio.wait_for(publisher.publish([ws_item("c", "first")]), 5)
+            for index in range(50):
+                delivery = publisher.publish([ws_item("c", str(index))])
+                # Only the live endpoint is waited for.
+                await asyncio.wait_for(delivery, 5)
+                assert publisher.stats[dead].retries == 1
+            await recorder.until_items(51)
+            alone = Publisher([PublishTarget(dead)])
+            alone.endpoints[0].down_until = publisher.endpoints[1].down_until
+            assert alone.publish([ws_item("c", "nobody waits")]).done()
+            await alone.close()
+    finally:
+        await publisher.close()
+    assert [record.getMessage()[:40] for record in caplog.records] == [
+        f"publish to {dead} failed ("[:40]
+    ]

@@ -2,19 +2,22 @@
 
 Each endpoint has one sender task, so items reach it in the order they were queued. A failed
 POST is retried once; if that fails too its items are dropped, logged and counted: the store
-already holds the change, and clients resync when they notice the gap in `seq`.
+already holds the change, and clients resync when they notice the gap in `seq`. The endpoint is
+then down for `down_for` seconds: nobody waits for its deliveries, and each batch gets one try.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
 
 from liveqa.grip.publish import PublishItem, publish_body
+from liveqa.origin.throttle import ThrottledLog
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +62,15 @@ class _Delivery:
 @dataclass
 class _Endpoint:
     target: PublishTarget
-    queue: asyncio.Queue[tuple[PublishItem, _Delivery]]
+    # A delivery of None: nobody waits for that item (it was queued while the endpoint was down).
+    queue: asyncio.Queue[tuple[PublishItem, _Delivery | None]]
     stats: PublishStats = field(default_factory=PublishStats)
     task: asyncio.Task[None] | None = None
+    down_until: float = 0.0
+
+    @property
+    def down(self) -> bool:
+        return self.down_until > time.monotonic()
 
 
 class Publisher:
@@ -75,11 +84,14 @@ class Publisher:
         timeout: float = 5.0,
         retry_delay: float = 0.2,
         max_queued: int = 50_000,
+        down_for: float = 5.0,
     ) -> None:
         self.batch_size = batch_size
         self.timeout = timeout
         self.retry_delay = retry_delay
         self.max_queued = max_queued
+        self.down_for = down_for
+        self.problems = ThrottledLog(log)
         self.endpoints = [_Endpoint(target, asyncio.Queue(max_queued)) for target in targets]
         self._session: aiohttp.ClientSession | None = None
 
@@ -111,7 +123,8 @@ class Publisher:
             endpoint.task = None
             while not endpoint.queue.empty():
                 _, delivery = endpoint.queue.get_nowait()
-                delivery.done(1)
+                if delivery is not None:
+                    delivery.done(1)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -124,13 +137,22 @@ class Publisher:
             future.set_result(None)
             return future
         for endpoint in self.endpoints:
+            waited = None if endpoint.down else delivery
             for item in items:
                 try:
-                    endpoint.queue.put_nowait((item, delivery))
+                    endpoint.queue.put_nowait((item, waited))
                 except asyncio.QueueFull:
                     endpoint.stats.dropped_items += 1
-                    log.error("publish queue for %s is full: item dropped", endpoint.target.url)
-                    delivery.done(1)
+                    self.problems.log(
+                        logging.ERROR,
+                        f"full:{endpoint.target.url}",
+                        "publish queue for %s is full: item dropped",
+                        endpoint.target.url,
+                    )
+                    if waited is not None:
+                        waited.done(1)
+            if waited is None:
+                delivery.done(len(items))
         return future
 
     async def _send_loop(self, endpoint: _Endpoint) -> None:
@@ -140,33 +162,47 @@ class Publisher:
             while len(batch) < self.batch_size and not queue.empty():
                 batch.append(queue.get_nowait())
             try:
-                await self._send(endpoint, [item for item, _ in batch])
+                sent = await self._send(endpoint, [item for item, _ in batch])
             finally:
                 for _, delivery in batch:
-                    delivery.done(1)
+                    if delivery is not None:
+                        delivery.done(1)
+            if not sent:
+                # Down: what is published meanwhile waits for the next try, in one batch.
+                await asyncio.sleep(self.retry_delay)
 
-    async def _send(self, endpoint: _Endpoint, items: list[PublishItem]) -> None:
+    async def _send(self, endpoint: _Endpoint, items: list[PublishItem]) -> bool:
+        """POST the items, retried once unless the endpoint is down; whether they got there."""
         body = publish_body(items)
         stats = endpoint.stats
-        for attempt in (1, 2):
+        url = endpoint.target.url
+        was_down = endpoint.down_until > 0
+        attempts = 1 if endpoint.down else 2
+        for attempt in range(1, attempts + 1):
             stats.requests += 1
             error = await self._post(endpoint.target, body)
             if error is None:
                 stats.items += len(items)
-                return
+                if was_down:
+                    endpoint.down_until = 0.0
+                    log.warning("publish to %s works again", url)
+                return True
             stats.failed_requests += 1
-            if attempt == 1:
+            if attempt < attempts:
                 stats.retries += 1
-                log.warning("publish to %s failed (%s): retrying", endpoint.target.url, error)
                 await asyncio.sleep(self.retry_delay)
-            else:
-                stats.failed_items += len(items)
-                log.error(
-                    "publish to %s failed again (%s): %d items dropped",
-                    endpoint.target.url,
-                    error,
-                    len(items),
-                )
+        stats.failed_items += len(items)
+        endpoint.down_until = time.monotonic() + self.down_for
+        self.problems.log(
+            logging.ERROR,
+            f"down:{url}",
+            "publish to %s failed (%s): %d items dropped; ACKs do not wait for it for %.0f s",
+            url,
+            error,
+            len(items),
+            self.down_for,
+        )
+        return False
 
     async def _post(self, target: PublishTarget, body: bytes) -> str | None:
         """POST one body; None on success, else what went wrong."""
