@@ -211,3 +211,57 @@ async def test_a_header_that_is_not_utf8_does_not_break_the_handshake() -> None:
         writer.write(upgrade_request("/live")[:-2] + b"X-Name: caf\xe9\r\n\r\n")
         assert (await read_answer(reader, body=False)).status == 101
         assert "X-Name" in origin.seen[0].headers
+
+
+@contextlib.asynccontextmanager
+async def hung_url() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """An origin that takes connections and requests but never answers, like one under SIGSTOP;
+    with the bytes it was sent."""
+    transports: list[asyncio.Transport] = []
+    received: list[bytes] = []
+
+    class Hung(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            assert isinstance(transport, asyncio.Transport)
+            transports.append(transport)
+
+        def data_received(self, data: bytes) -> None:
+            received.append(data)
+
+    server = await asyncio.get_running_loop().create_server(Hung, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", received
+    finally:
+        server.close()
+        for transport in transports:
+            transport.abort()
+        await server.wait_closed()
+
+
+async def test_a_hung_target_fails_over_what_may_be_sent_twice_and_is_then_tried_last() -> None:
+    async with (
+        hung_url() as (hung, received),
+        origin_running() as spare,
+        upstream(hung, spare.url) as up,
+    ):
+        up.pool.first_byte_timeout = 0.2
+        response = await up.post("/ws", woh_headers(), OPEN_BODY, idempotent=True)
+        assert ev.decode_events(response.body)[0].type == ev.OPEN
+        # Marked down: the next message goes straight to the spare, not to the hung one first.
+        message = ev.encode_event(ev.WebSocketEvent(ev.TEXT, b"hi"))
+        await up.post("/ws", woh_headers(), message)
+        assert [seen.types for seen in spare.seen] == [[ev.OPEN], [ev.TEXT]]
+        assert b"hi" not in b"".join(received)
+
+
+async def test_a_message_left_unanswered_is_an_error_not_sent_again() -> None:
+    async with (
+        hung_url() as (hung, _),
+        origin_running() as spare,
+        upstream(hung, spare.url) as up,
+    ):
+        up.pool.first_byte_timeout = 0.2
+        message = ev.encode_event(ev.WebSocketEvent(ev.TEXT, b"once"))
+        with pytest.raises(OriginError, match=r"no answer in 0\.2 s"):
+            await up.post("/ws", woh_headers(), message)
+        assert spare.seen == []

@@ -15,16 +15,21 @@ class ConnectError(Exception):
     """No connection to the target could be made: nothing was sent."""
 
 
+class NoAnswer(Exception):
+    """The target took the request but sent no byte of an answer in time (hung or overloaded)."""
+
+
 class _Connection(asyncio.Protocol):
     """One connection; carries one exchange at a time."""
 
-    __slots__ = ("closed", "host", "idle_since", "parser", "transport", "waiter")
+    __slots__ = ("answering", "closed", "host", "idle_since", "parser", "transport", "waiter")
 
     def __init__(self, host: _Host) -> None:
         self.host = host
         self.transport: asyncio.Transport | None = None
         self.parser: ResponseParser | None = None
         self.waiter: asyncio.Future[Response] | None = None
+        self.answering: asyncio.Future[None] | None = None
         self.closed = False
         self.idle_since = 0.0
 
@@ -33,6 +38,8 @@ class _Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        if self.answering is not None and not self.answering.done():
+            self.answering.set_result(None)
         if self.parser is None:
             # Bytes nobody asked for: the connection cannot be trusted with a next request.
             self.close()
@@ -69,17 +76,27 @@ class _Connection(asyncio.Protocol):
             and self.transport.get_write_buffer_size() == 0
         )
 
-    async def exchange(self, request: bytes, max_body: int) -> Response:
-        """Send a request and wait for its whole response."""
+    async def exchange(self, request: bytes, max_body: int, first_byte_timeout: float) -> Response:
+        """Send a request and wait for its whole response; NoAnswer if it does not begin in time."""
         assert self.transport is not None
+        loop = asyncio.get_running_loop()
         self.parser = ResponseParser(max_body)
-        self.waiter = asyncio.get_running_loop().create_future()
+        self.waiter = loop.create_future()
+        self.answering = loop.create_future()
         self.transport.write(request)
         try:
+            done, _ = await asyncio.wait(
+                (self.answering, self.waiter),
+                timeout=first_byte_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if not done:
+                raise NoAnswer(f"no answer in {first_byte_timeout} s")
             return await self.waiter
         finally:
             self.parser = None
             self.waiter = None
+            self.answering = None
 
     def close(self) -> None:
         """Close without waiting for anything."""
@@ -187,6 +204,7 @@ class ConnectionPool:
         keepalive: float = 4.0,
         connect_timeout: float = 10.0,
         request_timeout: float = 60.0,
+        first_byte_timeout: float = 5.0,
     ) -> None:
         self.limit = limit
         # Below common servers' 5 s keep-alive, so a request never races the origin closing the
@@ -194,6 +212,9 @@ class ConnectionPool:
         self.keepalive = keepalive
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
+        # An origin that has not begun to answer by then is taken for hung (SIGSTOP, a stuck
+        # event loop): its request fails at once instead of stalling the client for a minute.
+        self.first_byte_timeout = first_byte_timeout
         self._hosts: dict[tuple[str, int, bool], _Host] = {}
 
     async def request(
@@ -217,7 +238,7 @@ class ConnectionPool:
         connection = await pool.acquire()
         try:
             async with asyncio.timeout(self.request_timeout):
-                response = await connection.exchange(request, max_body)
+                response = await connection.exchange(request, max_body, self.first_byte_timeout)
         except BaseException:
             pool.release(connection, reuse=False)
             raise

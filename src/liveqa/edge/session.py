@@ -303,7 +303,9 @@ class Session:
             headers += [(f"Meta-{name}", value) for name, value in self.meta.items()]
         self.upstream.sign(headers)
         self.last_request = asyncio.get_running_loop().time()
-        return await self.upstream.post(self.target, headers, body)
+        # An OPEN or an empty poll may go to another origin when one hangs; messages may not.
+        idempotent = body == _OPEN or not body
+        return await self.upstream.post(self.target, headers, body, idempotent=idempotent)
 
     def _fail(self) -> None:
         self.finished = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,11 +12,15 @@ from yarl import URL
 
 from liveqa.edge.http1 import Response, ResponseError, encode_request
 from liveqa.edge.metrics import EdgeMetrics
-from liveqa.edge.pool import ConnectError, ConnectionPool
+from liveqa.edge.pool import ConnectError, ConnectionPool, NoAnswer
 from liveqa.grip.events import CONTENT_TYPE
 from liveqa.grip.sig import mint_sig
 
 MAX_RESPONSE_BODY = 1_000_000
+# Seconds a target that refused a connection or left a request unanswered is tried last.
+DOWN_FOR = 10.0
+
+log = logging.getLogger("liveqa.edge")
 
 
 class OriginUnreachable(Exception):
@@ -76,6 +81,8 @@ class Upstream:
         self.pool = pool
         self.signature = signature
         self.metrics = metrics
+        self.down_for = DOWN_FOR
+        self._down_until: dict[Target, float] = {}
 
     def sign(self, headers: list[tuple[str, str]]) -> None:
         """Append a Grip-Sig (key, issuer) when signing is configured; mint_sig reuses tokens."""
@@ -83,12 +90,16 @@ class Upstream:
             headers.append(("Grip-Sig", mint_sig(*self.signature)))
 
     async def post(
-        self, target: str, headers: list[tuple[str, str]], body: bytes
+        self, target: str, headers: list[tuple[str, str]], body: bytes, *, idempotent: bool = False
     ) -> OriginResponse:
-        """POST `body` to path-and-query `target`; raises OriginUnreachable or OriginError."""
+        """POST `body` to path-and-query `target`; raises OriginUnreachable or OriginError.
+
+        A target that takes no connection is skipped; one that leaves the request unanswered is
+        skipped too when the request is `idempotent` (sending it again elsewhere is harmless).
+        """
         started = time.monotonic()
         self.metrics.origin_requests_total += 1
-        for origin in self.targets:
+        for origin in self._in_order(started):
             request = encode_request("POST", origin.path + target, origin.authority, headers, body)
             try:
                 response = await self.pool.request(
@@ -99,12 +110,33 @@ class Upstream:
                     max_body=MAX_RESPONSE_BODY,
                     expected=is_events_response,
                 )
-            except ConnectError:
+            except ConnectError as exc:
+                self._went_down(origin, exc)
                 continue
+            except NoAnswer as exc:
+                self._went_down(origin, exc)
+                if idempotent:
+                    continue
+                self.metrics.origin_errors_total += 1
+                raise OriginError(f"{origin.authority}: {exc}") from exc
             except (ResponseError, OSError, TimeoutError) as exc:
                 self.metrics.origin_errors_total += 1
                 raise OriginError(f"{type(exc).__name__}: {exc}") from exc
+            if self._down_until.pop(origin, None) is not None:
+                log.warning("origin %s answers again", origin.authority)
             self.metrics.observe_origin_latency(time.monotonic() - started)
             return OriginResponse(response.status, response.reason, response.headers, response.body)
         self.metrics.origin_errors_total += 1
         raise OriginUnreachable("Unable to connect to any targets")
+
+    def _in_order(self, now: float) -> list[Target]:
+        """The targets in configured order, those marked down last (still tried: all may be)."""
+        down = self._down_until
+        return sorted(self.targets, key=lambda target: down.get(target, 0.0) > now)
+
+    def _went_down(self, origin: Target, error: Exception) -> None:
+        now = time.monotonic()
+        if self._down_until.get(origin, 0.0) <= now:
+            what = (origin.authority, error, self.down_for)
+            log.warning("origin %s is down (%s): tried last for %.0f s", *what)
+        self._down_until[origin] = now + self.down_for
