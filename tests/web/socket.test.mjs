@@ -164,3 +164,42 @@ test("each connection reports open, and closes report their code", () => {
   assert.deepEqual(closes, [4404]);
   assert.equal(opens, 2);
 });
+
+test("a message the server failed without storing is sent again with backoff, then given up", async () => {
+  const { realtime, clock } = setup();
+  realtime.start();
+  const socket = FakeSocket.last();
+  socket.open();
+  const post = realtime.send({ type: "QUESTION_POST_TO_ROOM", questionText: "hi", nonce: "n1" });
+  const failed = { type: "ERROR", ref: "r1", code: "internal_error", message: "the server failed; retry" };
+  for (const wait of [1_000, 2_000, 4_000, 8_000, 16_000]) {
+    const sent = socket.sent.length;
+    socket.receive(failed);
+    clock.advance(wait - 1);
+    assert.equal(socket.sent.length, sent, "not before its backoff");
+    clock.advance(1);
+    assert.equal(socket.sent.length, sent + 1);
+    assert.deepEqual(socket.sent.at(-1), socket.sent[0], "the same message, nonce and ref");
+  }
+  socket.receive(failed);
+  await assert.rejects(post, (error) => error instanceof ServerError && error.code === "internal_error");
+  assert.equal(realtime.unsent, 0);
+});
+
+test("a retried message goes out once when the connection comes back meanwhile", async () => {
+  const { realtime, clock } = setup();
+  realtime.start();
+  const first = FakeSocket.last();
+  first.open();
+  const vote = realtime.send({ type: "QUESTION_UPVOTE", questionId: "q1" });
+  first.receive({ type: "ERROR", ref: "r1", code: "internal_error", message: "retry" });
+  first.drop();
+  clock.advance(500);
+  const second = FakeSocket.last();
+  second.open();
+  assert.deepEqual(second.sent, [], "its retry timer sends it, not the reconnect");
+  clock.advance(500);
+  assert.equal(second.sent.length, 1);
+  second.receive({ type: "ACK", ref: "r1", upvoted: true });
+  assert.equal((await vote).upvoted, true);
+});

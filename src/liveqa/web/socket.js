@@ -11,6 +11,11 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const SILENCE_MS = 75_000;
 // A connection that stayed up this long was healthy: the next failure starts backoff afresh.
 const STABLE_MS = 5_000;
+// The server failed a message without storing it (its database restarting, say): sent again,
+// as it is (posts carry a nonce, other messages set a state), after 1, 2, 4, 8 and 16 s.
+const RETRIED_ERRORS = new Set(["internal_error"]);
+const MAX_RETRIES = 5;
+const RETRY_BASE_MS = 1_000;
 
 /** An ERROR reply from the server: `code` is stable, `message` is for people. */
 export class ServerError extends Error {
@@ -95,7 +100,7 @@ export class Realtime {
     const ref = `${this.refPrefix}${this.counter}`;
     const data = JSON.stringify({ ...message, ref });
     return new Promise((resolve, reject) => {
-      this.outbox.set(ref, { data, resolve, reject });
+      this.outbox.set(ref, { data, resolve, reject, retries: 0, retry: null });
       if (this.status === "open") this.socket.send(data);
     });
   }
@@ -138,7 +143,18 @@ export class Realtime {
     this.openedAt = this.now();
     this.setStatus("open");
     this.handlers.onOpen?.();
-    for (const entry of this.outbox.values()) socket.send(entry.data);
+    // A message waiting to be retried goes when its timer says, not twice.
+    for (const entry of this.outbox.values()) if (entry.retry === null) socket.send(entry.data);
+  }
+
+  /** Send `entry` again after a backoff, on whatever connection is open then. */
+  retryLater(entry) {
+    const delay = RETRY_BASE_MS * 2 ** entry.retries;
+    entry.retries += 1;
+    entry.retry = this.setTimeout(() => {
+      entry.retry = null;
+      if (this.status === "open") this.socket.send(entry.data);
+    }, delay);
   }
 
   /** Give up on `socket` now: a dead link may take minutes to report its own close. */
@@ -167,6 +183,10 @@ export class Realtime {
     if (!message || typeof message !== "object" || typeof message.type !== "string") return;
     if ((message.type === "ACK" || message.type === "ERROR") && this.outbox.has(message.ref)) {
       const entry = this.outbox.get(message.ref);
+      if (message.type === "ERROR" && RETRIED_ERRORS.has(message.code) && entry.retries < MAX_RETRIES) {
+        this.retryLater(entry);
+        return;
+      }
       this.outbox.delete(message.ref);
       if (message.type === "ACK") entry.resolve(message);
       else entry.reject(new ServerError(message.code, message.message));

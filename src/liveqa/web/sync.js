@@ -8,6 +8,9 @@ import { emptyState, fromSnapshot, applyEvent, applyAck } from "./state.js";
 import { Realtime, socketUrl } from "./socket.js";
 
 const RETRY_SNAPSHOT_MS = 2_000;
+// How long events after a gap wait for the missing ones before a snapshot is fetched: the edge
+// delivers an event that was late at once, out of order, and it usually fills the gap.
+const GAP_GRACE_MS = 1_000;
 // Close codes of a refused socket: 4000 + the HTTP status of the same refusal.
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_NOT_FOUND = 4404;
@@ -28,10 +31,14 @@ export class RoomSync {
     this.onEvent = onEvent ?? (() => {});
     this.onProblem = onProblem ?? (() => {});
     this.setTimeout = deps.setTimeout ?? globalThis.setTimeout.bind(globalThis);
+    this.clearTimeout = deps.clearTimeout ?? globalThis.clearTimeout.bind(globalThis);
     this.state = emptyState();
     this.syncing = null;
     this.again = false;
     this.buffer = [];
+    // Events after a gap, waiting up to GAP_GRACE_MS for the missing ones.
+    this.held = [];
+    this.gapTimer = null;
     this.stopped = false;
     this.realtime = (deps.makeRealtime ?? defaultRealtime)(socketUrl(deps.location ?? globalThis.location, roomId), {
       onOpen: () => this.resync(),
@@ -65,7 +72,7 @@ export class RoomSync {
       this.again = true;
       return this.syncing;
     }
-    this.buffer = [];
+    this.buffer = this.takeHeld();
     this.syncing = this.fetchSnapshot();
     try {
       await this.syncing;
@@ -138,15 +145,42 @@ export class RoomSync {
     }
     const { state, gap } = applyEvent(this.state, event);
     if (gap) {
-      this.resync();
-      this.buffer.push(event);
+      this.held.push(event);
+      this.gapTimer ??= this.setTimeout(() => {
+        this.gapTimer = null;
+        this.resync();
+      }, GAP_GRACE_MS);
       return;
     }
-    if (state !== this.state) {
-      const before = this.state;
-      this.setState(state);
-      this.onEvent(event, state, before);
+    this.applied(event, state);
+    this.applyHeld();
+  }
+
+  /** Apply the held events that now follow on; the wait ends once none is left. */
+  applyHeld() {
+    this.held.sort((a, b) => a.seq - b.seq);
+    while (this.held.length) {
+      const { state, gap } = applyEvent(this.state, this.held[0]);
+      if (gap) return;
+      this.applied(this.held.shift(), state);
     }
+    this.takeHeld();
+  }
+
+  /** The held events, no longer waited on. */
+  takeHeld() {
+    if (this.gapTimer !== null) this.clearTimeout(this.gapTimer);
+    this.gapTimer = null;
+    const held = this.held;
+    this.held = [];
+    return held;
+  }
+
+  applied(event, state) {
+    if (state === this.state) return;
+    const before = this.state;
+    this.setState(state);
+    this.onEvent(event, state, before);
   }
 
   setState(state) {
