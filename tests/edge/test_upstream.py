@@ -244,7 +244,7 @@ async def test_a_hung_target_fails_over_what_may_be_sent_twice_and_is_then_tried
         origin_running() as spare,
         upstream(hung, spare.url) as up,
     ):
-        up.pool.first_byte_timeout = 0.2
+        up.first_byte_timeouts = (0.2, 0.2)
         response = await up.post("/ws", woh_headers(), OPEN_BODY, idempotent=True)
         assert ev.decode_events(response.body)[0].type == ev.OPEN
         # Marked down: the next message goes straight to the spare, not to the hung one first.
@@ -260,8 +260,19 @@ async def test_a_message_left_unanswered_is_an_error_not_sent_again() -> None:
         origin_running() as spare,
         upstream(hung, spare.url) as up,
     ):
-        up.pool.first_byte_timeout = 0.2
+        up.first_byte_timeouts = (5.0, 0.2)
         message = ev.encode_event(ev.WebSocketEvent(ev.TEXT, b"once"))
         with pytest.raises(OriginError, match=r"no answer in 0\.2 s"):
             await up.post("/ws", woh_headers(), message)
         assert spare.seen == []
+
+
+async def test_the_last_target_is_waited_for() -> None:
+    async def slow(seen: Seen) -> web.StreamResponse:
+        await asyncio.sleep(0.5)
+        return woh(*echo_events(seen), headers=GRIP)
+
+    async with origin_running(slow) as origin, upstream(origin.url) as up:
+        up.first_byte_timeouts = (0.1, 0.1)
+        response = await up.post("/ws", woh_headers(), OPEN_BODY, idempotent=True)
+    assert ev.decode_events(response.body)[0].type == ev.OPEN

@@ -58,7 +58,7 @@ def test_first_load_fits_the_budget(route_module: str) -> None:
     files = first_load(route_module) | {WEB / name for name in names}
     size = sum(len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)) for path in files)
     transfer = size + HEADERS_PER_RESPONSE * len(files) + API_ALLOWANCE
-    assert transfer <= FIRST_LOAD_BUDGET, f"{route_module}: {size} gzipped bytes in {len(files)} files"
+    assert transfer <= FIRST_LOAD_BUDGET, f"{route_module}: {size} B gzipped, {len(files)} files"
 
 
 def test_every_import_resolves_to_a_shipped_module() -> None:

@@ -76,7 +76,9 @@ class _Connection(asyncio.Protocol):
             and self.transport.get_write_buffer_size() == 0
         )
 
-    async def exchange(self, request: bytes, max_body: int, first_byte_timeout: float) -> Response:
+    async def exchange(
+        self, request: bytes, max_body: int, first_byte_timeout: float | None
+    ) -> Response:
         """Send a request and wait for its whole response; NoAnswer if it does not begin in time."""
         assert self.transport is not None
         loop = asyncio.get_running_loop()
@@ -204,7 +206,6 @@ class ConnectionPool:
         keepalive: float = 4.0,
         connect_timeout: float = 10.0,
         request_timeout: float = 60.0,
-        first_byte_timeout: float = 5.0,
     ) -> None:
         self.limit = limit
         # Below common servers' 5 s keep-alive, so a request never races the origin closing the
@@ -212,9 +213,6 @@ class ConnectionPool:
         self.keepalive = keepalive
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
-        # An origin that has not begun to answer by then is taken for hung (SIGSTOP, a stuck
-        # event loop): its request fails at once instead of stalling the client for a minute.
-        self.first_byte_timeout = first_byte_timeout
         self._hosts: dict[tuple[str, int, bool], _Host] = {}
 
     async def request(
@@ -226,8 +224,10 @@ class ConnectionPool:
         *,
         max_body: int,
         expected: Callable[[Response], bool] = lambda _: True,
+        first_byte_timeout: float | None = None,
     ) -> Response:
-        """One exchange; raises ConnectError when no connection could be made.
+        """One exchange; raises ConnectError when no connection could be made, NoAnswer when
+        the answer has not begun within `first_byte_timeout` s.
 
         The connection is kept for the next request only if the answer is `expected`.
         """
@@ -238,7 +238,7 @@ class ConnectionPool:
         connection = await pool.acquire()
         try:
             async with asyncio.timeout(self.request_timeout):
-                response = await connection.exchange(request, max_body, self.first_byte_timeout)
+                response = await connection.exchange(request, max_body, first_byte_timeout)
         except BaseException:
             pool.release(connection, reuse=False)
             raise

@@ -19,6 +19,12 @@ from liveqa.grip.sig import mint_sig
 MAX_RESPONSE_BODY = 1_000_000
 # Seconds a target that refused a connection or left a request unanswered is tried last.
 DOWN_FOR = 10.0
+# While another target remains, one whose answer has not begun by then is taken for hung (SIGSTOP,
+# a stuck event loop). A request that may be sent twice (OPEN, an empty poll) then goes to the
+# next; a message fails, and its client reconnects elsewhere and resends. The last target is
+# waited for: failing over to nothing would only turn a slow origin into a refused one.
+FIRST_BYTE_TIMEOUT = 5.0
+MESSAGE_FIRST_BYTE_TIMEOUT = 10.0
 
 log = logging.getLogger("liveqa.edge")
 
@@ -82,6 +88,7 @@ class Upstream:
         self.signature = signature
         self.metrics = metrics
         self.down_for = DOWN_FOR
+        self.first_byte_timeouts = (FIRST_BYTE_TIMEOUT, MESSAGE_FIRST_BYTE_TIMEOUT)
         self._down_until: dict[Target, float] = {}
 
     def sign(self, headers: list[tuple[str, str]]) -> None:
@@ -99,7 +106,9 @@ class Upstream:
         """
         started = time.monotonic()
         self.metrics.origin_requests_total += 1
-        for origin in self._in_order(started):
+        ordered = self._in_order(started)
+        deadline = self.first_byte_timeouts[0 if idempotent else 1]
+        for index, origin in enumerate(ordered):
             request = encode_request("POST", origin.path + target, origin.authority, headers, body)
             try:
                 response = await self.pool.request(
@@ -109,6 +118,7 @@ class Upstream:
                     request,
                     max_body=MAX_RESPONSE_BODY,
                     expected=is_events_response,
+                    first_byte_timeout=deadline if index + 1 < len(ordered) else None,
                 )
             except ConnectError as exc:
                 self._went_down(origin, exc)

@@ -1,9 +1,9 @@
 """Live attendee counts: published when a room's count changed, at most once per interval.
 
-Joins and leaves only mark a room; a background task counts marked rooms in the store and
-publishes the counts that changed, so a thousand people arriving at once cost a few events,
-not a thousand. Each origin process does this for the sockets it saw; counts come from the
-store, so processes agree.
+Joins and leaves only mark a room; a background task writes the sockets' comings and goings
+(`Board.presence`), counts marked rooms in the store and publishes the counts that changed, so a
+thousand people arriving at once cost a few events, not a thousand. Each origin process does this
+for the sockets it saw; counts come from the store, so processes agree.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Attendance:
 
     async def flush(self) -> None:
         """Publish the count of every marked room whose count differs from the last one sent."""
+        self._marked |= await self.board.presence.flush()
         marked, self._marked = self._marked, set()
         publications = []
         for room_id in sorted(marked):
@@ -80,3 +81,7 @@ class Attendance:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        try:
+            await self.board.presence.flush()
+        except Exception:
+            log.exception("recording the last sockets' comings and goings failed")

@@ -47,6 +47,7 @@ from liveqa.origin.messages import (
     UserUpdated,
     VoteChanged,
 )
+from liveqa.origin.presence import Presence
 from liveqa.origin.ratelimit import Rate, RateLimiter
 from liveqa.origin.views import (
     HostKeyView,
@@ -137,6 +138,7 @@ class Board:
         connection_ttl: float = 180.0,
     ) -> None:
         self.database = database
+        self.presence = Presence(database, clock)
         # A socket the proxy has not mentioned for this long no longer counts as present.
         self.connection_ttl_ms = int(connection_ttl * 1000)
         self.limits = limits or Limits()
@@ -311,39 +313,40 @@ class Board:
     async def join(
         self, room_id: str, participant_id: str | None, connection_id: str | None = None
     ) -> Joined:
-        """Accept a socket of `participant_id` into `room_id` (and count it), or refuse it."""
+        """Accept a socket of `participant_id` into `room_id` (and count it), or refuse it.
+
+        Reads only, unless the participant is new to the room: joining again after a reconnect
+        costs no write, and the socket is recorded with the next presence flush.
+        """
         if participant_id is None:
             raise unauthenticated()
         if room_id_problem(room_id) is not None:
             raise not_found(f"no room {room_id!r}")
-        async with self.database.write() as queries:
+        async with self.database.read() as queries:
             participant = await queries.participant(participant_id)
             if participant is None:
                 raise unauthenticated()
             room = await self._room(queries, room_id)
-            now = self.clock()
-            await queries.add_member(room_id, participant_id, now)
-            if connection_id is not None:
-                await queries.open_connection(connection_id, room_id, participant_id, now)
+            member = await queries.is_member(room_id, participant_id)
             is_host = await queries.is_host(room_id, participant_id)
+        if not member:
+            async with self.database.write() as queries:
+                await queries.add_member(room_id, participant_id, self.clock())
+        if connection_id is not None:
+            self.presence.opened(connection_id, room_id, participant_id)
         return Joined(participant, room, is_host)
 
-    async def leave(self, connection_id: str) -> str | None:
-        """Forget a closed socket; the room it was in, if it was counted."""
-        async with self.database.write() as queries:
-            return await queries.close_connection(connection_id)
+    async def leave(self, connection_id: str) -> None:
+        """Forget a closed socket (with the next presence flush)."""
+        self.presence.closed(connection_id)
 
     async def seen(self, connection_id: str, actor: Actor) -> None:
         """Keep counting a socket the proxy just mentioned."""
-        async with self.database.write() as queries:
-            now = self.clock()
-            if not await queries.touch_connection(connection_id, now):
-                await queries.open_connection(
-                    connection_id, actor.room_id, actor.participant_id, now
-                )
+        self.presence.seen(connection_id, actor.room_id, actor.participant_id)
 
     async def attendees(self, room_id: str) -> int:
         """How many people have a live socket in the room."""
+        await self.presence.flush()
         async with self.database.read() as queries:
             return await queries.count_attendees(room_id, self._live_since())
 

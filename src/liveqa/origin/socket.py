@@ -135,10 +135,10 @@ async def _process(
             reply.events.append(WebSocketEvent(PONG, event.content))
         elif event.type == CLOSE:
             _echo_close(event, reply)
-            await _left(context, connection_id)
+            await context.board.leave(connection_id)
             return
         elif event.type == DISCONNECT:
-            await _left(context, connection_id)
+            await context.board.leave(connection_id)
             return
 
 
@@ -159,16 +159,6 @@ async def _still_here(
         failures.failure("seen", "could not refresh a connection's presence", exc)
         return
     reply.headers[f"Set-Meta-{META_SEEN}"] = str(now)
-
-
-async def _left(context: OriginContext, connection_id: str) -> None:
-    try:
-        room_id = await context.board.leave(connection_id)
-    except Exception as exc:
-        failures.failure("left", "could not record a closed connection", exc)
-        return
-    if room_id is not None and context.attendance is not None:
-        context.attendance.changed(room_id)
 
 
 async def _open(context: OriginContext, request: web.Request, reply: Reply) -> Actor | None:

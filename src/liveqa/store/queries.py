@@ -331,6 +331,15 @@ class Queries:
             insert(room_hosts).values(room_id=room_id, participant_id=participant_id, added_at=now)
         )
 
+    async def is_member(self, room_id: str, participant_id: str) -> bool:
+        """Whether the participant has joined the room before."""
+        found = await self.connection.execute(
+            select(literal(1)).where(
+                room_members.c.room_id == room_id, room_members.c.participant_id == participant_id
+            )
+        )
+        return found.first() is not None
+
     async def add_member(self, room_id: str, participant_id: str, now: int) -> bool:
         """Record that the participant joined the room; False when already recorded."""
         return await self._insert_new(
