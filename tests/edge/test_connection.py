@@ -137,14 +137,11 @@ async def test_a_head_over_16_kib_is_not_upgraded() -> None:
         assert not edge.connections
 
 
-async def test_an_unfinished_head_over_16_kib_is_dropped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(connection_module, "HANDSHAKE_TIMEOUT", 0.2)
+async def test_an_unfinished_head_over_16_kib_is_dropped() -> None:
     padding = [(f"X-Pad-{index}", "p" * 1000) for index in range(17)]
     async with (
         origin_running() as origin,
-        edge_running(origin.url) as edge,
+        edge_running(origin.url, head_timeout=0.2) as edge,
         raw_client(edge) as (reader, writer),
     ):
         # Everything but the blank line that would end the head.
@@ -154,11 +151,10 @@ async def test_an_unfinished_head_over_16_kib_is_dropped(
         assert origin.seen == []
 
 
-async def test_a_head_that_never_ends_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(connection_module, "HANDSHAKE_TIMEOUT", 0.2)
+async def test_a_head_that_never_ends_is_dropped() -> None:
     async with (
         origin_running() as origin,
-        edge_running(origin.url) as edge,
+        edge_running(origin.url, head_timeout=0.2) as edge,
         raw_client(edge) as (reader, writer),
     ):
         writer.write(b"GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")

@@ -317,23 +317,30 @@ async def test_response_body_is_streamed(origin: Origin) -> None:
             assert await response.read() == b"second"
 
 
-async def test_request_body_is_streamed(origin: Origin) -> None:
+async def test_the_request_body_is_read_whole_before_the_origin_is_asked(origin: Origin) -> None:
+    # A client trickling its body holds no origin connection.
+    sent_first, go_on = asyncio.Event(), asyncio.Event()
+
     async def body() -> AsyncIterator[bytes]:
         yield b"a" * 1000
-        await origin.got_first.wait()
+        sent_first.set()
+        await go_on.wait()
         yield b"b" * 1000
 
     async with running_proxy([origin.url]) as client:
         async with asyncio.timeout(5):
-            response = await client.post("/upload", data=body())
-            data = await response.json()
-    assert data["total"] == 2000
-    assert 0 < data["first"] <= 1000
+            posting = asyncio.ensure_future(client.post("/upload", data=body()))
+            await sent_first.wait()
+            await asyncio.sleep(0.2)
+            assert not origin.got_first.is_set()
+            go_on.set()
+            data = await (await posting).json()
+    assert data == {"first": 2000, "total": 2000}
 
 
 async def test_large_bodies_pass_through_intact(origin: Origin) -> None:
     payload = bytes(range(256)) * (BIG // 256)
-    async with running_proxy([origin.url]) as client:
+    async with running_proxy([origin.url], max_body=BIG) as client:
         data = await echo(await client.put("/echo", data=io.BytesIO(payload)))
         assert data["body_len"] == BIG
         assert data["body_sha"] == hashlib.sha256(payload).hexdigest()

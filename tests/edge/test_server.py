@@ -190,7 +190,11 @@ def refusing_url() -> Iterator[str]:
 
 
 async def started_edge(*origins: str, **options: Any) -> Edge:
-    """An `Edge` on free loopback ports routing to `origins`; the caller shuts it down."""
+    """An `Edge` on free loopback ports routing to `origins`; the caller shuts it down.
+
+    WebSockets are taken on every path, as Pushpin does, unless `websocket_paths` says otherwise.
+    """
+    options.setdefault("websocket_paths", ("/",))
     edge = Edge(EdgeConfig(list(origins), port=0, publish_port=0, sig_key=SIG_KEY, **options))
     await edge.start()
     return edge
