@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from liveqa.edge.command import add_client_limits, client_limits, raise_open_files_limit
 from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.origin.app import OriginConfig, create_app
+from liveqa.origin.bodies import server_settings
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.sigcheck import key_verifier
 from liveqa.settings import add_option
@@ -207,7 +208,9 @@ async def start(
             secret_key=keys.session,
             cookie_secure=behind_tls,
         )
-        board.runner = web.AppRunner(create_app(config), access_log=None)
+        board.runner = web.AppRunner(
+            create_app(config), access_log=None, **server_settings(config.idle_timeout)
+        )
         try:
             await board.runner.setup()
         except SQLAlchemyError as exc:
