@@ -214,8 +214,8 @@ def proxy_handler(
                     chunks.append(chunk)
         except TimeoutError:
             metrics.body_timeouts_total += 1
-            logger.info("request body from %s not received in %s s", request.remote, body_timeout)
-            return await _closing(request, 408, f"The request body took over {body_timeout} s.\n")
+            logger.info("request body from %s not received in %g s", request.remote, body_timeout)
+            return await _closing(request, 408, f"The request body took over {body_timeout:g} s.\n")
         except RequestPayloadError as exc:
             logger.info("malformed request body from %s: %s", request.remote, exc)
             return await _closing(request, 400, BAD_BODY)
