@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from aiohttp import HttpVersion11, web
-from aiohttp.web_protocol import RequestPayloadError
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -59,7 +58,6 @@ SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Conte
 BAD_GATEWAY = "Error while proxying to origin.\n"
 GATEWAY_TIMEOUT = "Timed out waiting for the origin.\n"
 NOT_A_PATH = "The request target must be a path (/...): this is not a forward proxy.\n"
-BAD_BODY = "The request body is malformed.\n"
 # Seconds a client refused for the per-address request limit is asked to wait.
 REQUESTS_RETRY_AFTER = 1
 DEFAULT_RESPONSE_TIMEOUT = 15.0
@@ -216,9 +214,6 @@ def proxy_handler(
             metrics.body_timeouts_total += 1
             logger.info("request body from %s not received in %g s", request.remote, body_timeout)
             return await _closing(request, 408, f"The request body took over {body_timeout:g} s.\n")
-        except RequestPayloadError as exc:
-            logger.info("malformed request body from %s: %s", request.remote, exc)
-            return await _closing(request, 400, BAD_BODY)
         return b"".join(chunks)
 
     async def _forward(request: web.BaseRequest) -> web.StreamResponse:
