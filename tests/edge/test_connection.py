@@ -315,3 +315,43 @@ async def test_an_absolute_target_after_a_plain_request_is_refused_too() -> None
         assert answer.status == 400
         assert [seen.method for seen in origin.seen] == ["GET"]
         assert elsewhere.seen == []
+
+
+async def test_a_handshake_off_the_websocket_paths_never_reaches_the_origin() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, websocket_paths=("/api/websocket",)) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/api/rooms/R/host-key", ("Cookie", "session=s")))
+        answer = await read_answer(reader)
+        assert answer.status == 404
+        assert answer.body == (
+            b"no WebSocket at /api/rooms/R/host-key: "
+            b"WebSocket handshakes are served on /api/websocket\n"
+        )
+        assert origin.seen == []
+        assert edge.metrics.handshakes_rejected_total == 1
+
+
+async def test_a_cross_site_handshake_never_reaches_the_origin() -> None:
+    allowed = ("https://app.example.org",)
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, allowed_origins=allowed) as edge,
+        aiohttp.ClientSession() as client,
+    ):
+        url = ws_url(edge, "/live")
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await client.ws_connect(url, origin="http://127.0.0.1:1")
+        assert refused.value.status == 403
+        assert origin.seen == []
+        assert (edge.metrics.refused_origins_total, edge.metrics.handshakes_rejected_total) == (
+            1,
+            1,
+        )
+        own = f"http://127.0.0.1:{edge.port}"
+        for origin_header in (own, "https://app.example.org", None):
+            ws = await client.ws_connect(url, origin=origin_header)
+            await ws.close()
+        assert sum(ev.OPEN in seen.types for seen in origin.seen) == 3
