@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from security.conftest import Stack
+from .conftest import Stack
 
 WAIT = 10.0
 

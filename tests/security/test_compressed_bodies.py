@@ -11,8 +11,8 @@ import json
 import time
 import zlib
 
-from security.conftest import Stack
-from security.raw import connected, read_answer, request
+from .conftest import Stack
+from .raw import connected, read_answer, request
 
 JSON = ("Content-Type", "application/json")
 GZIP = ("Content-Encoding", "gzip")

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from security.conftest import Stack
-from security.raw import Answer, connected, read_answer, request
+from .conftest import Stack
+from .raw import Answer, connected, read_answer, request
 
 JSON = ("Content-Type", "application/json")
 

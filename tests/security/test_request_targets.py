@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from security.conftest import Stack
+from .conftest import Stack
 
 FORMS = [
     b"OPTIONS * HTTP/1.1",

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from security.conftest import Stack
-from security.raw import closed, connected, read_answer, request
+from .conftest import Stack
+from .raw import closed, connected, read_answer, request
 
 ATTACKER = ("X-Forwarded-For", "203.0.113.7")
 BYSTANDER = ("X-Forwarded-For", "198.51.100.4")
