@@ -158,9 +158,10 @@ def proxy_handler(
 ) -> Handler:
     """A handler forwarding any request to the first target that accepts a connection.
 
-    `response_timeout` bounds the wait for the origin's response headers (504 past it); a body
-    may then take as long as it needs (streams). Connect errors move on to the next target.
-    `requests` limits the requests one client address (loopback aside) has in progress.
+    A request body is read whole first: at most `max_body` bytes (413), within `body_timeout`
+    (408). `response_timeout` bounds the wait for the origin's response headers (504 past it); a
+    response body may then take as long as it needs (streams). Connect errors move on to the next
+    target. `requests` limits the requests one client address (loopback aside) has in progress.
     """
     if not targets:
         raise ValueError("the proxy needs at least one origin target")
@@ -194,7 +195,7 @@ def proxy_handler(
                 limit.release(key)
 
     async def _read_body(request: web.BaseRequest) -> bytes | web.StreamResponse:
-        """The whole body, or the answer to a client that sends too much, too slowly or badly."""
+        """The whole body, or the answer to a client that sends too much or too slowly."""
         too_large = f"The request body is over {max_body} bytes.\n"
         if (request.content_length or 0) > max_body:
             return await _closing(request, 413, too_large)
@@ -243,7 +244,7 @@ def proxy_handler(
                         request.method,
                         URL(base + path_qs, encoded=True),
                         headers=headers,
-                        # A stream: aiohttp writes bytes over 1 MiB in one blocking call.
+                        # aiohttp warns that it writes a large bytes body in one blocking call.
                         data=None if data is None else io.BytesIO(data),
                         skip_auto_headers=SKIP_AUTO_HEADERS,
                         allow_redirects=False,
