@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from liveqa.bench.pushpin import free_port
+from liveqa.edge.command import client_limits
 from liveqa.serve import (
     DATABASE_FILE,
     KEY_FILE,
@@ -140,6 +141,25 @@ async def test_the_connection_limit_reaches_the_edge(tmp_path: Path) -> None:
     board = await start("127.0.0.1", 0, tmp_path, max_connections_per_address=3)
     try:
         assert board.edge.addresses.limit == 3
+    finally:
+        await board.stop()
+
+
+async def test_client_limits_reach_the_edge_which_takes_sockets_on_the_api_path_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LIVEQA_ALLOWED_ORIGIN", "LIVEQA_MAX_REQUESTS_PER_ADDRESS", "LIVEQA_BODY_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    argv = ["--allowed-origin", "https://qa.example.org", "--max-requests-per-address", "9"]
+    args = parser.parse_args([*argv, "--body-timeout", "4"])
+    board = await start("127.0.0.1", 0, tmp_path, **client_limits(args))
+    try:
+        config = board.edge.config
+        assert config.allowed_origins == ("https://qa.example.org",)
+        assert (config.max_requests_per_address, config.body_timeout) == (9, 4)
+        assert config.websocket_paths == ("/api/websocket",)
     finally:
         await board.stop()
 

@@ -18,13 +18,15 @@ import socket
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from liveqa.edge.command import add_connection_limit, raise_open_files_limit
-from liveqa.edge.server import DEFAULT_CONNECTIONS_PER_ADDRESS, Edge, EdgeConfig
+from liveqa.edge.command import add_client_limits, client_limits, raise_open_files_limit
+from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.origin.app import OriginConfig, create_app
+from liveqa.origin.bodies import server_settings
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.sigcheck import key_verifier
 from liveqa.settings import add_option
@@ -37,6 +39,7 @@ DATABASE_FILE = "liveqa.db"
 SIG_ISS = "liveqa"
 KEY_BYTES = 32
 WILDCARDS = ("", "0.0.0.0", "::")
+WEBSOCKET_PATH = "/api/websocket"
 
 
 def default_data_dir() -> Path:
@@ -158,12 +161,13 @@ async def start(
     port: int,
     data_dir: Path,
     behind_tls: bool = False,
-    max_connections_per_address: int = DEFAULT_CONNECTIONS_PER_ADDRESS,
+    **edge_limits: Any,
 ) -> Board:
     """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot.
 
     `behind_tls`: every browser comes through a TLS front, so cookies are Secure, the front's
     X-Forwarded-Proto reaches the origin and its X-Forwarded-For says whose connection it is.
+    `edge_limits`: `EdgeConfig` fields limiting clients (`client_limits`).
     """
     keys = await asyncio.to_thread(prepare_data_dir, data_dir)
     # Listening before the edge starts means early requests wait in the backlog, not fail.
@@ -181,7 +185,8 @@ async def start(
             publish_key=keys.publish,
             trust_forwarded_proto=behind_tls,
             trust_forwarded_for=behind_tls,
-            max_connections_per_address=max_connections_per_address,
+            websocket_paths=(WEBSOCKET_PATH,),
+            **edge_limits,
         )
     )
     board = Board(edge, None, origin)
@@ -203,7 +208,9 @@ async def start(
             secret_key=keys.session,
             cookie_secure=behind_tls,
         )
-        board.runner = web.AppRunner(create_app(config), access_log=None)
+        board.runner = web.AppRunner(
+            create_app(config), access_log=None, **server_settings(config.idle_timeout)
+        )
         try:
             await board.runner.setup()
         except SQLAlchemyError as exc:
@@ -218,10 +225,10 @@ async def start(
 
 
 async def serve(
-    host: str, port: int, data_dir: Path, behind_tls: bool, max_connections_per_address: int
+    host: str, port: int, data_dir: Path, behind_tls: bool, edge_limits: dict[str, Any]
 ) -> None:
     """Run until SIGTERM or SIGINT."""
-    board = await start(host, port, data_dir, behind_tls, max_connections_per_address)
+    board = await start(host, port, data_dir, behind_tls, **edge_limits)
     try:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -256,7 +263,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="browsers reach this through an HTTPS front (nginx): Secure cookies, and the "
         "front's X-Forwarded-Proto and X-Forwarded-For are trusted",
     )
-    add_connection_limit(parser)
+    add_client_limits(parser)
     add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
 
 
@@ -274,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
                 args.port,
                 data_dir,
                 args.behind_tls,
-                args.max_connections_per_address,
+                client_limits(args),
             )
         )
     except ValueError as exc:

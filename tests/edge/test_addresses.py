@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -21,7 +23,8 @@ from test_server import (
 )
 
 from liveqa.edge.addresses import AddressLimit, address_key, forwarded_client, is_loopback
-from liveqa.edge.server import Edge
+from liveqa.edge.connection import ClientConnection
+from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.grip import events as ev
 
 
@@ -176,3 +179,57 @@ async def test_an_untrusted_forwarded_for_is_not_believed() -> None:
         assert (edge.metrics.address_limited_total, edge.addresses.open) == (0, {})
         for ws in sockets:
             await ws.close()
+
+
+class Peer(asyncio.Transport):
+    """A socket from `address` that records what the edge writes and whether it closed it."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+        self.written = b""
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return (self.address, 40000) if name == "peername" else default
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += bytes(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+async def test_every_socket_counts_from_accept_without_a_trusted_proxy() -> None:
+    # Sockets that never send a head hold descriptors too: they count before any request.
+    edge = Edge(EdgeConfig(["http://127.0.0.1:1"], max_connections_per_address=2))
+    peers = [Peer("203.0.113.7") for _ in range(3)] + [Peer("127.0.0.1")]
+    connections = [ClientConnection(edge) for _ in peers]
+    for connection, peer in zip(connections, peers, strict=True):
+        connection.connection_made(peer)
+    assert [peer.closed for peer in peers] == [False, False, True, False]
+    assert peers[2].written.startswith(b"HTTP/1.1 429 Too Many Requests\r\n")
+    assert peers[2].written.endswith(b"too many connections from your address: at most 2 at once\n")
+    assert edge.addresses.open == {"203.0.113.7": 2}
+    assert edge.metrics.address_limited_total == 1
+    for connection in connections:
+        connection.connection_lost(None)
+    assert edge.addresses.open == {}
+
+
+async def test_kept_alive_http_connections_count_under_their_first_request() -> None:
+    async with proxied(2) as (origin, edge, _):
+        async with raw_client(edge) as (reader, writer), raw_client(edge) as (second, writer2):
+            for stream, out in ((reader, writer), (second, writer2)):
+                out.write(b"GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n")
+                assert (await read_answer(stream)).status == 200
+            assert edge.addresses.open == {"203.0.113.7": 2}
+            async with raw_client(edge) as (third, writer3):
+                writer3.write(b"GET /a HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n")
+                answer = await read_answer(third)
+                assert (answer.status, answer.headers["Retry-After"]) == (429, "10")
+        await wait_for(lambda: not edge.addresses.open, "the closed connections' slots to be freed")
+        assert [seen.path_qs for seen in origin.seen] == ["/a", "/a"]

@@ -39,6 +39,14 @@ ENVIRONMENT = {
     "LIVEQA_TRUST_FORWARDED_PROTO": "1",
     "LIVEQA_TRUST_FORWARDED_FOR": "1",
     "LIVEQA_MAX_CONNECTIONS_PER_ADDRESS": "50",
+    "LIVEQA_MAX_REQUESTS_PER_ADDRESS": "7",
+    "LIVEQA_WEBSOCKET_PATH": "/ws, /live/",
+    "LIVEQA_ALLOWED_ORIGIN": "https://Other.example:443/, http://[::1]:8080",
+    "LIVEQA_HEAD_TIMEOUT": "3",
+    "LIVEQA_IDLE_TIMEOUT": "4.5",
+    "LIVEQA_BODY_TIMEOUT": "6",
+    "LIVEQA_MAX_REQUEST_BODY": "2048",
+    "LIVEQA_ORIGIN_TIMEOUT": "8",
 }
 
 
@@ -80,6 +88,11 @@ def test_every_option_reads_its_environment_variable(
     assert (config.bus, config.bus_prefix) == ("redis://127.0.0.1:6379/0", "edge-tests:")
     assert config.trust_forwarded_proto is True
     assert (config.trust_forwarded_for, config.max_connections_per_address) == (True, 50)
+    assert config.max_requests_per_address == 7
+    assert config.websocket_paths == ("/ws", "/live/")
+    assert config.allowed_origins == ("https://other.example", "http://[::1]:8080")
+    assert (config.head_timeout, config.idle_timeout, config.body_timeout) == (3, 4.5, 6)
+    assert (config.max_request_body, config.origin_timeout) == (2048, 8)
     assert args.log_level == "warning"
 
 
@@ -112,6 +125,33 @@ def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (args.max_message_size, args.client_buffer_limit) == (1 << 20, 1 << 20)
     assert args.trust_forwarded_proto is False
     assert (args.trust_forwarded_for, args.max_connections_per_address) == (False, 1000)
+    assert (args.max_requests_per_address, args.websocket_path) == (64, ["/api/websocket"])
+    assert args.allowed_origin == []
+    assert (args.head_timeout, args.idle_timeout, args.body_timeout) == (10, 15, 30)
+    assert (args.max_request_body, args.origin_timeout) == (1 << 20, 15)
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--allowed-origin", "qa.example.org"], "expected an origin like https://"),
+        (["--allowed-origin", "ftp://qa.example.org"], "expected an origin like https://"),
+        (["--allowed-origin", "https://qa.example.org/page"], "expected an origin like https://"),
+        (["--websocket-path", "api/websocket"], "expected a path starting with /"),
+        (["--idle-timeout", "0"], "expected seconds, more than 0, got '0'"),
+        (["--body-timeout", "soon"], "expected seconds, more than 0, got 'soon'"),
+    ],
+)
+def test_bad_limits_are_refused_with_a_reason(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    error: str,
+) -> None:
+    monkeypatch.delenv("LIVEQA_ORIGIN", raising=False)
+    with pytest.raises(SystemExit):
+        parse(["--origin", "http://127.0.0.1:8000", *argv])
+    assert error in capsys.readouterr().err
 
 
 def test_an_origin_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,7 +255,7 @@ async def test_sigterm_closes_clients_with_1001_and_disconnects_them(
                 assert process.returncode is None, "the edge exited early"
 
             await wait_listening(port, time.monotonic() + 20, alive=alive)
-            url = f"ws://127.0.0.1:{port}/live"
+            url = f"ws://127.0.0.1:{port}/api/websocket"
             async with client.ws_connect(url) as first, client.ws_connect(url) as second:
                 opened = {(await origin.next_with(ev.OPEN)).cid for _ in range(2)}
                 process.send_signal(signal.SIGTERM)

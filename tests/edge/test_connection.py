@@ -137,14 +137,11 @@ async def test_a_head_over_16_kib_is_not_upgraded() -> None:
         assert not edge.connections
 
 
-async def test_an_unfinished_head_over_16_kib_is_dropped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(connection_module, "HANDSHAKE_TIMEOUT", 0.2)
+async def test_an_unfinished_head_over_16_kib_is_dropped() -> None:
     padding = [(f"X-Pad-{index}", "p" * 1000) for index in range(17)]
     async with (
         origin_running() as origin,
-        edge_running(origin.url) as edge,
+        edge_running(origin.url, head_timeout=0.2) as edge,
         raw_client(edge) as (reader, writer),
     ):
         # Everything but the blank line that would end the head.
@@ -154,11 +151,10 @@ async def test_an_unfinished_head_over_16_kib_is_dropped(
         assert origin.seen == []
 
 
-async def test_a_head_that_never_ends_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(connection_module, "HANDSHAKE_TIMEOUT", 0.2)
+async def test_a_head_that_never_ends_is_dropped() -> None:
     async with (
         origin_running() as origin,
-        edge_running(origin.url) as edge,
+        edge_running(origin.url, head_timeout=0.2) as edge,
         raw_client(edge) as (reader, writer),
     ):
         writer.write(b"GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")
@@ -319,3 +315,43 @@ async def test_an_absolute_target_after_a_plain_request_is_refused_too() -> None
         assert answer.status == 400
         assert [seen.method for seen in origin.seen] == ["GET"]
         assert elsewhere.seen == []
+
+
+async def test_a_handshake_off_the_websocket_paths_never_reaches_the_origin() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, websocket_paths=("/api/websocket",)) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/api/rooms/R/host-key", ("Cookie", "session=s")))
+        answer = await read_answer(reader)
+        assert answer.status == 404
+        assert answer.body == (
+            b"no WebSocket at /api/rooms/R/host-key: "
+            b"WebSocket handshakes are served on /api/websocket\n"
+        )
+        assert origin.seen == []
+        assert edge.metrics.handshakes_rejected_total == 1
+
+
+async def test_a_cross_site_handshake_never_reaches_the_origin() -> None:
+    allowed = ("https://app.example.org",)
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, allowed_origins=allowed) as edge,
+        aiohttp.ClientSession() as client,
+    ):
+        url = ws_url(edge, "/live")
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await client.ws_connect(url, origin="http://127.0.0.1:1")
+        assert refused.value.status == 403
+        assert origin.seen == []
+        assert (edge.metrics.refused_origins_total, edge.metrics.handshakes_rejected_total) == (
+            1,
+            1,
+        )
+        own = f"http://127.0.0.1:{edge.port}"
+        for origin_header in (own, "https://app.example.org", None):
+            ws = await client.ws_connect(url, origin=origin_header)
+            await ws.close()
+        assert sum(ev.OPEN in seen.types for seen in origin.seen) == 3

@@ -76,3 +76,114 @@ def test_http_response_replaces_framing_headers() -> None:
         b"HTTP/1.1 403 Forbidden\r\nX-Why: no\r\nContent-Length: 7\r\n"
         b"Connection: close\r\n\r\ngo away"
     )
+
+
+def head_for(target: str, *headers: tuple[str, str]) -> handshake.RequestHead:
+    """A handshake head for `target` with Host example.com and `headers`."""
+    return handshake.RequestHead("GET", target, "HTTP/1.1", [("Host", "example.com"), *headers])
+
+
+@pytest.mark.parametrize(
+    ("target", "paths"),
+    [
+        ("/api/websocket?roomId=demo", ("/api/websocket",)),
+        ("/api/%77ebsocket", ("/api/websocket",)),
+        ("/live/room/7", ("/api/websocket", "/live/")),
+        ("/anything?at=all", ("/",)),
+    ],
+)
+def test_handshakes_on_a_websocket_path_pass(target: str, paths: tuple[str, ...]) -> None:
+    handshake.check_route(head_for(target), paths)
+
+
+@pytest.mark.parametrize(
+    ("target", "paths"),
+    [
+        ("/api/rooms/R/host-key", ("/api/websocket",)),
+        ("/api/websocket/more", ("/api/websocket",)),
+        ("/api/websocketx", ("/api/websocket",)),
+        ("/live", ("/live/",)),
+    ],
+)
+def test_handshakes_elsewhere_get_404(target: str, paths: tuple[str, ...]) -> None:
+    with pytest.raises(HandshakeError) as refused:
+        handshake.check_route(head_for(target), paths)
+    assert refused.value.status == 404
+    path = target.partition("?")[0]
+    assert str(refused.value) == (
+        f"no WebSocket at {path}: WebSocket handshakes are served on {', '.join(paths)}"
+    )
+
+
+@pytest.mark.parametrize(
+    "target", ["/live/../api/rooms/R/host-key", "/live/%2e%2E/api", "/live/./x", "/live/%2E"]
+)
+def test_dot_segments_are_refused_rather_than_matched(target: str) -> None:
+    # The origin would resolve them to a path the edge did not check.
+    with pytest.raises(HandshakeError) as refused:
+        handshake.check_route(head_for(target), ("/live/",))
+    assert (refused.value.status, str(refused.value)) == (
+        400,
+        "the request path must not contain . or .. segments",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "normal"),
+    [
+        ("https://QA.example.org", "https://qa.example.org"),
+        ("https://qa.example.org:443/", "https://qa.example.org"),
+        ("http://qa.example.org:80", "http://qa.example.org"),
+        ("http://qa.example.org:8080", "http://qa.example.org:8080"),
+        ("http://[::1]:7999", "http://[::1]:7999"),
+        ("null", None),
+        ("qa.example.org", None),
+        ("ftp://qa.example.org", None),
+        ("https://qa.example.org/page", None),
+        ("https://", None),
+    ],
+)
+def test_normal_origin(value: str, normal: str | None) -> None:
+    assert handshake.normal_origin(value) == normal
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed"),
+    [
+        (None, "example.com", ()),
+        ("http://example.com", "example.com", ()),
+        ("https://example.com", "example.com", ()),
+        ("https://EXAMPLE.com:443", "example.com", ()),
+        ("http://example.com:7999", "example.com:7999", ()),
+        ("https://app.example.org", "example.com", ("https://app.example.org",)),
+        ("https://anywhere.example", "example.com", ("*",)),
+    ],
+)
+def test_origins_that_may_open_a_websocket(
+    origin: str | None, host: str, allowed: tuple[str, ...]
+) -> None:
+    headers = [("Host", host)] + ([("Origin", origin)] if origin is not None else [])
+    head = handshake.RequestHead("GET", "/api/websocket", "HTTP/1.1", headers)
+    handshake.check_origin(head, allowed)
+
+
+@pytest.mark.parametrize(
+    ("origin", "host"),
+    [
+        ("http://example.com:8080", "example.com"),
+        ("http://example.com", "example.com:7999"),
+        ("https://evil.example", "example.com"),
+        ("http://example.com.evil.example", "example.com"),
+        ("null", "example.com"),
+        ("file://", "example.com"),
+        ("https://example.com", ""),
+    ],
+)
+def test_cross_site_origins_get_403(origin: str, host: str) -> None:
+    head = handshake.RequestHead(
+        "GET", "/api/websocket", "HTTP/1.1", [("Host", host), ("Origin", origin)]
+    )
+    with pytest.raises(HandshakeError) as refused:
+        handshake.check_origin(head, ("https://app.example.org",))
+    assert refused.value.status == 403
+    assert str(refused.value) == f"cross-site WebSocket refused: Origin {origin} is not allowed"

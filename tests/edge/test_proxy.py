@@ -17,9 +17,16 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from liveqa.bench.pushpin import free_port
+from liveqa.edge.addresses import AddressLimit
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.metrics import EdgeMetrics
-from liveqa.edge.proxy import BAD_GATEWAY, GATEWAY_TIMEOUT, origin_session, proxy_handler
+from liveqa.edge.proxy import (
+    BAD_GATEWAY,
+    GATEWAY_TIMEOUT,
+    NOT_A_PATH,
+    origin_session,
+    proxy_handler,
+)
 
 BIG = 5 * 1024 * 1024
 
@@ -317,23 +324,30 @@ async def test_response_body_is_streamed(origin: Origin) -> None:
             assert await response.read() == b"second"
 
 
-async def test_request_body_is_streamed(origin: Origin) -> None:
+async def test_the_request_body_is_read_whole_before_the_origin_is_asked(origin: Origin) -> None:
+    # A client trickling its body holds no origin connection.
+    sent_first, go_on = asyncio.Event(), asyncio.Event()
+
     async def body() -> AsyncIterator[bytes]:
         yield b"a" * 1000
-        await origin.got_first.wait()
+        sent_first.set()
+        await go_on.wait()
         yield b"b" * 1000
 
     async with running_proxy([origin.url]) as client:
         async with asyncio.timeout(5):
-            response = await client.post("/upload", data=body())
-            data = await response.json()
-    assert data["total"] == 2000
-    assert 0 < data["first"] <= 1000
+            posting = asyncio.ensure_future(client.post("/upload", data=body()))
+            await sent_first.wait()
+            await asyncio.sleep(0.2)
+            assert not origin.got_first.is_set()
+            go_on.set()
+            data = await (await posting).json()
+    assert data == {"first": 2000, "total": 2000}
 
 
 async def test_large_bodies_pass_through_intact(origin: Origin) -> None:
     payload = bytes(range(256)) * (BIG // 256)
-    async with running_proxy([origin.url]) as client:
+    async with running_proxy([origin.url], max_body=BIG) as client:
         data = await echo(await client.put("/echo", data=io.BytesIO(payload)))
         assert data["body_len"] == BIG
         assert data["body_sha"] == hashlib.sha256(payload).hexdigest()
@@ -555,3 +569,112 @@ async def test_least_recently_used_response_is_evicted(origin: Origin) -> None:
         assert origin.hits == 4
         await client.get("/cached?size=1000&x=3")
         assert origin.hits == 4
+
+
+async def raw_answer(port: int, data: bytes, then: bytes = b"") -> tuple[bytes, bytes]:
+    """Send `data` (and shortly after `then`): the status line, and everything after the head."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        if then:
+            await asyncio.sleep(0.1)
+            writer.write(then)
+        async with asyncio.timeout(5):
+            head = await reader.readuntil(b"\r\n\r\n")
+            rest = await reader.read()
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+    return head.split(b"\r\n")[0], rest
+
+
+@pytest.mark.parametrize(
+    "line", [b"OPTIONS *", b"GET http://127.0.0.1:1/echo", b"CONNECT 127.0.0.1:22"]
+)
+async def test_a_target_that_is_not_a_path_gets_400(origin: Origin, line: bytes) -> None:
+    async with running_proxy([origin.url]) as client:
+        assert client.port is not None
+        data = line + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        status, body = await raw_answer(client.port, data)
+    assert (status, body) == (b"HTTP/1.1 400 Bad Request", NOT_A_PATH.encode())
+    assert origin.hits == 0
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Content-Length: 11\r\n\r\n0123456789a",
+        b"Transfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n5\r\n6789a\r\n0\r\n\r\n",
+    ],
+)
+async def test_a_body_over_the_limit_gets_413_and_never_reaches_the_origin(
+    origin: Origin, framing: bytes
+) -> None:
+    async with running_proxy([origin.url], max_body=10) as client:
+        assert client.port is not None
+        status, body = await raw_answer(
+            client.port, b"POST /echo HTTP/1.1\r\nHost: x\r\n" + framing
+        )
+        data = await echo(await client.post("/echo", data=b"0123456789"))
+    assert (status, body) == (
+        b"HTTP/1.1 413 Request Entity Too Large",
+        b"The request body is over 10 bytes.\n",
+    )
+    assert (data["body_len"], origin.hits) == (10, 1)
+
+
+async def test_a_body_not_sent_in_time_gets_408_and_the_connection_ends(origin: Origin) -> None:
+    metrics = EdgeMetrics()
+    async with running_proxy([origin.url], metrics=metrics, body_timeout=0.3) as client:
+        assert client.port is not None
+        head = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
+        status, body = await raw_answer(client.port, head + b"01234")
+    assert (status, body) == (
+        b"HTTP/1.1 408 Request Timeout",
+        b"The request body took over 0.3 s.\n",
+    )
+    assert (origin.hits, metrics.body_timeouts_total, metrics.origin_requests_total) == (0, 1, 0)
+
+
+async def test_a_malformed_chunked_body_never_reaches_the_origin(origin: Origin) -> None:
+    # aiohttp's parser stops at the bad chunk without telling the body's reader: the deadline does.
+    async with running_proxy([origin.url], body_timeout=0.3) as client:
+        assert client.port is not None
+        head = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        status, _ = await raw_answer(client.port, head + b"2\r\nab\r\n", b"zz\r\nab\r\n")
+    assert status == b"HTTP/1.1 408 Request Timeout"
+    assert origin.hits == 0
+
+
+def behind(address: str) -> dict[str, str]:
+    """Headers of a client the trusted proxy says is at `address`."""
+    return {"X-Forwarded-For": f"10.9.9.9, {address}"}
+
+
+async def test_requests_in_progress_per_address_are_limited(origin: Origin) -> None:
+    metrics, limit = EdgeMetrics(), AddressLimit(1)
+    options: dict[str, Any] = {"requests": limit, "trust_forwarded_for": True}
+    async with running_proxy([origin.url], metrics=metrics, **options) as client:
+        streaming = await client.get("/stream", headers=behind("203.0.113.7"))
+        assert await streaming.content.readexactly(5) == b"first"
+        refused = await client.get("/echo", headers=behind("203.0.113.7"))
+        assert (refused.status, refused.headers["Retry-After"]) == (429, "1")
+        assert await refused.text() == "Too many requests from your address at once: at most 1.\n"
+        await echo(await client.get("/echo", headers=behind("198.51.100.4")))
+        await echo(await client.get("/echo"))  # loopback, not counted
+        origin.release.set()
+        assert await streaming.read() == b"second"
+        await echo(await client.get("/echo", headers=behind("203.0.113.7")))
+    assert (metrics.requests_limited_total, limit.open) == (1, {})
+
+
+async def test_an_untrusted_forwarded_for_does_not_count(origin: Origin) -> None:
+    limit = AddressLimit(1)
+    async with running_proxy([origin.url], requests=limit) as client:
+        streaming = await client.get("/stream", headers=behind("203.0.113.7"))
+        assert await streaming.content.readexactly(5) == b"first"
+        await echo(await client.get("/echo", headers=behind("203.0.113.7")))
+        assert limit.open == {}
+        origin.release.set()
+        assert await streaming.read() == b"second"

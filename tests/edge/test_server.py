@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gzip
 import json
+import logging
 import os
 import socket
 import struct
@@ -190,7 +192,11 @@ def refusing_url() -> Iterator[str]:
 
 
 async def started_edge(*origins: str, **options: Any) -> Edge:
-    """An `Edge` on free loopback ports routing to `origins`; the caller shuts it down."""
+    """An `Edge` on free loopback ports routing to `origins`; the caller shuts it down.
+
+    WebSockets are taken on every path, as Pushpin does, unless `websocket_paths` says otherwise.
+    """
+    options.setdefault("websocket_paths", ("/",))
     edge = Edge(EdgeConfig(list(origins), port=0, publish_port=0, sig_key=SIG_KEY, **options))
     await edge.start()
     return edge
@@ -543,6 +549,57 @@ async def test_aiohttp_client_reusing_a_connection_can_upgrade() -> None:
             await ws.send_str("over the same connection")
             assert await ws.receive_str(timeout=WAIT) == "over the same connection"
         assert (len(created), len(reused)) == (1, 1)
+
+
+async def test_a_compressed_body_reaches_the_origin_as_sent() -> None:
+    document = json.dumps({"text": "squeeze me " * 100}).encode()
+    squeezed = gzip.compress(document)
+    async with (
+        origin_running(plain_or_echo) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        head = (
+            "PUT /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Encoding: gzip\r\n"
+            f"Content-Length: {len(squeezed)}\r\n\r\n"
+        )
+        writer.write(head.encode() + squeezed)
+        assert (await read_answer(reader)).status == 200
+        (seen,) = origin.seen
+    assert seen.headers["Content-Encoding"] == "gzip"
+    assert seen.headers["Content-Length"] == str(len(squeezed))
+    assert seen.body == document  # the test origin inflates what it got: the framing held
+
+
+async def test_a_client_that_leaves_ends_its_origin_request() -> None:
+    async def hang(seen: Seen) -> web.StreamResponse:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async with origin_running(hang) as origin, edge_running(origin.url) as edge:
+        async with raw_client(edge) as (_, writer):
+            writer.write(b"GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            seen = await origin.next()
+        # The origin connection closes instead of waiting for the response timeout.
+        await wait_for(lambda: seen.request.transport is None, "the origin request to end")
+
+
+async def test_a_malformed_request_is_logged_in_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    async with (
+        origin_running(plain_or_echo) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: lots\r\n\r\n")
+        assert (await read_answer(reader)).status == 400
+        await asyncio.sleep(0.1)
+    server = [record for record in caplog.records if record.name == "aiohttp.server"]
+    assert len(server) == 1
+    assert server[0].levelno == logging.INFO
+    assert server[0].exc_info is None
+    assert "Error handling request from 127.0.0.1" in server[0].getMessage()
+    assert origin.seen == []
 
 
 # -- the publish listener ---------------------------------------------------------------------

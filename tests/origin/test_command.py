@@ -84,6 +84,19 @@ def test_options_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not config.verify_sig(mint_sig(KEY.encode()))
 
 
+def test_server_timeouts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    defaults = command.build_config(_args())
+    assert (defaults.idle_timeout, defaults.body_timeout) == (15, 30)
+    monkeypatch.setenv("LIVEQA_BODY_TIMEOUT", "2.5")
+    config = command.build_config(_args("--idle-timeout", "4"))
+    assert (config.idle_timeout, config.body_timeout) == (4, 2.5)
+    with pytest.raises(SystemExit):
+        _args("--idle-timeout", "0")
+    assert "expected seconds, more than 0, got '0'" in capsys.readouterr().err
+
+
 def test_bad_values_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         _args("--rate-votes", "lots")

@@ -1,6 +1,7 @@
 """Attack fixtures: liveqa as an attacker meets it, `serve` in one process or origin and edge split.
 
-Every attack here targets 127.0.0.1 only, and is bounded in time and count.
+Every attack here targets 127.0.0.1 only, and is bounded in time and count. A test gives the edge
+more options with `@pytest.mark.stack_options(edge=[...], behind_proxy=True)` (see `started`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ class Stack:
     @property
     def host(self) -> str:
         return self.url.removeprefix("http://")
+
+    @property
+    def port(self) -> int:
+        return self.edge.port
+
+    def edge_log(self) -> str:
+        """Everything the client-facing process logged so far."""
+        return self.edge.log_path.read_text(errors="replace")
 
 
 def serve_service(directory: Path, extra: Sequence[str] = ()) -> Service:
@@ -83,21 +92,36 @@ def split_services(
     return origin, edge
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "stack_options(edge, behind_proxy): options for the `stack` fixture's edge"
+    )
+
+
 @contextlib.asynccontextmanager
-async def started(layout: str, directory: Path) -> AsyncIterator[Stack]:
-    """Start the layout, wait until its pages answer, stop every process at the end."""
+async def started(
+    layout: str, directory: Path, edge: Sequence[str] = (), behind_proxy: bool = False
+) -> AsyncIterator[Stack]:
+    """Start the layout, wait until its pages answer, stop every process at the end.
+
+    `edge`: options for `liveqa edge` (or `serve`); `behind_proxy`: the edge believes the last
+    X-Forwarded-For entry (`--trust-forwarded-for`, `--behind-tls` for serve), so a test on
+    loopback can stand for clients at other addresses.
+    """
     if layout == "serve":
-        edge = serve_service(directory)
-        services = [edge]
+        extra = [*edge, "--behind-tls"] if behind_proxy else edge
+        client_side = serve_service(directory, extra)
+        services = [client_side]
     else:
-        origin, edge = split_services(directory)
-        services = [origin, edge]
+        extra = [*edge, "--trust-forwarded-for"] if behind_proxy else edge
+        origin, client_side = split_services(directory, edge_extra=extra)
+        services = [origin, client_side]
     try:
         for service in services:
             await service.start()
         for service in services:
             await service.wait_ready("/api/openapi.json")
-        yield Stack(layout, f"http://127.0.0.1:{edge.port}", edge, services)
+        yield Stack(layout, f"http://127.0.0.1:{client_side.port}", client_side, services)
     finally:
         await asyncio.gather(*(service.stop() for service in services))
 
@@ -105,5 +129,7 @@ async def started(layout: str, directory: Path) -> AsyncIterator[Stack]:
 @pytest.fixture(params=["serve", "split"])
 async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stack]:
     """liveqa in each layout an attacker may meet."""
-    async with started(request.param, tmp_path) as running:
+    marker = request.node.get_closest_marker("stack_options")
+    options = marker.kwargs if marker is not None else {}
+    async with started(request.param, tmp_path, **options) as running:
         yield running

@@ -152,6 +152,9 @@ def edge_command(origin_port: int, http_port: int, publish_port: int, sig_key: s
         f"127.0.0.1:{publish_port}",
         "--sig-key",
         sig_key,
+        # Every path, as Pushpin's routes: the benchmarks and the compat suite use their own.
+        "--websocket-path",
+        "/",
     ]
 
 

@@ -7,9 +7,19 @@ import asyncio
 import logging
 import resource
 import signal
+from typing import Any
 
 from liveqa.edge.bus import DEFAULT_PREFIX
-from liveqa.edge.server import DEFAULT_CONNECTIONS_PER_ADDRESS, Edge, EdgeConfig
+from liveqa.edge.connection import HANDSHAKE_TIMEOUT
+from liveqa.edge.handshake import ANY_ORIGIN, DEFAULT_WEBSOCKET_PATHS, normal_origin
+from liveqa.edge.proxy import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_RESPONSE_TIMEOUT
+from liveqa.edge.server import (
+    DEFAULT_CONNECTIONS_PER_ADDRESS,
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_REQUESTS_PER_ADDRESS,
+    Edge,
+    EdgeConfig,
+)
 from liveqa.settings import add_option, whole_number
 
 # Used when the hard limit is unlimited: setting the soft limit to infinity is refused.
@@ -22,6 +32,36 @@ def host_port(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or int(port) > 65535:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds, more than 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected seconds, more than 0, got {text!r}")
+    return value
+
+
+def allowed_origin(text: str) -> str:
+    """An argparse type: `scheme://host[:port]` (normalised), or `*`."""
+    if text.strip() == ANY_ORIGIN:
+        return ANY_ORIGIN
+    normal = normal_origin(text)
+    if normal is None:
+        raise argparse.ArgumentTypeError(
+            f"expected an origin like https://qa.example.org (or *), got {text!r}"
+        )
+    return normal
+
+
+def websocket_path(text: str) -> str:
+    """An argparse type: a path starting with `/`."""
+    if not text.startswith("/") or "?" in text:
+        raise argparse.ArgumentTypeError(f"expected a path starting with /, got {text!r}")
+    return text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -93,21 +133,105 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="count a client under the address its proxy appended to X-Forwarded-For (only when "
         "every client comes through that proxy)",
     )
-    add_connection_limit(parser)
+    add_option(
+        parser,
+        "--websocket-path",
+        action="append",
+        type=websocket_path,
+        default=list(DEFAULT_WEBSOCKET_PATHS),
+        metavar="PATH",
+        help="path where WebSocket handshakes are taken (others get 404); one ending in / takes "
+        "every path under it, / takes all, as Pushpin does. Repeat for more (default "
+        f"{', '.join(DEFAULT_WEBSOCKET_PATHS)}, the liveqa origin's)",
+    )
+    add_client_limits(parser)
+    add_option(
+        parser,
+        "--origin-timeout",
+        type=seconds,
+        default=DEFAULT_RESPONSE_TIMEOUT,
+        metavar="SECONDS",
+        help="longest wait for the origin's response headers to a plain HTTP request (504 past it)",
+    )
     add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
 
 
-def add_connection_limit(parser: argparse.ArgumentParser) -> None:
-    """`--max-connections-per-address`, for `liveqa edge` and `liveqa serve`."""
+def add_client_limits(parser: argparse.ArgumentParser) -> None:
+    """What one client may hold and how long it may take, for `liveqa edge` and `liveqa serve`."""
     add_option(
         parser,
         "--max-connections-per-address",
         type=whole_number,
         default=DEFAULT_CONNECTIONS_PER_ADDRESS,
-        help="WebSockets one client address (an IPv6 /64) may hold at once; 0: no limit. "
-        "Loopback clients are not counted. Raise it for a venue whose attendees share one NAT "
-        "address",
+        help="connections (WebSockets and HTTP) one client address (an IPv6 /64) may hold at "
+        "once; 0: no limit. Loopback clients are not counted. Raise it for a venue whose "
+        "attendees share one NAT address",
     )
+    add_option(
+        parser,
+        "--max-requests-per-address",
+        type=whole_number,
+        default=DEFAULT_REQUESTS_PER_ADDRESS,
+        help="plain HTTP requests one client address may have in progress at once (429 past "
+        "it); 0: no limit. Loopback clients are not counted",
+    )
+    add_option(
+        parser,
+        "--allowed-origin",
+        action="append",
+        type=allowed_origin,
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin (https://host[:port]) whose pages may open WebSockets here besides "
+        "the page's own host; * allows any. Repeat for more. Handshakes without Origin (not "
+        "from a browser) are always allowed",
+    )
+    add_option(
+        parser,
+        "--head-timeout",
+        type=seconds,
+        default=HANDSHAKE_TIMEOUT,
+        metavar="SECONDS",
+        help="time a new connection has to send its first request head",
+    )
+    add_option(
+        parser,
+        "--idle-timeout",
+        type=seconds,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="time a kept-alive HTTP connection has to send its next request head, idling included",
+    )
+    add_option(
+        parser,
+        "--body-timeout",
+        type=seconds,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="time a plain HTTP request has to send its whole body (408 past it)",
+    )
+    add_option(
+        parser,
+        "--max-request-body",
+        type=whole_number,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="largest plain HTTP request body; the edge reads it whole before the origin is asked "
+        "(413 past it)",
+    )
+
+
+def client_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The `EdgeConfig` fields `add_client_limits` sets."""
+    return {
+        "max_connections_per_address": args.max_connections_per_address,
+        "max_requests_per_address": args.max_requests_per_address,
+        "allowed_origins": tuple(args.allowed_origin),
+        "head_timeout": args.head_timeout,
+        "idle_timeout": args.idle_timeout,
+        "body_timeout": args.body_timeout,
+        "max_request_body": args.max_request_body,
+    }
 
 
 def raise_open_files_limit() -> int:
@@ -157,7 +281,9 @@ def run(args: argparse.Namespace) -> int:
         bus_prefix=args.bus_prefix,
         trust_forwarded_proto=args.trust_forwarded_proto,
         trust_forwarded_for=args.trust_forwarded_for,
-        max_connections_per_address=args.max_connections_per_address,
+        websocket_paths=tuple(args.websocket_path),
+        origin_timeout=args.origin_timeout,
+        **client_limits(args),
     )
     if config.sig_key is None:
         logging.getLogger("liveqa.edge").warning("no --sig-key: origin requests are not signed")

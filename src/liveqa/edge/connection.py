@@ -13,6 +13,8 @@ from liveqa.edge.handshake import (
     MAX_HEAD_SIZE,
     HandshakeError,
     RequestHead,
+    check_origin,
+    check_route,
     error_response,
     http_response,
     parse_request_head,
@@ -88,10 +90,19 @@ class ClientConnection(asyncio.Protocol):
     # -- asyncio.Protocol --------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Start waiting for the request head."""
+        """Count the socket against its address, then wait for the request head."""
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        self._timer = asyncio.get_running_loop().call_later(HANDSHAKE_TIMEOUT, self._too_late)
+        config = self.edge.config
+        if not config.trust_forwarded_for:
+            # Counted now, head or not: sockets that never send one hold descriptors too.
+            peer = transport.get_extra_info("peername")
+            try:
+                self._count(peer[0] if peer else None)
+            except HandshakeError as exc:
+                self._finish(error_response(exc))
+                return
+        self._timer = asyncio.get_running_loop().call_later(config.head_timeout, self._too_late)
 
     def data_received(self, data: bytes) -> None:
         """Feed the handshake parser or the frame parser."""
@@ -144,6 +155,13 @@ class ClientConnection(asyncio.Protocol):
             self._hand_over(buffer)
             return
         if not head.is_websocket:
+            if self.edge.config.trust_forwarded_for:
+                # Counted under the client of its first request, whoever later reuses it.
+                try:
+                    self._count(self._forwarded_client(head))
+                except HandshakeError as exc:
+                    self._finish(error_response(exc))
+                    return
             self._hand_over(buffer)
             return
         self._buffer = buffer[end + 4 :]
@@ -158,31 +176,42 @@ class ClientConnection(asyncio.Protocol):
                 raise HandshakeError(
                     "the request target must be a path: /, then no control characters"
                 )
+            config = self.edge.config
+            check_route(head, config.websocket_paths)
             self._key = websocket_key(head)
-            assert self.transport is not None
-            peer = self.transport.get_extra_info("peername")
-            address = peer[0] if peer else None
-            self._count(head, address)
+            try:
+                check_origin(head, config.allowed_origins)
+            except HandshakeError:
+                self.edge.metrics.refused_origins_total += 1
+                raise
+            if config.trust_forwarded_for:
+                # Each WebSocket under its own client: a proxy may reuse a kept-alive connection.
+                self._count(self._forwarded_client(head))
         except HandshakeError as exc:
             self.edge.metrics.handshakes_rejected_total += 1
             self._finish(error_response(exc))
             return
+        assert self.transport is not None
+        peer = self.transport.get_extra_info("peername")
         self.state = OPENING
-        self.session = Session(self, self.edge.upstream, head, address)
+        self.session = Session(self, self.edge.upstream, head, peer[0] if peer else None)
         self.edge.spawn(self.session.open())
 
-    def _count(self, head: RequestHead, peer: str | None) -> None:
-        """Count the connection against its client's address; HandshakeError when over the limit."""
-        if peer is None:
-            return
-        edge = self.edge
-        client = peer
-        if edge.config.trust_forwarded_for:
-            client = forwarded_client(peer, head.get("X-Forwarded-For"))
+    def _forwarded_client(self, head: RequestHead) -> str | None:
+        """The client the trusted proxy names in the last X-Forwarded-For entry."""
+        assert self.transport is not None
+        peer = self.transport.get_extra_info("peername")
+        if not peer:
+            return None
+        return forwarded_client(peer[0], ", ".join(head.values("X-Forwarded-For")))
+
+    def _count(self, client: str | None) -> None:
+        """Count this socket against its client's address; HandshakeError when over the limit."""
         # Loopback clients are this machine's own: the benchmark, a laptop's browser, or a local
         # proxy that was not trusted to say who its clients are.
-        if is_loopback(client):
+        if client is None or is_loopback(client):
             return
+        edge = self.edge
         self._address = edge.addresses.acquire(client)
         if self._address is None:
             edge.metrics.address_limited_total += 1
@@ -199,7 +228,8 @@ class ClientConnection(asyncio.Protocol):
         self._cancel_timers()
         self.state = CLOSED
         self.transport = None
-        protocol = self.edge.http_protocol()
+        key, self._address = self._address, None
+        protocol = self.edge.http_protocol(key)
         transport.set_protocol(protocol)
         protocol.connection_made(transport)
         protocol.data_received(buffer)

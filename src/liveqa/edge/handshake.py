@@ -8,8 +8,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
+from urllib.parse import unquote
 
 MAX_HEAD_SIZE = 16_384
+# Where the liveqa origin serves its socket; `/` (every path) is what Pushpin's routes do.
+DEFAULT_WEBSOCKET_PATHS = ("/api/websocket",)
+ANY_ORIGIN = "*"
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -41,6 +46,11 @@ class RequestHead:
             if key.lower() == lower:
                 return value
         return None
+
+    def values(self, name: str) -> list[str]:
+        """Every value of header `name` (case-insensitive), in order."""
+        lower = name.lower()
+        return [value for key, value in self.headers if key.lower() == lower]
 
     def tokens(self, name: str) -> set[str]:
         """The lower-cased comma-separated tokens of every `name` header."""
@@ -100,6 +110,49 @@ def websocket_key(head: RequestHead) -> str:
     if len(raw) != 16:
         raise HandshakeError("Sec-WebSocket-Key must be 16 bytes in base64")
     return key
+
+
+def check_route(head: RequestHead, paths: tuple[str, ...]) -> None:
+    """Refuse (404) a handshake to a path that serves no WebSocket, before the origin hears of it.
+
+    A path in `paths` matches exactly; one ending in `/` matches every path under it.
+    """
+    raw = head.target.partition("?")[0]
+    path = unquote(raw)
+    if any(segment in (".", "..") for segment in path.split("/")):
+        raise HandshakeError("the request path must not contain . or .. segments")
+    for allowed in paths:
+        if path == allowed or (allowed.endswith("/") and path.startswith(allowed)):
+            return
+    raise HandshakeError(
+        f"no WebSocket at {raw}: WebSocket handshakes are served on {', '.join(paths)}", 404
+    )
+
+
+def normal_origin(value: str) -> str | None:
+    """`scheme://host[:port]` lower-cased without a default port, or None if `value` is not one."""
+    scheme, sep, authority = value.strip().lower().rstrip("/").partition("://")
+    if not sep or scheme not in _DEFAULT_PORTS or not authority or "/" in authority:
+        return None
+    return f"{scheme}://{authority.removesuffix(_DEFAULT_PORTS[scheme])}"
+
+
+def check_origin(head: RequestHead, allowed: tuple[str, ...]) -> None:
+    """Refuse (403) a browser's cross-site handshake: its Origin must be this host, or listed.
+
+    A handshake without Origin is allowed: browsers always send one, and a program that does not
+    could send any Origin it likes, so refusing it would protect nothing.
+    """
+    origin = head.get("Origin")
+    if origin is None or ANY_ORIGIN in allowed:
+        return
+    normal = normal_origin(origin)
+    if normal is not None:
+        host = (head.get("Host") or "").strip()
+        scheme = normal.partition("://")[0]
+        if normal == normal_origin(f"{scheme}://{host}") or normal in allowed:
+            return
+    raise HandshakeError(f"cross-site WebSocket refused: Origin {origin} is not allowed", 403)
 
 
 def accept_value(key: str) -> str:

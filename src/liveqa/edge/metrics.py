@@ -41,7 +41,14 @@ class EdgeMetrics:
     oversize_closed_total: int = _counter("Clients closed with 1009 for a frame over the limit.")
     handshakes_rejected_total: int = _counter("WebSocket handshakes refused.")
     address_limited_total: int = _counter(
-        "WebSocket handshakes refused for the per-address connection limit (also in rejected)."
+        "Connections refused for the per-address connection limit (handshakes also in rejected)."
+    )
+    requests_limited_total: int = _counter(
+        "Plain HTTP requests refused (429) for the per-address limit on requests in progress."
+    )
+    body_timeouts_total: int = _counter("Plain HTTP requests whose body came too slowly (408).")
+    refused_origins_total: int = _counter(
+        "WebSocket handshakes refused for an Origin header that is not allowed (also in rejected)."
     )
     origin_requests_total: int = _counter("Requests sent to the origin (WOH and HTTP).")
     origin_errors_total: int = _counter("Origin requests failed (unreachable, timeout, bad reply).")

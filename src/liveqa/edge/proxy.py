@@ -1,4 +1,8 @@
-"""Reverse proxy for plain HTTP requests: bodies streamed both ways, target failover, a cache.
+"""Reverse proxy for plain HTTP: request bodies buffered, responses streamed, failover, a cache.
+
+A request body is read whole (up to `max_body`, within `body_timeout`) before the origin is
+asked, so a client trickling its body holds none of the origin connections. Its bytes go on as
+they came: a compressed body stays compressed, with its own `Content-Encoding`.
 
 GRIP instructions in HTTP responses (`Grip-Hold`, `Grip-Channel`, ...: long-polling and HTTP
 streaming) are out of scope: `Grip-*` response headers are stripped and the response is passed
@@ -9,6 +13,7 @@ gripcontrol's `is_grip_proxied`) knows the edge will not act on instructions her
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,6 +23,7 @@ from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from liveqa.edge.addresses import AddressLimit, forwarded_client, is_loopback
 from liveqa.edge.cache import (
     CachedResponse,
     ResponseCache,
@@ -44,12 +50,20 @@ HOP_BY_HOP = frozenset(
         "proxy-connection",
     }
 )
-# Expect is answered here; X-Forwarded-Proto is set here (kept from a trusted TLS front).
-REQUEST_DROPPED = frozenset({"expect", "x-forwarded-proto"})
+# Expect is answered here; X-Forwarded-Proto is set here (kept from a trusted TLS front);
+# Content-Length is that of the buffered body, which aiohttp sets.
+REQUEST_DROPPED = frozenset({"expect", "x-forwarded-proto", "content-length"})
 # The client gets exactly the headers it sent, nothing aiohttp would add on its own.
 SKIP_AUTO_HEADERS = frozenset({"Accept", "Accept-Encoding", "User-Agent", "Content-Type"})
 BAD_GATEWAY = "Error while proxying to origin.\n"
 GATEWAY_TIMEOUT = "Timed out waiting for the origin.\n"
+NOT_A_PATH = "The request target must be a path (/...): this is not a forward proxy.\n"
+# Seconds a client refused for the per-address request limit is asked to wait.
+REQUESTS_RETRY_AFTER = 1
+DEFAULT_RESPONSE_TIMEOUT = 15.0
+DEFAULT_BODY_TIMEOUT = 30.0
+# nginx's client_max_body_size default, and the liveqa origin's own limit.
+DEFAULT_MAX_BODY = 1 << 20
 
 
 def origin_session(limit: int = 0) -> aiohttp.ClientSession:
@@ -89,6 +103,28 @@ def _request_headers(request: web.BaseRequest, trust_proto: bool) -> CIMultiDict
     return headers
 
 
+def _client_address(request: web.BaseRequest, trust_forwarded_for: bool) -> str:
+    peer = request.remote or ""
+    if not trust_forwarded_for:
+        return peer
+    return forwarded_client(peer, ", ".join(request.headers.getall("X-Forwarded-For", ())))
+
+
+def _refusal(status: int, text: str, **headers: str) -> web.Response:
+    return web.Response(status=status, text=text, headers=headers)
+
+
+async def _closing(request: web.BaseRequest, status: int, text: str) -> web.StreamResponse:
+    """Answer, then drop the connection: the rest of the body is not worth waiting for."""
+    response = _refusal(status, text)
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    if request.transport is not None:
+        request.transport.close()
+    return response
+
+
 def _initial_age(headers: CIMultiDictProxy[str]) -> int:
     value = headers.get("Age", "").strip()
     return int(value) if value.isdigit() else 0
@@ -113,13 +149,19 @@ def proxy_handler(
     metrics: EdgeMetrics,
     *,
     connect_timeout: float = 10.0,
-    response_timeout: float = 60.0,
+    response_timeout: float = DEFAULT_RESPONSE_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    max_body: int = DEFAULT_MAX_BODY,
+    requests: AddressLimit | None = None,
     trust_forwarded_proto: bool = False,
+    trust_forwarded_for: bool = False,
 ) -> Handler:
     """A handler forwarding any request to the first target that accepts a connection.
 
-    `response_timeout` bounds the wait for the origin's response headers (504 past it); a body
-    may then take as long as it needs (streams). Connect errors move on to the next target.
+    A request body is read whole first: at most `max_body` bytes (413), within `body_timeout`
+    (408). `response_timeout` bounds the wait for the origin's response headers (504 past it); a
+    response body may then take as long as it needs (streams). Connect errors move on to the next
+    target. `requests` limits the requests one client address (loopback aside) has in progress.
     """
     if not targets:
         raise ValueError("the proxy needs at least one origin target")
@@ -127,9 +169,55 @@ def proxy_handler(
         raise ValueError("a proxy's client session must not keep cookies: use origin_session()")
     bases = [str(target).rstrip("/") for target in targets]
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout)
+    limit = requests if requests is not None else AddressLimit(0)
 
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
         metrics.http_requests_total += 1
+        if not request.raw_path.startswith("/"):
+            # `OPTIONS *`, `GET http://host/` or `CONNECT host:port`: appended to the origin's
+            # URL it would name another host, or no URL at all.
+            return _refusal(400, NOT_A_PATH)
+        client_address = _client_address(request, trust_forwarded_for)
+        key = None
+        if not is_loopback(client_address):
+            key = limit.acquire(client_address)
+            if key is None:
+                metrics.requests_limited_total += 1
+                return _refusal(
+                    429,
+                    f"Too many requests from your address at once: at most {limit.limit}.\n",
+                    **{"Retry-After": str(REQUESTS_RETRY_AFTER)},
+                )
+        try:
+            return await _forward(request)
+        finally:
+            if key is not None:
+                limit.release(key)
+
+    async def _read_body(request: web.BaseRequest) -> bytes | web.StreamResponse:
+        """The whole body, or the answer to a client that sends too much or too slowly."""
+        too_large = f"The request body is over {max_body} bytes.\n"
+        if (request.content_length or 0) > max_body:
+            return await _closing(request, 413, too_large)
+        expect = request.headers.get("Expect", "").lower()
+        if expect == "100-continue" and request.version >= HttpVersion11:
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(body_timeout):
+                async for chunk in request.content.iter_any():
+                    size += len(chunk)
+                    if size > max_body:
+                        return await _closing(request, 413, too_large)
+                    chunks.append(chunk)
+        except TimeoutError:
+            metrics.body_timeouts_total += 1
+            logger.info("request body from %s not received in %g s", request.remote, body_timeout)
+            return await _closing(request, 408, f"The request body took over {body_timeout:g} s.\n")
+        return b"".join(chunks)
+
+    async def _forward(request: web.BaseRequest) -> web.StreamResponse:
         path_qs = request.rel_url.raw_path_qs
         key = None
         if request.method == "GET" and not request.body_exists:
@@ -140,11 +228,13 @@ def proxy_handler(
                 if hit is not None:
                     metrics.cache_hits_total += 1
                     return await _serve_cached(request, *hit)
-        expect = request.headers.get("Expect", "").lower()
-        if expect == "100-continue" and request.version >= HttpVersion11:
-            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        data = None
+        if request.body_exists:
+            body = await _read_body(request)
+            if not isinstance(body, bytes):
+                return body
+            data = body
         headers = _request_headers(request, trust_forwarded_proto)
-        data = request.content if request.body_exists else None
         started = time.monotonic()
         for base in bases:
             metrics.origin_requests_total += 1
@@ -154,7 +244,8 @@ def proxy_handler(
                         request.method,
                         URL(base + path_qs, encoded=True),
                         headers=headers,
-                        data=data,
+                        # aiohttp warns that it writes a large bytes body in one blocking call.
+                        data=None if data is None else io.BytesIO(data),
                         skip_auto_headers=SKIP_AUTO_HEADERS,
                         allow_redirects=False,
                         auto_decompress=False,

@@ -11,17 +11,24 @@ from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestHandler
 from yarl import URL
 
 from liveqa.edge.addresses import AddressLimit, is_loopback
 from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
-from liveqa.edge.connection import ClientConnection
-from liveqa.edge.handshake import RequestHead
+from liveqa.edge.connection import HANDSHAKE_TIMEOUT, ClientConnection
+from liveqa.edge.handshake import DEFAULT_WEBSOCKET_PATHS, RequestHead
 from liveqa.edge.hub import Hub
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.pool import ConnectionPool
-from liveqa.edge.proxy import proxy_handler
+from liveqa.edge.proxy import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_MAX_BODY,
+    DEFAULT_RESPONSE_TIMEOUT,
+    proxy_handler,
+)
 from liveqa.edge.publish import RecentIds, publish_app
 from liveqa.edge.upstream import Upstream
 
@@ -31,6 +38,13 @@ SHUTDOWN_GRACE = 5.0
 # High enough for a venue whose attendees all share one NATed address, low enough that one
 # host cannot take every socket the edge can hold.
 DEFAULT_CONNECTIONS_PER_ADDRESS = 1000
+# A browser opens at most 6 connections to a host, so this is ten browsers' requests at the very
+# same moment; the requests of a venue behind one NAT take milliseconds and rarely overlap so
+# much, and one address cannot hold more than a quarter of the 256 origin connections.
+DEFAULT_REQUESTS_PER_ADDRESS = 64
+# Long enough for a page's burst of requests and the next few clicks; short enough that idle
+# sockets do not pile up (nginx keeps them 75 s, Node.js 5 s, aiohttp an hour).
+DEFAULT_IDLE_TIMEOUT = 15.0
 
 
 @dataclass
@@ -51,6 +65,14 @@ class EdgeConfig:
     trust_forwarded_proto: bool = False
     trust_forwarded_for: bool = False
     max_connections_per_address: int = DEFAULT_CONNECTIONS_PER_ADDRESS
+    max_requests_per_address: int = DEFAULT_REQUESTS_PER_ADDRESS
+    head_timeout: float = HANDSHAKE_TIMEOUT
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_request_body: int = DEFAULT_MAX_BODY
+    origin_timeout: float = DEFAULT_RESPONSE_TIMEOUT
+    websocket_paths: tuple[str, ...] = DEFAULT_WEBSOCKET_PATHS
+    allowed_origins: tuple[str, ...] = ()
     bus: str | None = None
     bus_prefix: str = DEFAULT_PREFIX
     extra: dict[str, Any] = field(default_factory=dict)
@@ -71,6 +93,44 @@ class _Feed:
         self.connection.connection_lost(None)
         if not self.done.done():
             self.done.set_result(None)
+
+
+class _ClientErrorLog(logging.LoggerAdapter[logging.Logger]):
+    """aiohttp's server log, where a client's malformed request takes one line, not a traceback."""
+
+    def exception(self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any) -> None:
+        if isinstance(exc_info, HttpProcessingError):
+            self.info("%s: %s", str(msg) % args, exc_info.message or exc_info)
+        else:
+            super().exception(msg, *args, exc_info=exc_info, **kwargs)
+
+
+class _CountedHTTP(asyncio.Protocol):
+    """aiohttp's protocol for a handed-over socket; frees the socket's address count at the end."""
+
+    def __init__(self, inner: RequestHandler, addresses: AddressLimit, key: str) -> None:
+        self.inner = inner
+        self.addresses = addresses
+        self.key = key
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.inner.data_received(data)
+
+    def eof_received(self) -> None:
+        self.inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.addresses.release(self.key)
+        self.inner.connection_lost(exc)
 
 
 class Edge:
@@ -98,6 +158,7 @@ class Edge:
         self.max_message_size = config.max_message_size
         self.max_client_buffer = config.max_client_buffer
         self.addresses = AddressLimit(config.max_connections_per_address)
+        self.requests = AddressLimit(config.max_requests_per_address)
         self.connections: set[ClientConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: aiohttp.ClientSession | None = None
@@ -137,7 +198,12 @@ class Edge:
             self._client,
             ResponseCache(),
             self.metrics,
+            response_timeout=config.origin_timeout,
+            body_timeout=config.body_timeout,
+            max_body=config.max_request_body,
+            requests=self.requests,
             trust_forwarded_proto=config.trust_forwarded_proto,
+            trust_forwarded_for=config.trust_forwarded_for,
         )
 
         async def handle_http(request: web.BaseRequest) -> web.StreamResponse:
@@ -145,7 +211,17 @@ class Edge:
                 return await self._adopt(request)
             return await proxy(cast(web.Request, request))
 
-        self._http_server = web.Server(handle_http, access_log=None)
+        self._http_server = web.Server(
+            handle_http,
+            access_log=None,
+            # Idle time plus the next request head: aiohttp does not restart it on partial data.
+            keepalive_timeout=config.idle_timeout,
+            # A client that leaves cancels its origin request, freeing the origin connection.
+            handler_cancellation=True,
+            # Bodies reach the origin as sent; inflating them here would cost the edge CPU.
+            auto_decompress=False,
+            logger=_ClientErrorLog(logging.getLogger("aiohttp.server")),
+        )
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: ClientConnection(self), config.host, config.port, backlog=4096
@@ -169,10 +245,13 @@ class Edge:
             ", ".join(config.origins),
         )
 
-    def http_protocol(self) -> asyncio.Protocol:
-        """A fresh aiohttp protocol for a socket that carries plain HTTP."""
+    def http_protocol(self, key: str | None) -> asyncio.Protocol:
+        """A fresh aiohttp protocol for a socket that carries plain HTTP, counted under `key`."""
         assert self._http_server is not None
-        return self._http_server()
+        protocol = self._http_server()
+        if key is None:
+            return protocol
+        return _CountedHTTP(protocol, self.addresses, key)
 
     async def _adopt(self, request: web.BaseRequest) -> web.StreamResponse:
         """A WebSocket upgrade that arrived on a kept-alive HTTP connection aiohttp already owns."""
@@ -185,7 +264,8 @@ class Edge:
         headers = [
             (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.raw_headers
         ]
-        connection.start_websocket(RequestHead(request.method, request.raw_path, version, headers))
+        head = RequestHead(request.method, request.raw_path, version, headers)
+        connection.start_websocket(head)
         await done
         return web.Response()
 

@@ -15,6 +15,7 @@ from liveqa import __version__
 from liveqa.origin.api import OPERATIONS, Operation, Response, error_response, json_response
 from liveqa.origin.attendance import Attendance
 from liveqa.origin.board import Board, Rates
+from liveqa.origin.bodies import DEFAULT_BODY_TIMEOUT, DEFAULT_IDLE_TIMEOUT, body_rules
 from liveqa.origin.compression import compress
 from liveqa.origin.context import CONTEXT, OriginContext, SigVerifier, SocketSettings
 from liveqa.origin.errors import Refused
@@ -49,6 +50,8 @@ class OriginConfig:
     publish_wait: float = 2.0
     web_root: Path = WEB_ROOT
     migrate: bool = True
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -140,7 +143,8 @@ def create_app(config: OriginConfig) -> web.Application:
         board, context.publish, interval=config.sockets.attendance_interval
     )
     app = web.Application(
-        client_max_size=MAX_BODY, middlewares=[compress, security_headers, errors]
+        client_max_size=MAX_BODY,
+        middlewares=[compress, security_headers, errors, body_rules(config.body_timeout)],
     )
     app[CONTEXT] = context
     app[DOCUMENT] = build_document(ALL_OPERATIONS, title="liveqa", version=__version__)

@@ -16,6 +16,7 @@ from aiohttp import web
 from liveqa.grip.gripurl import GripUrl, parse_grip_urls
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.board import Rates
+from liveqa.origin.bodies import DEFAULT_BODY_TIMEOUT, DEFAULT_IDLE_TIMEOUT, server_settings
 from liveqa.origin.context import SigVerifier, SocketSettings
 from liveqa.origin.limits import Limits
 from liveqa.origin.publisher import PublishTarget
@@ -43,6 +44,17 @@ def host_port(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit():
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def seconds(text: str) -> float:
+    """Parse a number of seconds, more than 0, for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected seconds, more than 0, got {text!r}")
+    return value
 
 
 def rate(value: str) -> Rate:
@@ -134,6 +146,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser, "--web-root", type=Path, default=WEB_ROOT, help="directory of the web client"
     )
+    add_option(
+        parser,
+        "--idle-timeout",
+        type=seconds,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="time a connection has to send its next request head, idling included (the first "
+        "one too); longer than the proxy keeps idle connections to the origin",
+    )
+    add_option(
+        parser,
+        "--body-timeout",
+        type=seconds,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="time a request has to send its whole body (408 past it)",
+    )
     add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
 
 
@@ -180,12 +209,16 @@ def build_config(args: argparse.Namespace) -> OriginConfig:
         sockets=SocketSettings(args.keep_alive, args.keep_alive_interval, args.attendance_interval),
         publish_wait=args.publish_wait,
         web_root=args.web_root,
+        body_timeout=args.body_timeout,
+        idle_timeout=args.idle_timeout,
     )
 
 
 async def serve(config: OriginConfig, host: str, port: int) -> None:
     """Run until SIGTERM or SIGINT."""
-    runner = web.AppRunner(create_app(config), access_log=None)
+    runner = web.AppRunner(
+        create_app(config), access_log=None, **server_settings(config.idle_timeout)
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
