@@ -24,6 +24,8 @@ import pytest
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from liveqa.edge import frames
+from liveqa.edge.connection import CLOSE_TIMEOUT
 from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.grip import events as ev
 
@@ -658,3 +660,25 @@ async def test_x_forwarded_proto_from_a_tls_front_only_when_trusted(
         plain = next(seen for seen in origin.seen if seen.method == "GET")
         seen = (plain.headers["X-Forwarded-Proto"], opened.headers["X-Forwarded-Proto"])
         assert seen == expected
+
+
+async def test_nothing_follows_a_publish_close_even_to_a_client_that_never_answers() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+        aiohttp.ClientSession() as publisher,
+    ):
+        writer.write(upgrade_request("/live?channel=room"))
+        assert (await read_answer(reader, body=False)).status == 101
+        await wait_for(lambda: "room" in edge.hub.channels, "the subscription")
+        close = {"channel": "room", "formats": {"ws-message": {"action": "close", "code": 4403}}}
+        url = f"http://127.0.0.1:{edge.publish_port}/publish/"
+        async with publisher.post(url, json={"items": [close]}) as response:
+            assert response.status == 200
+        assert await publish(publisher, edge, "room", "after the close") == 200
+        opcode, payload = await asyncio.wait_for(read_frame(reader), WAIT)
+        assert (opcode, payload[:2]) == (frames.CLOSE, (4403).to_bytes(2, "big"))
+        # The client never answers; until the edge gives up on it, nothing more arrives.
+        assert "room" not in edge.hub.channels
+        assert await asyncio.wait_for(reader.read(), CLOSE_TIMEOUT + WAIT) == b""

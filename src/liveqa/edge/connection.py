@@ -374,9 +374,12 @@ class ClientConnection(asyncio.Protocol):
             self._send_close(code, reason)
 
     def close_by_publisher(self, code: int | None, reason: str) -> None:
-        """A publish with `action: close` reached this subscriber."""
+        """A publish with `action: close` reached this subscriber: nothing follows the close."""
         if self.state == OPEN:
             self._publisher_closed = True
+            # No data frame may follow a Close frame (RFC 6455 5.5.1), and a client that never
+            # answers must not go on hearing its channels until the close times out.
+            self.hub.remove(self)
             self._send_close(code, reason)
 
     def close_unanswered(self) -> None:
