@@ -27,6 +27,7 @@ from liveqa.edge.command import add_client_limits, client_limits, raise_open_fil
 from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.bodies import server_settings
+from liveqa.origin.command import Allowances, add_limit_options, limits_from
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.sigcheck import key_verifier
 from liveqa.settings import add_option
@@ -161,13 +162,15 @@ async def start(
     port: int,
     data_dir: Path,
     behind_tls: bool = False,
+    allowances: Allowances | None = None,
     **edge_limits: Any,
 ) -> Board:
     """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot.
 
     `behind_tls`: every browser comes through a TLS front, so cookies are Secure, the front's
     X-Forwarded-Proto reaches the origin and its X-Forwarded-For says whose connection it is.
-    `edge_limits`: `EdgeConfig` fields limiting clients (`client_limits`).
+    `allowances`: the origin's limits (`add_limit_options`); `edge_limits`: `EdgeConfig`
+    fields limiting clients (`client_limits`).
     """
     keys = await asyncio.to_thread(prepare_data_dir, data_dir)
     # Listening before the edge starts means early requests wait in the backlog, not fail.
@@ -207,7 +210,11 @@ async def start(
             verify_sig=key_verifier([(keys.grip_sig, SIG_ISS)]),
             secret_key=keys.session,
             cookie_secure=behind_tls,
+            # The edge appends its peer: the front when there is one, whose entry comes before.
+            trusted_proxies=2 if behind_tls else 1,
         )
+        if allowances is not None:
+            config.limits, config.rates, config.address_rates = allowances
         board.runner = web.AppRunner(
             create_app(config), access_log=None, **server_settings(config.idle_timeout)
         )
@@ -225,10 +232,15 @@ async def start(
 
 
 async def serve(
-    host: str, port: int, data_dir: Path, behind_tls: bool, edge_limits: dict[str, Any]
+    host: str,
+    port: int,
+    data_dir: Path,
+    behind_tls: bool,
+    edge_limits: dict[str, Any],
+    allowances: Allowances | None = None,
 ) -> None:
     """Run until SIGTERM or SIGINT."""
-    board = await start(host, port, data_dir, behind_tls, **edge_limits)
+    board = await start(host, port, data_dir, behind_tls, allowances, **edge_limits)
     try:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -264,6 +276,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "front's X-Forwarded-Proto and X-Forwarded-For are trusted",
     )
     add_client_limits(parser)
+    add_limit_options(parser)
     add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
 
 
@@ -282,6 +295,7 @@ def run(args: argparse.Namespace) -> int:
                 data_dir,
                 args.behind_tls,
                 client_limits(args),
+                limits_from(args),
             )
         )
     except ValueError as exc:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestServer
 
+from liveqa.origin.app import create_app
+from liveqa.origin.board import AddressRates
 from liveqa.origin.qrcode import qr_svg
+from liveqa.origin.ratelimit import Rate
 
-from .conftest import Origin
+from .conftest import Origin, PublishRecorder, origin_config
 
 
 async def test_session_sets_a_signed_httponly_lax_cookie(origin: Origin) -> None:
@@ -209,3 +217,71 @@ async def test_room_qr_code_is_a_cacheable_svg_of_the_join_url(origin: Origin) -
         "GET", "/api/rooms/town-hall/qr.svg", headers={"Host": "x/y"}
     )
     assert (status, body["error"]["code"]) == (400, "invalid_host")
+
+
+@contextlib.asynccontextmanager
+async def _limited_origin(
+    tmp_path: Path, recorder: PublishRecorder, **kwargs: Any
+) -> AsyncIterator[Origin]:
+    app = create_app(origin_config(f"sqlite:///{tmp_path}/limited.db", recorder, **kwargs))
+    server = TestServer(app)
+    await server.start_server()
+    running = Origin(server, recorder)
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+async def _new_session(origin: Origin, forwarded_for: str | None) -> int:
+    headers = {} if forwarded_for is None else {"X-Forwarded-For": forwarded_for}
+    status, _ = await origin.browser().request("POST", "/api/session", {}, headers=headers)
+    return status
+
+
+async def test_sessions_are_limited_per_address_the_proxy_appended(
+    tmp_path: Path, recorder: PublishRecorder
+) -> None:
+    rates = AddressRates(sessions=Rate(2, 3600))
+    async with _limited_origin(tmp_path, recorder, address_rates=rates) as origin:
+        # The client writes what it likes before the entry the proxy appends.
+        for claimed in ("1.1.1.1", "2.2.2.2"):
+            assert await _new_session(origin, f"{claimed}, 203.0.113.7") == 201
+        assert await _new_session(origin, "3.3.3.3, 203.0.113.7") == 429
+        assert await _new_session(origin, "2001:db8::1") == 201
+        assert await _new_session(origin, "2001:db8::2") == 201
+        assert await _new_session(origin, "2001:db8::3") == 429  # the same /64
+        assert await _new_session(origin, "198.51.100.1") == 201
+        # Straight from loopback (no proxy, as tests and benchmarks come): not limited.
+        for _ in range(3):
+            assert await _new_session(origin, None) == 201
+        # A session that exists costs nothing.
+        browser = origin.browser()
+        await browser.join("Ada")
+        headers = {"X-Forwarded-For": "203.0.113.7"}
+        status, _ = await browser.request("POST", "/api/session", {}, headers=headers)
+        assert status == 200
+
+
+async def test_rooms_are_limited_per_address_behind_two_proxies(
+    tmp_path: Path, recorder: PublishRecorder
+) -> None:
+    rates = AddressRates(rooms=Rate(1, 3600))
+    async with _limited_origin(
+        tmp_path, recorder, address_rates=rates, trusted_proxies=2
+    ) as origin:
+        browser = origin.browser()
+        await browser.join("Hana")
+        statuses = []
+        for index, chain in enumerate(
+            ("9.9.9.9, 203.0.113.7, 127.0.0.1", "8.8.8.8, 203.0.113.7, 127.0.0.1")
+        ):
+            status, body = await browser.request(
+                "POST",
+                "/api/rooms",
+                {"roomId": f"room-{index}"},
+                headers={"X-Forwarded-For": chain},
+            )
+            statuses.append(status)
+        assert statuses == [201, 429]
+        assert "new rooms from your network" in body["error"]["message"]

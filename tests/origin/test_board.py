@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from msgspec import UNSET
 
-from liveqa.origin.board import Actor, Board, Outcome, Rates, Refused
+from liveqa.origin.board import Actor, AddressRates, Board, Outcome, Rates, Refused
 from liveqa.origin.limits import Limits
 from liveqa.origin.messages import (
     Ack,
@@ -332,6 +332,79 @@ async def test_posting_is_rate_limited_and_rooms_are_bounded(board: Board) -> No
     limited_again = await _refused(limited, asking, QuestionPost(question_text="d", nonce="d"))
     assert limited_again.status == 429
     assert host.id
+
+
+async def test_one_person_may_ask_only_so_many_questions_in_a_room(board: Board) -> None:
+    limited = Board(board.database, limits=replace(Limits(), questions_per_participant=2))
+    host, guest = await _setup(limited)
+    asking = Actor(guest.id, "town-hall")
+    await _ask(limited, asking, nonce="a")
+    await _ask(limited, asking, nonce="b")
+    again = await limited.handle(asking, QuestionPost(question_text="Why?", nonce="b"))
+    assert again.reply.question_id  # a retried post is still answered
+    refused = await _refused(limited, asking, QuestionPost(question_text="c", nonce="c"))
+    assert (refused.status, refused.code) == (403, "too_many_questions")
+    await _ask(limited, Actor(host.id, "town-hall"), nonce="h")
+    await limited.create_room(host.id, "other-room")
+    await limited.join("other-room", guest.id)
+    await _ask(limited, Actor(guest.id, "other-room"), nonce="d")
+
+
+def _by_address(board: Board, **rates: Rate) -> Board:
+    unlimited = Rates(*(Rate(0, 1),) * 5)
+    return Board(board.database, rates=unlimited, address_rates=AddressRates(**rates))
+
+
+async def test_sessions_and_rooms_are_limited_per_address(board: Board) -> None:
+    limited = _by_address(board, sessions=Rate(2, 3600), rooms=Rate(1, 3600))
+    first = await limited.create_participant(None, "203.0.113.7")
+    await limited.create_participant("Bo", "203.0.113.7")
+    with pytest.raises(Refused) as refused:
+        await limited.create_participant(None, "203.0.113.7")
+    assert refused.value.status == 429
+    assert "sessions from your network" in refused.value.message
+    await limited.create_participant(None, "203.0.113.8")
+    await limited.create_participant(None)  # loopback and in-process callers pass no address
+    await limited.create_room(first.id, "room-one", address="203.0.113.7")
+    with pytest.raises(Refused, match="new rooms from your network"):
+        await limited.create_room(first.id, "room-two", address="203.0.113.7")
+
+
+async def test_questions_are_limited_per_address_and_room(board: Board) -> None:
+    limited = _by_address(board, questions=Rate(2, 3600))
+    host, guest = await _setup(limited)
+    await limited.create_room(host.id, "other-room")
+    others = [await limited.create_participant(f"P{i}") for i in range(3)]
+    for index, person in enumerate(others[:2]):
+        actor = Actor(person.id, "town-hall")
+        await limited.handle(actor, QuestionPost(question_text="Q", nonce=f"n{index}"), "nat")
+    crowded = Actor(others[2].id, "town-hall")
+    with pytest.raises(Refused, match="questions from your network in this room"):
+        await limited.handle(crowded, QuestionPost(question_text="Q", nonce="x"), "nat")
+    await limited.handle(crowded, QuestionPost(question_text="Q", nonce="y"), "other")
+    await limited.handle(
+        Actor(others[2].id, "other-room"), QuestionPost(question_text="Q", nonce="z"), "nat"
+    )
+    assert guest.id
+
+
+async def test_votes_are_limited_per_address_and_question(board: Board) -> None:
+    limited = _by_address(board, votes=Rate(2, 3600))
+    host, guest = await _setup(limited)
+    first = await _ask(limited, Actor(guest.id, "town-hall"), nonce="a")
+    second = await _ask(limited, Actor(host.id, "town-hall"), nonce="b")
+    voters = [Actor((await limited.create_participant(f"V{i}")).id, "town-hall") for i in range(3)]
+    for voter in voters[:2]:
+        await limited.handle(voter, QuestionUpvote(question_id=first), "nat")
+    with pytest.raises(Refused, match="votes from your network on this question") as refused:
+        await limited.handle(voters[2], QuestionUpvote(question_id=first), "nat")
+    assert refused.value.status == 429
+    await limited.handle(voters[2], QuestionUpvote(question_id=second), "nat")
+    await limited.handle(voters[2], QuestionUpvote(question_id=first), "elsewhere")
+    taken_back = QuestionUpvote(question_id=first, remove_upvote=True)
+    assert (await limited.handle(voters[0], taken_back, "nat")).reply.upvotes == 3
+    snapshot = await limited.snapshot("town-hall", None)
+    assert [q.upvotes for q in snapshot.questions] == [3, 2]
 
 
 async def test_host_only_actions_are_refused_for_attendees(board: Board) -> None:

@@ -1,11 +1,17 @@
-"""Token buckets: bursts, refill, per-key isolation, bounded memory."""
+"""Token buckets: bursts, refill, per-key isolation, bounded memory; in memory and in Redis."""
 
 from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
 
 import pytest
 
 from liveqa.origin.errors import Refused
-from liveqa.origin.ratelimit import Rate, RateLimiter
+from liveqa.origin.ratelimit import MemoryBuckets, Rate, RateLimiter, RedisBuckets
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 class FakeClock:
@@ -16,46 +22,118 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture
+async def redis_buckets() -> AsyncIterator[RedisBuckets]:
+    """Buckets in the test Redis under a prefix of their own, deleted afterwards."""
+    buckets = RedisBuckets(REDIS_URL, prefix=f"liveqa-test-{secrets.token_hex(6)}:")
+    try:
+        yield buckets
+    finally:
+        keys = [key async for key in buckets.redis.scan_iter(match=f"{buckets.prefix}*")]
+        if keys:
+            await buckets.redis.delete(*keys)
+        await buckets.close()
+
+
 def test_parse_rates() -> None:
     assert Rate.parse("5/30") == Rate(5, 30.0)
     assert Rate.parse(" 10 / 1.5s ") == Rate(10, 1.5)
     assert Rate.parse("0") == Rate(0, 1.0)
+    assert str(Rate(5, 30.0)) == "5/30"
+    assert str(Rate.parse("0")) == "0"
     for bad in ("5", "a/b", "5/0", "-1/3"):
         with pytest.raises(ValueError, match="COUNT/SECONDS"):
             Rate.parse(bad)
 
 
-def test_burst_then_refusal_then_refill() -> None:
+async def test_burst_then_refusal_then_refill() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(Rate(3, 30), "questions", clock=clock)
+    limiter = RateLimiter(Rate(3, 30), "questions", MemoryBuckets(clock=clock))
     for _ in range(3):
-        limiter.take("p1")
+        await limiter.take("p1")
     with pytest.raises(Refused) as refused:
-        limiter.take("p1")
+        await limiter.take("p1")
     assert (refused.value.status, refused.value.code) == (429, "rate_limited")
     assert "questions" in refused.value.message
     assert "10 s" in refused.value.message
-    limiter.take("p2")
+    await limiter.take("p2")
     clock.now += 10
-    limiter.take("p1")
+    await limiter.take("p1")
     with pytest.raises(Refused):
-        limiter.take("p1")
+        await limiter.take("p1")
 
 
-def test_zero_rate_is_unlimited() -> None:
-    limiter = RateLimiter(Rate(0, 1), "votes")
+async def test_limiters_sharing_buckets_count_apart() -> None:
+    buckets = MemoryBuckets(clock=FakeClock())
+    votes = RateLimiter(Rate(1, 60), "votes", buckets)
+    rooms = RateLimiter(Rate(1, 60), "new rooms", buckets)
+    await votes.take("p1")
+    await rooms.take("p1")
+    with pytest.raises(Refused, match="votes"):
+        await votes.take("p1")
+
+
+async def test_zero_rate_is_unlimited() -> None:
+    buckets = MemoryBuckets()
+    limiter = RateLimiter(Rate(0, 1), "votes", buckets)
     for _ in range(1000):
-        limiter.take("p1")
-    assert len(limiter) == 0
+        await limiter.take("p1")
+    assert len(buckets) == 0
 
 
-def test_memory_is_bounded() -> None:
+async def test_memory_is_bounded() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(Rate(2, 10), "votes", max_keys=10, clock=clock)
+    buckets = MemoryBuckets(max_keys=10, clock=clock)
+    limiter = RateLimiter(Rate(2, 10), "votes", buckets)
     for i in range(100):
-        limiter.take(f"p{i}")
+        await limiter.take(f"p{i}")
         clock.now += 0.01
-    assert len(limiter) <= 10
-    limiter.take("p99")
+    assert len(buckets) <= 10
+    await limiter.take("p99")
     with pytest.raises(Refused):
-        limiter.take("p99")
+        await limiter.take("p99")
+
+
+async def test_redis_buckets_burst_refuse_and_refill(redis_buckets: RedisBuckets) -> None:
+    limiter = RateLimiter(Rate(3, 0.6), "votes", redis_buckets)
+    for _ in range(3):
+        await limiter.take("p1")
+    with pytest.raises(Refused) as refused:
+        await limiter.take("p1")
+    assert (refused.value.status, refused.value.code) == (429, "rate_limited")
+    await limiter.take("p2")
+    await asyncio.sleep(0.25)  # one token back after 0.2 s
+    await limiter.take("p1")
+    with pytest.raises(Refused):
+        await limiter.take("p1")
+
+
+async def test_origins_sharing_redis_share_the_allowance(redis_buckets: RedisBuckets) -> None:
+    other = RedisBuckets(REDIS_URL, prefix=redis_buckets.prefix)
+    try:
+        first = RateLimiter(Rate(4, 3600), "new rooms", redis_buckets)
+        second = RateLimiter(Rate(4, 3600), "new rooms", other)
+        await asyncio.gather(*(limiter.take("addr") for limiter in (first, second) * 2))
+        for limiter in (first, second):
+            with pytest.raises(Refused, match="try again in 900 s"):
+                await limiter.take("addr")
+    finally:
+        await other.close()
+
+
+async def test_redis_keys_expire_once_full_again(redis_buckets: RedisBuckets) -> None:
+    await RateLimiter(Rate(10, 2), "votes", redis_buckets).take("p1")
+    [key] = [key async for key in redis_buckets.redis.scan_iter(match=f"{redis_buckets.prefix}*")]
+    assert 0 < await redis_buckets.redis.pttl(key) <= 1200
+
+
+async def test_without_redis_nothing_is_limited(caplog: pytest.LogCaptureFixture) -> None:
+    buckets = RedisBuckets("redis://127.0.0.1:1/0", timeout=0.5)
+    try:
+        limiter = RateLimiter(Rate(1, 3600), "votes", buckets)
+        for _ in range(3):
+            await limiter.take("p1")
+    finally:
+        await buckets.close()
+    warnings = [r for r in caplog.records if "rate limits are off" in r.message]
+    assert len(warnings) == 1

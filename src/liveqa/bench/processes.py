@@ -198,6 +198,7 @@ def liveqa_origin_process(
     command += ["--database-url", database_url, "--secret-key", secret]
     command += ["--grip-url", f"http://127.0.0.1:{publish_port}/?key={key}"]
     command += ["--log-level", "warning", "--limit-questions-per-room", str(10**9)]
+    command += ["--limit-questions-per-participant", str(10**9)]
     for rate in ("questions", "votes", "rooms", "names"):
         command += [f"--rate-{rate}", "0"]
     return ChildProcess("liveqa-origin", command, [port])

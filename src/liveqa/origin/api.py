@@ -144,7 +144,7 @@ async def create_session(request: web.Request) -> web.Response:
         participant = await context.board.participant(existing)
         if participant is not None:
             return json_response(participant_view(participant))
-    participant = await context.board.create_participant(name)
+    participant = await context.board.create_participant(name, context.client_key(request))
     response = json_response(participant_view(participant), 201)
     _set_cookie(response, context, participant.id)
     return response
@@ -170,6 +170,7 @@ async def create_room(request: web.Request) -> web.Response:
         body.room_id,
         body.display_name if isinstance(body.display_name, str) else None,
         body.theme_color if isinstance(body.theme_color, str) else None,
+        context.client_key(request),
     )
     return json_response(created, 201)
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from liveqa import __version__
 from liveqa.origin.api import OPERATIONS, Operation, Response, error_response, json_response
 from liveqa.origin.attendance import Attendance
-from liveqa.origin.board import Board, Rates
+from liveqa.origin.board import AddressRates, Board, Rates
 from liveqa.origin.bodies import DEFAULT_BODY_TIMEOUT, DEFAULT_IDLE_TIMEOUT, body_rules
 from liveqa.origin.compression import compress
 from liveqa.origin.context import CONTEXT, OriginContext, SigVerifier, SocketSettings
@@ -22,6 +22,7 @@ from liveqa.origin.errors import Refused
 from liveqa.origin.limits import Limits
 from liveqa.origin.openapi import build_document
 from liveqa.origin.publisher import Publisher, PublishTarget
+from liveqa.origin.ratelimit import MemoryBuckets, RedisBuckets
 from liveqa.origin.session import SessionSigner
 from liveqa.origin.socket import websocket
 from liveqa.origin.static import WEB_ROOT, add_routes
@@ -46,6 +47,12 @@ class OriginConfig:
     cookie_secure: bool = False
     limits: Limits = field(default_factory=Limits)
     rates: Rates = field(default_factory=Rates)
+    address_rates: AddressRates = field(default_factory=AddressRates)
+    # Proxies appending to X-Forwarded-For in front of the origin (see liveqa.addresses).
+    trusted_proxies: int = 1
+    # Rate limits shared by every origin in Redis; None: in this process's memory.
+    redis_url: str | None = None
+    redis_prefix: str = "liveqa:"
     sockets: SocketSettings = field(default_factory=SocketSettings)
     publish_wait: float = 2.0
     web_root: Path = WEB_ROOT
@@ -128,8 +135,14 @@ def create_app(config: OriginConfig) -> web.Application:
     """The origin app; the database is migrated and the publisher started on app startup."""
     database = Database.connect(config.database_url)
     publisher = Publisher(config.publish_targets) if config.publish_targets else None
+    redis = RedisBuckets(config.redis_url, prefix=config.redis_prefix) if config.redis_url else None
     board = Board(
-        database, config.limits, config.rates, connection_ttl=config.sockets.connection_ttl
+        database,
+        config.limits,
+        config.rates,
+        connection_ttl=config.sockets.connection_ttl,
+        address_rates=config.address_rates,
+        buckets=redis or MemoryBuckets(),
     )
     context = OriginContext(
         board=board,
@@ -138,6 +151,7 @@ def create_app(config: OriginConfig) -> web.Application:
         sockets=config.sockets,
         cookie_secure=config.cookie_secure,
         publish_wait=config.publish_wait,
+        trusted_proxies=config.trusted_proxies,
     )
     context.attendance = Attendance(
         board, context.publish, interval=config.sockets.attendance_interval
@@ -172,6 +186,8 @@ def create_app(config: OriginConfig) -> web.Application:
                 await attendance.close()
             if publisher is not None:
                 await publisher.close()
+            if redis is not None:
+                await redis.close()
             await database.close()
 
     app.cleanup_ctx.append(lifecycle)

@@ -48,7 +48,7 @@ from liveqa.origin.messages import (
     VoteChanged,
 )
 from liveqa.origin.presence import Presence
-from liveqa.origin.ratelimit import Rate, RateLimiter
+from liveqa.origin.ratelimit import Buckets, MemoryBuckets, Rate, RateLimiter
 from liveqa.origin.views import (
     HostKeyView,
     MeView,
@@ -94,6 +94,22 @@ class Rates:
 
 
 @dataclass(frozen=True)
+class AddressRates:
+    """Allowances per client address (an IPv6 /64 is one), since participants cost nothing.
+
+    A venue's Wi-Fi puts hundreds of attendees behind one address: docs/deploy.md says how to
+    size these for it. Loopback clients are not limited.
+    """
+
+    sessions: Rate = field(default_factory=lambda: Rate(200, 120))
+    rooms: Rate = field(default_factory=lambda: Rate(10, 3600))
+    # Per room: one address cannot fill a room up to its question cap.
+    questions: Rate = field(default_factory=lambda: Rate(100, 600))
+    # Per question: one address cannot stuff a question with the votes of made-up participants.
+    votes: Rate = field(default_factory=lambda: Rate(60, 60))
+
+
+@dataclass(frozen=True)
 class Publication:
     """A message to publish to a channel once the write is committed."""
 
@@ -136,6 +152,9 @@ class Board:
         rates: Rates | None = None,
         clock: Callable[[], int] = now_ms,
         connection_ttl: float = 180.0,
+        *,
+        address_rates: AddressRates | None = None,
+        buckets: Buckets | None = None,
     ) -> None:
         self.database = database
         self.presence = Presence(database, clock)
@@ -144,11 +163,28 @@ class Board:
         self.limits = limits or Limits()
         rates = rates or Rates()
         self.clock = clock
-        self.question_rate = RateLimiter(rates.questions, "questions")
-        self.vote_rate = RateLimiter(rates.votes, "votes")
-        self.room_rate = RateLimiter(rates.rooms, "new rooms")
-        self.name_rate = RateLimiter(rates.names, "name changes")
-        self.host_key_rate = RateLimiter(rates.host_keys, "host key attempts")
+        by_address = address_rates or AddressRates()
+        buckets = buckets or MemoryBuckets()
+        self.question_rate = RateLimiter(rates.questions, "questions", buckets)
+        self.vote_rate = RateLimiter(rates.votes, "votes", buckets)
+        self.room_rate = RateLimiter(rates.rooms, "new rooms", buckets)
+        self.name_rate = RateLimiter(rates.names, "name changes", buckets)
+        self.host_key_rate = RateLimiter(rates.host_keys, "host key attempts", buckets)
+        self.address_session_rate = RateLimiter(
+            by_address.sessions, "new sessions from your network", buckets, "address-sessions"
+        )
+        self.address_room_rate = RateLimiter(
+            by_address.rooms, "new rooms from your network", buckets, "address-rooms"
+        )
+        self.address_question_rate = RateLimiter(
+            by_address.questions,
+            "questions from your network in this room",
+            buckets,
+            "address-questions",
+        )
+        self.address_vote_rate = RateLimiter(
+            by_address.votes, "votes from your network on this question", buckets, "address-votes"
+        )
 
     # Participants
 
@@ -156,12 +192,16 @@ class Board:
         """A valid display name from `value`, or a 400 refusal saying why not."""
         return clean_text(value, "display name", self.limits.display_name)
 
-    async def create_participant(self, display_name: str | None = None) -> Participant:
-        """A new participant with a server-issued id."""
+    async def create_participant(
+        self, display_name: str | None = None, address: str | None = None
+    ) -> Participant:
+        """A new participant with a server-issued id; `address` is the client's address key."""
         if display_name is None:
             name = f"Guest {secrets.randbelow(9000) + 1000}"
         else:
             name = self.display_name(display_name)
+        if address is not None:
+            await self.address_session_rate.take(address)
         participant = Participant(secrets.token_hex(8), name, self.clock())
         async with self.database.write() as queries:
             await queries.create_participant(participant.id, name, participant.created_at)
@@ -177,7 +217,7 @@ class Board:
     ) -> tuple[Participant, list[Publication]]:
         """Change a display name; every room the participant joined or posted in is told."""
         name = self.display_name(display_name)
-        self.name_rate.take(participant_id)
+        await self.name_rate.take(participant_id)
         publications: list[Publication] = []
         async with self.database.write() as queries:
             rooms = await queries.lock_rooms(await queries.participant_rooms(participant_id))
@@ -201,6 +241,7 @@ class Board:
         room_id: str,
         display_name: str | None = None,
         theme_color: str | None = None,
+        address: str | None = None,
     ) -> RoomCreated:
         """Create a room; its creator becomes host and gets the host key."""
         check_room_id(room_id)
@@ -210,7 +251,9 @@ class Board:
             else clean_text(display_name, "room name", self.limits.room_name)
         )
         color = DEFAULT_THEME_COLOR if theme_color is None else check_theme_color(theme_color)
-        self.room_rate.take(participant_id)
+        await self.room_rate.take(participant_id)
+        if address is not None:
+            await self.address_room_rate.take(address)
         key = secrets.token_urlsafe(24)
         async with self.database.write() as queries:
             if await queries.participant(participant_id) is None:
@@ -276,7 +319,7 @@ class Board:
 
         A new host's open sockets are told to reconnect: the hosts' channel is only joined
         when a socket opens."""
-        self.host_key_rate.take(participant_id)
+        await self.host_key_rate.take(participant_id)
         async with self.database.write() as queries:
             participant = await queries.participant(participant_id)
             if participant is None:
@@ -360,13 +403,14 @@ class Board:
 
     # Socket messages
 
-    async def handle(self, actor: Actor, message: Incoming) -> Outcome:
-        """Apply one client message as `actor`; raises Refused when it is not allowed."""
+    async def handle(self, actor: Actor, message: Incoming, address: str | None = None) -> Outcome:
+        """Apply one client message as `actor` from `address` (its key; None: not limited);
+        raises Refused when it is not allowed."""
         match message:
             case QuestionPost():
-                return await self._post(actor, message)
+                return await self._post(actor, message, address)
             case QuestionUpvote():
-                return await self._upvote(actor, message)
+                return await self._upvote(actor, message, address)
             case QuestionAnswer():
                 return await self._answer(actor, message)
             case QuestionDelete():
@@ -382,10 +426,12 @@ class Board:
                 return Outcome(Ack(ref=message.ref), publications)
         raise invalid(f"unsupported message {type(message).__name__}")
 
-    async def _post(self, actor: Actor, message: QuestionPost) -> Outcome:
+    async def _post(self, actor: Actor, message: QuestionPost, address: str | None) -> Outcome:
         text = clean_text(message.question_text, "question", self.limits.question, multiline=True)
         nonce = check_nonce(message.nonce)
-        self.question_rate.take(actor.participant_id)
+        await self.question_rate.take(actor.participant_id)
+        if address is not None:
+            await self.address_question_rate.take(f"{actor.room_id}:{address}")
         try:
             return await self._insert_question(actor, message, text, nonce)
         except IntegrityError:
@@ -422,6 +468,12 @@ class Board:
                 raise forbidden("this room does not allow anonymous questions", "no_anonymous")
             if context.question_count >= self.limits.questions_per_room:
                 raise forbidden("the room holds as many questions as it can", "room_full")
+            if context.author_question_count >= self.limits.questions_per_participant:
+                raise forbidden(
+                    f"you have asked {self.limits.questions_per_participant} questions in this "
+                    "room, as many as one person may",
+                    "too_many_questions",
+                )
             pending = room.moderation and not context.is_host
             # The published view is built from what is written, not read back.
             question = Question(
@@ -453,8 +505,10 @@ class Board:
             publications = await _announce(queries, question)
         return Outcome(Ack(ref=message.ref, question_id=question.id, pending=pending), publications)
 
-    async def _upvote(self, actor: Actor, message: QuestionUpvote) -> Outcome:
-        self.vote_rate.take(actor.participant_id)
+    async def _upvote(self, actor: Actor, message: QuestionUpvote, address: str | None) -> Outcome:
+        await self.vote_rate.take(actor.participant_id)
+        if address is not None and not message.remove_upvote:
+            await self.address_vote_rate.take(f"{actor.room_id}:{message.question_id}:{address}")
         want = not message.remove_upvote
         async with self.database.write() as queries:
             target = await queries.vote_target(
@@ -660,4 +714,13 @@ async def _announce(queries: Queries, question: Question) -> list[Publication]:
     return [Publication(room_channel(room_id), event)]
 
 
-__all__ = ["Actor", "Board", "Joined", "Outcome", "Publication", "Rates", "Refused"]
+__all__ = [
+    "Actor",
+    "AddressRates",
+    "Board",
+    "Joined",
+    "Outcome",
+    "Publication",
+    "Rates",
+    "Refused",
+]

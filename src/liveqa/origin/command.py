@@ -10,12 +10,13 @@ import signal
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from aiohttp import web
 
 from liveqa.grip.gripurl import GripUrl, parse_grip_urls
 from liveqa.origin.app import OriginConfig, create_app
-from liveqa.origin.board import Rates
+from liveqa.origin.board import AddressRates, Rates
 from liveqa.origin.bodies import DEFAULT_BODY_TIMEOUT, DEFAULT_IDLE_TIMEOUT, server_settings
 from liveqa.origin.context import SigVerifier, SocketSettings
 from liveqa.origin.limits import Limits
@@ -24,7 +25,7 @@ from liveqa.origin.ratelimit import Rate
 from liveqa.origin.sigcheck import key_verifier
 from liveqa.origin.static import WEB_ROOT
 from liveqa.origin.verifykey import load_verify_key
-from liveqa.settings import add_option
+from liveqa.settings import add_option, whole_number
 from liveqa.store.command import DEFAULT_DATABASE_URL
 
 log = logging.getLogger("liveqa.origin")
@@ -35,6 +36,12 @@ _RATES = {
     "rooms": "rooms created",
     "names": "display-name changes",
     "host_keys": "host key attempts",
+}
+_ADDRESS_RATES = {
+    "sessions": "new sessions (participants)",
+    "rooms": "rooms created",
+    "questions": "questions posted to one room",
+    "votes": "votes on one question",
 }
 
 
@@ -120,29 +127,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=2.0,
         help="seconds between publishes of a room's attendee count",
     )
-    # Rates are counted in each origin process's memory: N origins allow up to N times as much.
-    defaults = Rates()
-    for name, what in _RATES.items():
-        default = getattr(defaults, name)
-        add_option(
-            parser,
-            f"--rate-{name.replace('_', '-')}",
-            type=rate,
-            default=default,
-            metavar="COUNT/SECONDS",
-            help=f"per-participant limit of {what}, 0 for none "
-            f"(default {default.count}/{default.seconds:g})",
-        )
-    for field in fields(Limits):
-        add_option(
-            parser,
-            f"--limit-{field.name.replace('_', '-')}",
-            type=int,
-            default=field.default,
-            help="maximum "
-            + field.name.replace("_", " ")
-            + (" (characters)" if field.name != "questions_per_room" else ""),
-        )
+    add_limit_options(parser)
+    add_option(
+        parser,
+        "--trusted-proxies",
+        type=whole_number,
+        default=1,
+        help="proxies in front of the origin that append the client's address to "
+        "X-Forwarded-For (the edge or Pushpin is 1; a TLS front before it makes 2); the "
+        "per-address limits count the address the outermost of them appended",
+    )
+    add_option(
+        parser,
+        "--redis-url",
+        help="Redis (redis://, rediss://, unix://) where every origin keeps the rate limits; "
+        "without it each origin process counts on its own",
+    )
+    add_option(
+        parser,
+        "--redis-prefix",
+        default="liveqa:",
+        help="prefix of the rate-limit keys in Redis",
+    )
     add_option(
         parser, "--web-root", type=Path, default=WEB_ROOT, help="directory of the web client"
     )
@@ -164,6 +170,60 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="time a request has to send its whole body (408 past it)",
     )
     add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
+
+
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """The rate limits and size limits (`liveqa serve` has them too)."""
+    defaults = Rates()
+    for name, what in _RATES.items():
+        default = getattr(defaults, name)
+        add_option(
+            parser,
+            f"--rate-{name.replace('_', '-')}",
+            type=rate,
+            default=default,
+            metavar="COUNT/SECONDS",
+            help=f"per-participant limit of {what}, 0 for none (default {default})",
+        )
+    by_address = AddressRates()
+    for name, what in _ADDRESS_RATES.items():
+        default = getattr(by_address, name)
+        add_option(
+            parser,
+            f"--rate-address-{name}",
+            type=rate,
+            default=default,
+            metavar="COUNT/SECONDS",
+            help=f"per-address limit of {what} (an IPv6 /64 is one address; loopback is not "
+            f"limited), 0 for none (default {default}); see docs/deploy.md for venue Wi-Fi",
+        )
+    for field in fields(Limits):
+        add_option(
+            parser,
+            f"--limit-{field.name.replace('_', '-')}",
+            type=int,
+            default=field.default,
+            help="maximum "
+            + field.name.replace("_", " ")
+            + ("" if field.name.startswith("questions_per") else " (characters)"),
+        )
+
+
+class Allowances(NamedTuple):
+    """The size limits and rates the options of `add_limit_options` set."""
+
+    limits: Limits
+    rates: Rates
+    address_rates: AddressRates
+
+
+def limits_from(args: argparse.Namespace) -> Allowances:
+    """What the options of `add_limit_options` say."""
+    return Allowances(
+        Limits(**{f.name: getattr(args, f"limit_{f.name}") for f in fields(Limits)}),
+        Rates(**{name: getattr(args, f"rate_{name}") for name in _RATES}),
+        AddressRates(**{name: getattr(args, f"rate_address_{name}") for name in _ADDRESS_RATES}),
+    )
 
 
 def sig_verifier(urls: Sequence[GripUrl]) -> SigVerifier:
@@ -198,14 +258,19 @@ def build_config(args: argparse.Namespace) -> OriginConfig:
         url.authorization()  # a key that cannot be a header fails now, not at first publish
     if args.keep_alive_interval < 20:
         raise ValueError("--keep-alive-interval must be at least 20 seconds (Pushpin's minimum)")
+    limits, rates, address_rates = limits_from(args)
     return OriginConfig(
         database_url=args.database_url,
         publish_targets=publish_targets(urls),
         verify_sig=sig_verifier(urls),
         secret_key=args.secret_key,
         cookie_secure=args.cookie_secure,
-        limits=Limits(**{f.name: getattr(args, f"limit_{f.name}") for f in fields(Limits)}),
-        rates=Rates(**{name: getattr(args, f"rate_{name}") for name in _RATES}),
+        limits=limits,
+        rates=rates,
+        address_rates=address_rates,
+        trusted_proxies=args.trusted_proxies,
+        redis_url=args.redis_url,
+        redis_prefix=args.redis_prefix,
         sockets=SocketSettings(args.keep_alive, args.keep_alive_interval, args.attendance_interval),
         publish_wait=args.publish_wait,
         web_root=args.web_root,

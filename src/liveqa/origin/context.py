@@ -12,6 +12,7 @@ import msgspec
 from aiohttp import web
 from msgspec import UNSET
 
+from liveqa.addresses import address_key, forwarded_client, is_loopback
 from liveqa.grip.publish import PublishItem, ws_item
 from liveqa.origin.attendance import Attendance
 from liveqa.origin.board import Board, Publication
@@ -51,6 +52,19 @@ class OriginContext:
     publish_wait: float = 2.0
     session_signer: SessionSigner | None = None
     attendance: Attendance | None = None
+    trusted_proxies: int = 1
+
+    def client_key(self, request: web.Request) -> str | None:
+        """The key the per-address limits count `request`'s client by; None for loopback.
+
+        The address is the one the outermost trusted proxy appended to X-Forwarded-For: entries
+        before it are whatever the client sent.
+        """
+        chain = ", ".join(request.headers.getall("X-Forwarded-For", ()))
+        client = forwarded_client(request.remote or "", chain, self.trusted_proxies)
+        if not client or is_loopback(client):
+            return None
+        return address_key(client)
 
     @property
     def signer(self) -> SessionSigner:

@@ -47,13 +47,14 @@ LINE_PATTERN = rf"^{_LINE}*[^\s\x00-\x1f\x7f-\x9f]{_LINE}*$"
 
 @dataclass(frozen=True)
 class Limits:
-    """Lengths in characters after trimming (product.md defaults) and per-room capacity."""
+    """Lengths in characters after trimming, a room's capacity and one person's share of it."""
 
     display_name: int = 40
     room_name: int = 80
     question: int = 500
     answer: int = 2000
     questions_per_room: int = 2000
+    questions_per_participant: int = 50
 
 
 def _documented(description: str, **schema: object) -> msgspec.Meta:

@@ -130,7 +130,7 @@ async def _process(
             if actor is None:
                 _close(reply, CLOSE_UNAUTHENTICATED, "no session on this socket")
                 return
-            await _message(context, actor, event, reply)
+            await _message(context, actor, event, reply, context.client_key(request))
         elif event.type == PING:
             reply.events.append(WebSocketEvent(PONG, event.content))
         elif event.type == CLOSE:
@@ -200,7 +200,11 @@ async def _open(context: OriginContext, request: web.Request, reply: Reply) -> A
 
 
 async def _message(
-    context: OriginContext, actor: Actor, event: WebSocketEvent, reply: Reply
+    context: OriginContext,
+    actor: Actor,
+    event: WebSocketEvent,
+    reply: Reply,
+    address: str | None,
 ) -> None:
     data = event.content or b""
     if event.type == BINARY:
@@ -220,7 +224,7 @@ async def _message(
         reply.send(Error(ref=peek_ref(data), code="invalid_message", message=str(exc)))
         return
     try:
-        outcome = await context.board.handle(actor, message)
+        outcome = await context.board.handle(actor, message, address)
     except Refused as refused:
         reply.send(Error(ref=message.ref, code=refused.code, message=refused.message))
         return

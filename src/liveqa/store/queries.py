@@ -129,6 +129,11 @@ _POST_CONTEXT = (
         .where(questions.c.room_id == rooms.c.id)
         .scalar_subquery()
         .label("question_count"),
+        select(func.count())
+        .select_from(questions)
+        .where(questions.c.room_id == rooms.c.id, questions.c.author_id == bindparam("author_id"))
+        .scalar_subquery()
+        .label("author_question_count"),
         select(participants.c.display_name)
         .where(participants.c.id == bindparam("author_id"))
         .scalar_subquery()
@@ -393,6 +398,7 @@ class Queries:
             room=_room(row),
             is_host=bool(row.is_host),
             question_count=int(row.question_count),
+            author_question_count=int(row.author_question_count),
             author_name=row.author_name,
             nonce_question_id=row.nonce_question_id,
         )

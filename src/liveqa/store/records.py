@@ -59,6 +59,8 @@ class PostContext:
     room: Room
     is_host: bool
     question_count: int
+    # How many of the room's questions (pending included) the author asked.
+    author_question_count: int
     author_name: str | None
     # The author's question with the same nonce, in any room (a retried post).
     nonce_question_id: str | None

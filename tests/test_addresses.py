@@ -1,0 +1,34 @@
+"""Client addresses from a proxy chain, and the keys per-address limits count them by."""
+
+from __future__ import annotations
+
+from liveqa.addresses import address_key, forwarded_client, is_loopback
+
+
+def test_ipv6_counts_per_64_and_ipv4_per_address() -> None:
+    assert address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") == "2001:db8:1:3::/64"
+    assert address_key("::ffff:203.0.113.7") == "203.0.113.7"
+    assert address_key("203.0.113.7") == "203.0.113.7"
+    assert address_key("not-an-address") == "not-an-address"
+
+
+def test_the_trusted_proxy_entry_wins_over_what_the_client_wrote() -> None:
+    chain = "6.6.6.6, 203.0.113.7"
+    assert forwarded_client("127.0.0.1", chain) == "203.0.113.7"
+    assert forwarded_client("127.0.0.1", "1.1.1.1, 6.6.6.6, 203.0.113.7, 127.0.0.1", 2) == (
+        "203.0.113.7"
+    )
+    assert forwarded_client("10.0.0.1", None) == "10.0.0.1"
+    assert forwarded_client("10.0.0.1", chain, 0) == "10.0.0.1"
+    assert forwarded_client("10.0.0.1", "203.0.113.7", 2) == "203.0.113.7"
+    assert forwarded_client("10.0.0.1", "203.0.113.7, ", 1) == "10.0.0.1"
+
+
+def test_loopback() -> None:
+    assert is_loopback("127.0.0.2")
+    assert is_loopback("::1")
+    assert is_loopback("localhost")
+    assert not is_loopback("203.0.113.7")
+    assert not is_loopback("example.org")
