@@ -1,4 +1,4 @@
-"""Client addresses from a proxy chain, and the keys per-address limits count them by."""
+"""liveqa.addresses: client addresses from a proxy chain, and the keys per-address limits count."""
 
 from __future__ import annotations
 
