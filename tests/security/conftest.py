@@ -1,7 +1,8 @@
 """Attack fixtures: liveqa as an attacker meets it, `serve` in one process or origin and edge split.
 
 Every attack here targets 127.0.0.1 only, and is bounded in time and count. A test gives the edge
-more options with `@pytest.mark.stack_options(edge=[...], behind_proxy=True)` (see `started`).
+or the origin more options with `@pytest.mark.stack_options(edge=[...], origin=[...],
+behind_proxy=True)` (see `started`).
 """
 
 from __future__ import annotations
@@ -94,28 +95,34 @@ def split_services(
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "stack_options(edge, behind_proxy): options for the `stack` fixture's edge"
+        "markers",
+        "stack_options(edge, origin, behind_proxy): options for the `stack` fixture's processes",
     )
 
 
 @contextlib.asynccontextmanager
 async def started(
-    layout: str, directory: Path, edge: Sequence[str] = (), behind_proxy: bool = False
+    layout: str,
+    directory: Path,
+    edge: Sequence[str] = (),
+    behind_proxy: bool = False,
+    origin: Sequence[str] = (),
 ) -> AsyncIterator[Stack]:
     """Start the layout, wait until its pages answer, stop every process at the end.
 
     `edge`: options for `liveqa edge` (or `serve`); `behind_proxy`: the edge believes the last
     X-Forwarded-For entry (`--trust-forwarded-for`, `--behind-tls` for serve), so a test on
-    loopback can stand for clients at other addresses.
+    loopback can stand for clients at other addresses; `origin`: options for `liveqa origin`
+    (or `serve`), such as lower limits.
     """
     if layout == "serve":
-        extra = [*edge, "--behind-tls"] if behind_proxy else edge
+        extra = [*edge, *origin, "--behind-tls"] if behind_proxy else [*edge, *origin]
         client_side = serve_service(directory, extra)
         services = [client_side]
     else:
         extra = [*edge, "--trust-forwarded-for"] if behind_proxy else edge
-        origin, client_side = split_services(directory, edge_extra=extra)
-        services = [origin, client_side]
+        origin_side, client_side = split_services(directory, extra, origin)
+        services = [origin_side, client_side]
     try:
         for service in services:
             await service.start()

@@ -1,0 +1,130 @@
+"""Issue 9 finding 5: participants cost nothing, so limits per participant alone are void.
+
+One attacker address mints sessions, rooms, votes and questions as fast as it can; the
+per-address limits (lowered here so the attacks stay small) stop it, and people at other
+addresses are not affected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from .conftest import Stack
+from .person import Person
+
+ATTACKER = "203.0.113.66"
+LIMITS = [
+    "--rate-address-sessions",
+    "8/3600",
+    "--rate-address-rooms",
+    "2/3600",
+    "--rate-address-votes",
+    "3/3600",
+    "--rate-address-questions",
+    "4/3600",
+    "--limit-questions-per-participant",
+    "2",
+    "--rate-questions",
+    "0",
+    "--rate-votes",
+    "0",
+    "--rate-rooms",
+    "0",
+]
+# Behind a TLS front, with low per-address limits.
+pytestmark = pytest.mark.stack_options(origin=LIMITS, behind_proxy=True)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def _room(http: aiohttp.ClientSession, stack: Stack, room_id: str) -> Person:
+    host = Person(http, stack, "198.51.100.10")
+    assert await host.start_session("Hana") == 201
+    status, body = await host.request("POST", "/api/rooms", {"roomId": room_id})
+    assert status == 201, body
+    return host
+
+
+async def test_sessions_from_one_address_are_limited(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    statuses = [await Person(http, stack, ATTACKER).start_session() for _ in range(12)]
+    assert statuses == [201] * 8 + [429] * 4
+    # The whole IPv6 /64 is one address.
+    v6 = [await Person(http, stack, f"2001:db8:5:6::{i}").start_session() for i in range(1, 11)]
+    assert v6 == [201] * 8 + [429] * 2
+    assert await Person(http, stack, "198.51.100.20").start_session() == 201
+    # What the client writes before the front's entry changes nothing.
+    liar = Person(http, stack, f"192.0.2.1, {ATTACKER}")
+    assert await liar.start_session() == 429
+
+
+async def test_rooms_from_one_address_are_limited(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    statuses = []
+    for index in range(4):
+        creator = Person(http, stack, ATTACKER)
+        assert await creator.start_session() == 201
+        status, _ = await creator.request("POST", "/api/rooms", {"roomId": f"spam-{index}"})
+        statuses.append(status)
+    assert statuses == [201, 201, 429, 429]
+
+
+async def test_votes_stuffed_from_one_address_are_limited(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    host = await _room(http, stack, "town-hall")
+    socket = await host.socket("town-hall")
+    posted = await host.send(
+        socket, {"type": "QUESTION_POST_TO_ROOM", "questionText": "Mine?", "nonce": "n1"}
+    )
+    question_id = posted["questionId"]
+    replies = []
+    for _ in range(6):
+        sock_puppet = Person(http, stack, ATTACKER)
+        assert await sock_puppet.start_session() == 201
+        puppet_socket = await sock_puppet.socket("town-hall")
+        vote = {"type": "QUESTION_UPVOTE", "questionId": question_id}
+        replies.append(await sock_puppet.send(puppet_socket, vote))
+        await puppet_socket.close()
+    assert [r["type"] for r in replies] == ["ACK"] * 3 + ["ERROR"] * 3
+    assert {r.get("code") for r in replies[3:]} == {"rate_limited"}
+    status, snapshot = await host.request("GET", "/api/rooms/town-hall")
+    assert status == 200
+    assert snapshot["questions"][0]["upvotes"] == 1 + 3
+    await socket.close()
+
+
+async def test_one_address_cannot_fill_a_room(stack: Stack, http: aiohttp.ClientSession) -> None:
+    host = await _room(http, stack, "town-hall")
+    replies = []
+    for _ in range(3):
+        flooder = Person(http, stack, ATTACKER)
+        assert await flooder.start_session() == 201
+        flood = await flooder.socket("town-hall")
+        for index in range(3):
+            message = {
+                "type": "QUESTION_POST_TO_ROOM",
+                "questionText": f"Spam {index}",
+                "nonce": f"spam-{index}",
+            }
+            replies.append(await flooder.send(flood, message))
+        await flood.close()
+    codes = [r.get("code", r["type"]) for r in replies]
+    # Two questions a person; four attempts in all from the address.
+    assert codes == ["ACK", "ACK", "too_many_questions", "ACK"] + ["rate_limited"] * 5
+    attendee = Person(http, stack, "198.51.100.30")
+    assert await attendee.start_session() == 201
+    own = await attendee.socket("town-hall")
+    message = {"type": "QUESTION_POST_TO_ROOM", "questionText": "Real one", "nonce": "r1"}
+    assert (await attendee.send(own, message))["type"] == "ACK"
+    await own.close()
+    assert host.participant_id
