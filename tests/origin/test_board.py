@@ -191,6 +191,33 @@ async def test_a_retried_pending_post_goes_to_hosts_and_author_again(board: Boar
     assert (event.seq, event.question.pending) == (UNSET, True)
 
 
+async def test_questions_say_whether_a_host_asked(board: Board) -> None:
+    host, guest = await _setup(board)
+    copycat = await board.create_participant(host.display_name)
+    await board.join("town-hall", copycat.id)
+    hosting = Actor(host.id, "town-hall")
+    await board.handle(hosting, RoomInfoUpdate(allow_anonymous=True))
+    posted = {}
+    for actor, nonce, anonymous in (
+        (hosting, "h", False),
+        (hosting, "ha", True),
+        (Actor(copycat.id, "town-hall"), "c", False),
+        (Actor(guest.id, "town-hall"), "g", False),
+    ):
+        outcome = await board.handle(
+            actor, QuestionPost(question_text="Q", nonce=nonce, anonymous=anonymous)
+        )
+        [publication] = outcome.publications
+        assert isinstance(publication.message, QuestionUpdated)
+        posted[nonce] = publication.message.question.author_is_host
+    assert posted == {"h": True, "ha": False, "c": False, "g": False}
+    snapshot = await board.snapshot("town-hall", guest.id)
+    assert [q.author_is_host for q in snapshot.questions] == [True, False, False, False]
+    assert b'"authorIsHost":true' in encode(
+        QuestionUpdated(room_id="town-hall", question=snapshot.questions[0])
+    )
+
+
 async def test_anonymous_questions_hide_the_author(board: Board) -> None:
     host, guest = await _setup(board)
     actor = Actor(guest.id, "town-hall")

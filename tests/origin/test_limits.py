@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from liveqa.origin.errors import Refused
 from liveqa.origin.limits import (
+    LINE_PATTERN,
     ROOM_ID_RULE,
     THEME_COLORS,
     check_nonce,
@@ -96,6 +99,59 @@ def test_clean_text_trims_and_limits() -> None:
         with pytest.raises(Refused) as refused:
             clean_text(bad, "name", 5)
         assert refused.value.code == code
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u202eTSOH\u202c Alice",  # shows as "HOST Alice"
+        "Ali\u200bce",
+        "Alice\u200d",
+        "\u2066Alice\u2069",
+        "\ufeffAlice",
+        "Al\u00adice",
+        "\u200fAlice",
+        "\u061cAlice",
+    ],
+)
+def test_names_refuse_invisible_format_characters(name: str) -> None:
+    for field, maximum in (("display name", 40), ("room name", 80)):
+        with pytest.raises(Refused) as refused:
+            clean_text(name, field, maximum)
+        assert refused.value.code == "invalid_text"
+        assert "invisible formatting character (U+" in refused.value.message
+        assert re.fullmatch(LINE_PATTERN, name) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["\u202eevil", "a\u202ab", "\u2067x\u2069", "zero\u200bwidth", "\u2060", "\ufeffhi"]
+)
+def test_long_text_refuses_what_reorders_or_hides_it(text: str) -> None:
+    for field in ("question", "answer"):
+        with pytest.raises(Refused, match="invisible formatting character"):
+            clean_text(text, field, 500, multiline=True)
+
+
+def test_long_text_keeps_joiners_and_bidi_marks() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    mixed = "\u05e9\u05dc\u05d5\u05dd\u200e (v2)\u200f"
+    for text in (family, persian, mixed):
+        assert clean_text(text, "question", 500, multiline=True) == text
+
+
+@given(
+    st.text(alphabet=st.sampled_from(" aé\t\n\x85\u2028\u00ad\u200b\u200d\u202e"), max_size=6)
+    | st.text(max_size=12)
+)
+def test_the_name_pattern_says_what_clean_text_accepts(name: str) -> None:
+    try:
+        clean_text(name, "display name", 40)
+    except Refused:
+        accepted = False
+    else:
+        accepted = True
+    assert (re.fullmatch(LINE_PATTERN, name) is not None) == accepted
 
 
 def test_clean_text_counts_characters_not_bytes() -> None:

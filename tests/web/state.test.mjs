@@ -222,3 +222,12 @@ test("attendance numbers are kept when the server sends them", () => {
   assert.equal(next.attendees, 4);
   assert.equal(loaded().attendees, null);
 });
+
+test("a host's question is marked, and the mark alone is a change worth showing", () => {
+  const state = loaded([view("q1"), view("q2", { authorIsHost: true })]);
+  assert.equal(state.questions.get("q1").authorIsHost, false);
+  assert.equal(state.questions.get("q2").authorIsHost, true);
+  const again = fromSnapshot(state, snapshot([view("q1", { authorIsHost: true }), view("q2", { authorIsHost: true })]));
+  assert.notEqual(again.questions.get("q1"), state.questions.get("q1"));
+  assert.equal(again.questions.get("q2"), state.questions.get("q2"));
+});

@@ -491,6 +491,7 @@ class Board:
                 answer_author_id=None,
                 answer_author_name=None,
                 answered_at=None,
+                author_is_host=context.is_host,
             )
             await queries.insert_question(
                 question_id=question.id,

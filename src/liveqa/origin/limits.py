@@ -39,10 +39,33 @@ NONCE_RULE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 QUESTION_ID_RULE = re.compile(r"[0-9a-f]{16}")
 # Multi-line text keeps newlines and tabs; every other control character is refused.
 _TEXT_CONTROLS_ALLOWED = frozenset("\n\t")
+# Invisible characters that reorder what follows them or make two texts look alike: bidi
+# embeddings, overrides and isolates ("\u202eTSOH\u202c Alice" shows as "HOST Alice"), and
+# zero-width spaces and joiners. Names and room names (one line) refuse every format
+# character of the BMP (category Cf, which holds all of those and the bidi marks).
+NAME_INVISIBLE = frozenset(
+    chr(code) for code in range(0x10000) if unicodedata.category(chr(code)) == "Cf"
+)
+# Questions and answers refuse the ones that reorder text or hide it, but keep the zero-width
+# (non-)joiners and bidi marks, which emoji sequences, Persian and Indic scripts and mixed
+# right-to-left text need: they change how neighbouring letters join or which way
+# punctuation goes, never the order of a run of text.
+TEXT_INVISIBLE = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e"  # embeddings and overrides
+    "\u2066\u2067\u2068\u2069"  # isolates
+    "\u200b\u2060\ufeff"  # zero-width space, word joiner, zero-width no-break space
+)
+
+
+def _char_class(chars: frozenset[str]) -> str:
+    """`chars` as escapes inside a regex character class (Python and ECMA-262 read them)."""
+    return "".join(f"\\u{ord(char):04x}" for char in sorted(chars))
+
+
 # The same rules as JSON Schema patterns (ECMA-262 and Python agree on these): one line of
-# printable text with at least one non-space character.
-_LINE = r"[^\x00-\x1f\x7f-\x9f]"
-LINE_PATTERN = rf"^{_LINE}*[^\s\x00-\x1f\x7f-\x9f]{_LINE}*$"
+# printable text, no invisible format characters, with at least one non-space character.
+_NOT_LINE = r"\x00-\x1f\x7f-\x9f" + _char_class(NAME_INVISIBLE)
+LINE_PATTERN = rf"^[^{_NOT_LINE}]*[^\s{_NOT_LINE}][^{_NOT_LINE}]*$"
 
 
 @dataclass(frozen=True)
@@ -128,14 +151,24 @@ def check_room_id(room_id: str) -> str:
 
 
 def clean_text(value: str, field: str, maximum: int, *, multiline: bool = False) -> str:
-    """Check `value` is printable text, then trim it and check it is 1..maximum characters."""
+    """Check `value` is printable text, then trim it and check it is 1..maximum characters.
+
+    One-line fields are names: they refuse every invisible format character; `multiline`
+    text (questions, answers) only those that reorder or hide text."""
     text = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
     allowed = _TEXT_CONTROLS_ALLOWED if multiline else frozenset()
+    invisible = TEXT_INVISIBLE if multiline else NAME_INVISIBLE
     # Before trimming: strip() also drops control characters (\x1c-\x1f, \x85, newlines in a
     # one-line field), and those are refused wherever they stand, as the API document says.
     for char in text:
         if char not in allowed and unicodedata.category(char) in ("Cc", "Cs"):
             raise invalid(f"{field} contains a control character", "invalid_text")
+        if char in invisible:
+            raise invalid(
+                f"{field} contains an invisible formatting character (U+{ord(char):04X}) that "
+                "could disguise it; remove it",
+                "invalid_text",
+            )
     text = text.strip()
     if not text:
         raise invalid(f"{field} must not be empty", "invalid_text")

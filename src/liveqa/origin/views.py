@@ -35,13 +35,17 @@ class RoomView(View, frozen=True, kw_only=True):
 
 
 class QuestionView(View, frozen=True, kw_only=True):
-    """A question; `author` is null for anonymous ones; `upvoted`/`mine` only in snapshots."""
+    """A question; `author` is null for anonymous ones; `upvoted`/`mine` only in snapshots.
+
+    `authorIsHost` marks a host's question, so an attendee named like a host cannot pass for
+    one (never true for an anonymous question). Answers always come from hosts."""
 
     question_id: str
     room_id: str
     question_text: str
     question_timestamp: str
     author: ParticipantView | None
+    author_is_host: bool
     anonymous: bool
     pending: bool
     upvotes: int
@@ -136,6 +140,7 @@ def question_view(
         question_text=question.text,
         question_timestamp=iso_time(question.created_at),
         author=author,
+        author_is_host=author is not None and question.author_is_host,
         anonymous=question.anonymous,
         pending=question.pending,
         upvotes=question.upvotes,

@@ -64,6 +64,13 @@ def _question_select(viewer: bool) -> Any:
             _authors.c.display_name.label("author_name"),
             _answerers.c.display_name.label("answer_author_name"),
             voted.label("voted"),
+            select(literal(1))
+            .where(
+                room_hosts.c.room_id == questions.c.room_id,
+                room_hosts.c.participant_id == questions.c.author_id,
+            )
+            .exists()
+            .label("author_is_host"),
         )
         .join(_authors, _authors.c.id == questions.c.author_id)
         .outerjoin(_answerers, _answerers.c.id == questions.c.answer_author_id)
@@ -199,6 +206,7 @@ def _question(row: Any) -> Question:
         answer_author_name=row.answer_author_name,
         answered_at=None if row.answered_at is None else int(row.answered_at),
         voted=bool(row.voted),
+        author_is_host=bool(row.author_is_host),
     )
 
 

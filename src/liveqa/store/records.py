@@ -50,6 +50,8 @@ class Question:
     answer_author_name: str | None
     answered_at: int | None
     voted: bool = False
+    # Whether the author hosts the question's room.
+    author_is_host: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ function questionFromView(view) {
     text: view.questionText,
     askedAt: Date.parse(view.questionTimestamp),
     author: person(view.author),
+    // A host's question: shown with a badge, so a look-alike name cannot pass for a host.
+    authorIsHost: Boolean(view.authorIsHost),
     anonymous: Boolean(view.anonymous),
     pending: Boolean(view.pending),
     upvotes: view.upvotes,
@@ -71,6 +73,7 @@ function sameQuestion(a, b) {
     a.text === b.text &&
     a.askedAt === b.askedAt &&
     a.author?.name === b.author?.name &&
+    a.authorIsHost === b.authorIsHost &&
     a.pending === b.pending &&
     a.upvotes === b.upvotes &&
     a.answerText === b.answerText &&

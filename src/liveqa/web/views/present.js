@@ -79,7 +79,8 @@ export function mountPresent(container, app, roomId) {
     idle.hidden = Boolean(highlighted);
     if (highlighted) {
       setText(spotText, highlighted.text);
-      setText(spotMeta, `asked by ${askerName(highlighted, false)} · ${votes(highlighted.upvotes)}`);
+      const asker = askerName(highlighted, false) + (highlighted.authorIsHost ? " (host)" : "");
+      setText(spotMeta, `asked by ${asker} · ${votes(highlighted.upvotes)}`);
     }
     const list = topForScreen([...state.questions.values()], TOP_COUNT, highlighted?.id);
     top.replaceChildren(
