@@ -28,6 +28,7 @@ from liveqa.grip.events import (
     encode_events,
     parse_close_payload,
 )
+from liveqa.origin.api import CLIENT_HEADER
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.board import Board
 from liveqa.origin.publisher import PublishTarget
@@ -140,9 +141,12 @@ class Browser:
     async def request(
         self, method: str, path: str, body: Any = None, **kwargs: Any
     ) -> tuple[int, Any]:
-        """Status and decoded JSON (or text) of one request."""
+        """Status and decoded JSON (or text) of one request; changes carry the client header
+        as the web client's do."""
         if body is not None:
             kwargs["json"] = body
+        if method != "GET":
+            kwargs["headers"] = {CLIENT_HEADER: "1", **kwargs.get("headers", {})}
         async with self.session.request(method, self.url(path), **kwargs) as response:
             if response.content_type == "application/json":
                 return response.status, await response.json()

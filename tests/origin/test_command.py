@@ -190,7 +190,8 @@ async def test_the_process_migrates_serves_and_stops(tmp_path: Path) -> None:
         async with aiohttp.ClientSession() as session:
             for _ in range(200):
                 try:
-                    async with session.post(f"http://127.0.0.1:{port}/api/session") as response:
+                    url = f"http://127.0.0.1:{port}/api/session"
+                    async with session.post(url, json={}) as response:
                         assert response.status == 201
                         break
                 except aiohttp.ClientConnectionError:

@@ -67,7 +67,8 @@ async def test_big_json_is_gzipped_only_when_accepted(
 
 async def test_small_json_is_sent_as_is(origin: Origin, raw: aiohttp.ClientSession) -> None:
     url = origin.browser().url("/api/session")
-    async with raw.post(url, headers={"Accept-Encoding": "gzip"}) as response:
+    headers = {"Accept-Encoding": "gzip", "X-LiveQA": "1"}
+    async with raw.post(url, headers=headers) as response:
         body = await response.read()
         assert response.status == 201
         assert len(body) < MIN_BYTES

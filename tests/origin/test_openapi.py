@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from liveqa.origin.app import ALL_OPERATIONS, DOCUMENT, create_app
+from liveqa.origin.openapi import build_document
 
 from .conftest import Origin, PublishRecorder, origin_config
 
@@ -42,9 +44,28 @@ async def test_document_is_served_and_uses_the_request_structs(origin: Origin) -
     assert create["additionalProperties"] is False
     assert schemas["ErrorBody"]["required"] == ["error"]
     rooms = document["paths"]["/api/rooms"]["post"]
-    assert set(rooms["responses"]) == {"201", "400", "401", "409", "415", "429"}
+    assert set(rooms["responses"]) == {"201", "400", "401", "403", "409", "415", "429"}
     assert rooms["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CreateRoomRequest"
     }
     snapshot = document["paths"]["/api/rooms/{roomId}"]["get"]
     assert snapshot["parameters"][0]["name"] == "roomId"
+
+
+def test_changes_document_the_client_header() -> None:
+    document = build_document(ALL_OPERATIONS, title="liveqa", version="0")
+
+    def header(path: str, method: str) -> dict[str, Any] | None:
+        parameters = document["paths"][path][method]["parameters"]
+        return next((p for p in parameters if p["name"] == "X-LiveQA"), None)
+
+    def required(path: str, method: str) -> bool | None:
+        found = header(path, method)
+        return None if found is None else bool(found["required"])
+
+    assert required("/api/rooms/{roomId}/host-key", "post") is True
+    for path, method in [("/api/session", "post"), ("/api/rooms", "post"), ("/api/me", "patch")]:
+        assert "403" in document["paths"][path][method]["responses"]
+        assert required(path, method) is False, path
+    assert header("/api/rooms/{roomId}", "get") is None
+    assert header("/api/websocket", "post") is None

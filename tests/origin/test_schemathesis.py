@@ -75,7 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
 def http(server: ServerThread) -> Iterator[requests.Session]:
     """A session with a participant cookie and a room it hosts, so guarded routes are reached."""
     with requests.Session() as session:
-        assert session.post(f"{server.url}/api/session", timeout=10).status_code == 201
+        assert session.post(f"{server.url}/api/session", json={}, timeout=10).status_code == 201
         created = session.post(f"{server.url}/api/rooms", json={"roomId": "fuzz"}, timeout=10)
         assert created.status_code == 201
         yield session

@@ -154,7 +154,7 @@ async def test_first_load_transfers_well_under_100_kb(
     ) as raw:
 
         async def fetch(method: str, path: str, **kwargs: Any) -> tuple[int, bytes]:
-            headers = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+            headers = {"Accept-Encoding": "gzip, deflate, br, zstd", "X-LiveQA": "1"}
             async with raw.request(
                 method, server.make_url(path), headers=headers, **kwargs
             ) as response:

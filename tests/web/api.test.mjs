@@ -29,6 +29,19 @@ test("requests send JSON to the right path and return the answer", async () => {
   assert.equal(calls[1].init.body, undefined);
 });
 
+test("every change carries the header only the app's own pages can send", async () => {
+  const calls = [];
+  const api = makeApi(fakeFetch(200, {}, calls));
+  await api.session();
+  await api.rotateHostKey("town-hall");
+  await api.rename("Ada");
+  await api.room("town-hall");
+  assert.deepEqual(
+    calls.map(({ init }) => [init.method, init.headers["X-LiveQA"]]),
+    [["POST", "1"], ["POST", "1"], ["PATCH", "1"], ["GET", undefined]],
+  );
+});
+
 test("errors carry the server's status, code and words", async () => {
   const api = makeApi(fakeFetch(403, { error: { code: "wrong_host_key", message: "wrong host key" } }));
   await assert.rejects(api.becomeHost("demo", "nope"), (error) => {

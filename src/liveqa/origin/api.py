@@ -43,6 +43,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
+# What the web client sends with every state-changing request (see app.own_pages_only).
+CLIENT_HEADER = "X-LiveQA"
+SOCKET_PATH = "/api/websocket"
+# Methods that change something; a page on another origin (another port of the same host
+# included) can send them with `fetch(..., {mode: "no-cors"})` or a form, cookies and all.
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def guarded(method: str, path: str) -> bool:
+    """Whether a request needs a JSON body or the client header: it changes state through the
+    REST API (the socket endpoint has its Grip-Sig instead)."""
+    return method in STATE_CHANGING and path.startswith("/api/") and path != SOCKET_PATH
+
+
 SVG = "image/svg+xml"
 
 _encoder = msgspec.json.Encoder()

@@ -12,7 +12,17 @@ from typing import Any
 from aiohttp import web
 
 from liveqa import __version__
-from liveqa.origin.api import OPERATIONS, Operation, Response, error_response, json_response
+from liveqa.origin.api import (
+    CLIENT_HEADER,
+    JSON,
+    OPERATIONS,
+    SOCKET_PATH,
+    Operation,
+    Response,
+    error_response,
+    guarded,
+    json_response,
+)
 from liveqa.origin.attendance import Attendance
 from liveqa.origin.board import AddressRates, Board, Rates
 from liveqa.origin.bodies import DEFAULT_BODY_TIMEOUT, DEFAULT_IDLE_TIMEOUT, body_rules
@@ -68,7 +78,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 SOCKET_OPERATION = Operation(
     "POST",
-    "/api/websocket",
+    SOCKET_PATH,
     websocket,
     "WebSocket-over-HTTP from the GRIP proxy (signed with Grip-Sig); not for browsers",
     responses=(Response(200, str, "events for the proxy", "application/websocket-events"),),
@@ -122,6 +132,33 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
 
 
 @web.middleware
+async def own_pages_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    """State-changing API calls carry a JSON body or the X-LiveQA header.
+
+    A browser sends either across origins only after a CORS preflight, which this origin
+    never answers, so no other site's page can make them. The socket endpoint is exempt: its
+    Grip-Sig proves the proxy sent it.
+    """
+    if (
+        guarded(request.method, request.path)
+        and request.match_info.http_exception is None
+        and request.content_type != JSON
+        and CLIENT_HEADER not in request.headers
+    ):
+        if request.body_exists:
+            raise Refused(
+                "unsupported_media_type", "send the request body as application/json", 415
+            )
+        raise Refused(
+            "client_header_required",
+            f"a request without a JSON body needs the header {CLIENT_HEADER}: 1",
+            403,
+        )
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
+@web.middleware
 async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
     """Headers that stop browsers sniffing content types or framing the app."""
     response: web.StreamResponse = await handler(request)
@@ -158,7 +195,14 @@ def create_app(config: OriginConfig) -> web.Application:
     )
     app = web.Application(
         client_max_size=MAX_BODY,
-        middlewares=[compress, security_headers, errors, body_rules(config.body_timeout)],
+        # Refusing a cross-site change needs no body: before the body is read.
+        middlewares=[
+            compress,
+            security_headers,
+            errors,
+            own_pages_only,
+            body_rules(config.body_timeout),
+        ],
     )
     app[CONTEXT] = context
     app[DOCUMENT] = build_document(ALL_OPERATIONS, title="liveqa", version=__version__)

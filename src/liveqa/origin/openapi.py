@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from liveqa.origin.api import JSON, Operation, Response
+from liveqa.origin.api import CLIENT_HEADER, JSON, Operation, Response, guarded
 from liveqa.origin.schemas import ErrorBody
 from liveqa.origin.session import COOKIE_NAME
 
@@ -16,7 +16,8 @@ REF = "#/components/schemas/{name}"
 ERROR_DESCRIPTIONS = {
     400: "the request is malformed or breaks a limit",
     401: "no valid session (or, for the socket endpoint, no valid Grip-Sig)",
-    403: "not allowed for you (host only, wrong host key, room closed...)",
+    403: "not allowed for you (host only, wrong host key, room closed...), or no JSON body "
+    f"and no {CLIENT_HEADER} header",
     404: "no such room",
     409: "conflicts with the current state (room id taken)",
     413: "the request body is too large",
@@ -70,7 +71,23 @@ def _response(response: Response, schema_of: dict[Any, Any]) -> dict[str, Any]:
 
 def _operation(operation: Operation, schema_of: dict[Any, Any]) -> dict[str, Any]:
     responses = {str(r.status): _response(r, schema_of) for r in operation.responses}
-    for status in operation.errors:
+    parameters = _parameters(operation.path)
+    errors = set(operation.errors)
+    if guarded(operation.method, operation.path):
+        # Required where no JSON body can stand in for it; OpenAPI cannot say "one of the two".
+        parameters.append(
+            {
+                "name": CLIENT_HEADER,
+                "in": "header",
+                "required": operation.request is None,
+                "description": "what no page of another site can send without a CORS "
+                "preflight: needed unless the request has a JSON body; any value (the web "
+                "client sends 1)",
+                "schema": {"type": "string"},
+            }
+        )
+        errors |= {403, 415}
+    for status in sorted(errors):
         responses[str(status)] = {
             "description": ERROR_DESCRIPTIONS[status],
             "content": {JSON: {"schema": schema_of[ErrorBody]}},
@@ -78,7 +95,7 @@ def _operation(operation: Operation, schema_of: dict[Any, Any]) -> dict[str, Any
     out: dict[str, Any] = {
         "summary": operation.summary,
         "operationId": operation.handler.__name__,
-        "parameters": _parameters(operation.path),
+        "parameters": parameters,
         "responses": responses,
         "security": [{"session": []}, {}],
     }
