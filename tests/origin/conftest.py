@@ -169,9 +169,12 @@ class Browser:
 class Socket:
     """One client WebSocket as a GRIP proxy carries it: WebSocket-over-HTTP, with meta kept."""
 
-    def __init__(self, browser: Browser, room_id: str, sig: str | None = None) -> None:
+    def __init__(
+        self, browser: Browser, room_id: str, sig: str | None = None, view: str | None = None
+    ) -> None:
         self.browser = browser
         self.room_id = room_id
+        self.view = view
         self.sig = sig if sig is not None else mint_sig()
         self.connection_id = secrets.token_hex(8)
         self.meta: dict[str, str] = {}
@@ -191,7 +194,8 @@ class Socket:
             "Cookie": self.browser.cookie_header(),
             **{f"Meta-{name}": value for name, value in self.meta.items()},
         }
-        url = self.browser.url(f"/api/websocket?roomId={self.room_id}")
+        view = "" if self.view is None else f"&view={self.view}"
+        url = self.browser.url(f"/api/websocket?roomId={self.room_id}{view}")
         async with self.browser.session.post(
             url, data=encode_events(events), headers=headers
         ) as response:

@@ -75,3 +75,36 @@ async def test_sockets_are_counted_through_the_socket_endpoint(origin: Origin) -
         ("ATTENDANCE_PASSIVE", 1),
     ]
     assert all("seq" not in e for e in events)
+
+
+async def test_a_projector_is_no_attendee(origin: Origin) -> None:
+    host, guest = await origin.host_and_guest()
+    projector = origin.browser()
+    await projector.join("Projector")
+    attendee = Socket(guest, "town-hall")
+    screens = [
+        Socket(projector, "town-hall", view="present"),
+        Socket(host, "town-hall", view="present"),
+    ]
+    for socket in (attendee, *screens):
+        await socket.open()
+    assert screens[0].meta["View"] == "present"
+    attendance = origin.server.app[CONTEXT].attendance
+    assert attendance is not None
+    await attendance.flush()
+    # Long after opening, the proxy's next request would count a socket again: not a projector.
+    for socket in screens:
+        socket.meta["Seen"] = "0"
+        await socket.post([])
+    _, snapshot = await guest.request("GET", "/api/rooms/town-hall")
+    assert snapshot["attendees"] == 1
+    for socket in screens:
+        await socket.post([WebSocketEvent(DISCONNECT)])
+    await attendance.flush()
+    events = origin.recorder.messages("room-town-hall")
+    assert [e["attendees"] for e in events] == [1]
+    # The projector still gets the room's events.
+    assert any(
+        control.get("type") == "subscribe" and control.get("channel") == "room-town-hall"
+        for control in screens[0].controls
+    )

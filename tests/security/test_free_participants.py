@@ -128,3 +128,25 @@ async def test_one_address_cannot_fill_a_room(stack: Stack, http: aiohttp.Client
     assert (await attendee.send(own, message))["type"] == "ACK"
     await own.close()
     assert host.participant_id
+
+
+async def test_made_up_attendees_and_projectors_do_not_inflate_the_count(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    host = await _room(http, stack, "town-hall")
+    sockets = [await host.socket("town-hall", "&view=present")]
+    puppets = [Person(http, stack, ATTACKER) for _ in range(12)]
+    statuses = [await puppet.start_session() for puppet in puppets]
+    assert statuses == [201] * 8 + [429] * 4
+    for puppet in puppets[:8]:
+        sockets += [await puppet.socket("town-hall") for _ in range(2)]
+    attendee = Person(http, stack, "198.51.100.40")
+    assert await attendee.start_session() == 201
+    sockets.append(await attendee.socket("town-hall"))
+    for socket in sockets:  # every socket has been accepted once it answers
+        reply = await host.send(socket, {"type": "QUESTION_DELETE", "questionId": "0" * 16})
+        assert reply["type"] == "ERROR"
+    _, snapshot = await host.request("GET", "/api/rooms/town-hall")
+    assert snapshot["attendees"] == 8 + 1
+    for socket in sockets:
+        await socket.close()

@@ -30,6 +30,7 @@ function setup(handlers = {}) {
 test("the socket URL follows the page's scheme and host and encodes the room", () => {
   assert.equal(socketUrl({ protocol: "http:", host: "h:7999" }, "a b"), "ws://h:7999/api/websocket?roomId=a%20b");
   assert.equal(socketUrl({ protocol: "https:", host: "qa.example" }, "demo"), "wss://qa.example/api/websocket?roomId=demo");
+  assert.equal(socketUrl({ protocol: "https:", host: "qa.example" }, "demo", "present"), "wss://qa.example/api/websocket?roomId=demo&view=present");
 });
 
 test("messages resolve with their ACK and reject with their ERROR", async () => {

@@ -55,6 +55,9 @@ META_ROOM = "Room"
 META_AUTH = "Auth"
 # When the origin last counted this socket as present (epoch seconds).
 META_SEEN = "Seen"
+# "present" on a projector's socket (`?view=present`): it watches, it is no attendee.
+META_VIEW = "View"
+PROJECTOR = "present"
 MESSAGE_PREFIX = b"m:"
 MAX_MESSAGE_BYTES = 16 * 1024
 # Close codes a client can act on: 4000 + the HTTP status the same refusal would get.
@@ -118,7 +121,8 @@ async def _process(
             _close(reply, CLOSE_UNAUTHENTICATED, "session not bound to this connection")
             return
         actor = Actor(participant, room)
-        await _still_here(context, request, actor, reply)
+        if request.headers.get(f"Meta-{META_VIEW}") != PROJECTOR:
+            await _still_here(context, request, actor, reply)
     for index, event in enumerate(events):
         if event.type == OPEN:
             if index != 0:
@@ -165,8 +169,11 @@ async def _open(context: OriginContext, request: web.Request, reply: Reply) -> A
     """Accept the socket into its room, or accept-and-close it with a reason the client sees."""
     room_id = request.query.get("roomId", "")
     participant_id = context.signer.from_cookie_header(request.headers.get("Cookie"))
+    # Only attendees' sockets are recorded: the attendee count is of them.
+    projector = request.query.get("view") == PROJECTOR
+    connection_id = None if projector else request.headers["Connection-Id"]
     try:
-        joined = await context.board.join(room_id, participant_id, request.headers["Connection-Id"])
+        joined = await context.board.join(room_id, participant_id, connection_id)
     except Refused as refused:
         reply.events.append(WebSocketEvent(OPEN))
         reply.events.append(
@@ -189,7 +196,9 @@ async def _open(context: OriginContext, request: web.Request, reply: Reply) -> A
             f"Set-Meta-{META_SEEN}": str(int(time.time())),
         }
     )
-    if context.attendance is not None:
+    if projector:
+        reply.headers[f"Set-Meta-{META_VIEW}"] = PROJECTOR
+    elif context.attendance is not None:
         context.attendance.changed(actor.room_id)
     reply.control(Subscribe(channel=room_channel(actor.room_id)))
     reply.control(Subscribe(channel=participant_channel(actor.participant_id)))

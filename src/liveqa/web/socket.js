@@ -25,10 +25,14 @@ export class ServerError extends Error {
   }
 }
 
-/** `ws://` or `wss://` URL of the room's socket on the page's own host. */
-export function socketUrl(location, roomId) {
+/**
+ * `ws://` or `wss://` URL of the room's socket on the page's own host; `view` "present" marks
+ * a projector's socket, which the attendee count leaves out.
+ */
+export function socketUrl(location, roomId, view = null) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/api/websocket?roomId=${encodeURIComponent(roomId)}`;
+  const url = `${scheme}//${location.host}/api/websocket?roomId=${encodeURIComponent(roomId)}`;
+  return view ? `${url}&view=${encodeURIComponent(view)}` : url;
 }
 
 export class Realtime {

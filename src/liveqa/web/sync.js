@@ -22,9 +22,10 @@ export class RoomSync {
   /**
    * `api`: the REST client; `onChange(state)` after every change; `onStatus(status, detail)`
    * for the connection; `onEvent(event, state)` for each applied event (announcements);
-   * `onProblem(error)` when the room does not exist (the snapshot answered 404).
+   * `onProblem(error)` when the room does not exist (the snapshot answered 404); `view`:
+   * "present" for a projector, which does not count as an attendee.
    */
-  constructor(roomId, { api, onChange, onStatus, onEvent, onProblem }, deps = {}) {
+  constructor(roomId, { api, onChange, onStatus, onEvent, onProblem, view = null }, deps = {}) {
     this.roomId = roomId;
     this.api = api;
     this.onChange = onChange ?? (() => {});
@@ -40,7 +41,7 @@ export class RoomSync {
     this.held = [];
     this.gapTimer = null;
     this.stopped = false;
-    this.realtime = (deps.makeRealtime ?? defaultRealtime)(socketUrl(deps.location ?? globalThis.location, roomId), {
+    this.realtime = (deps.makeRealtime ?? defaultRealtime)(socketUrl(deps.location ?? globalThis.location, roomId, view), {
       onOpen: () => this.resync(),
       onEvent: (event) => this.received(event),
       onStatus: (status, detail) => onStatus?.(status, detail),

@@ -116,6 +116,7 @@ export function mountPresent(container, app, roomId) {
     if (!alive) return;
     sync = new RoomSync(roomId, {
       api: app.api,
+      view: "present",
       onChange: render,
       onStatus: (value) => setText(status, value === "reconnecting" ? "Reconnecting…" : ""),
       onProblem: () => setText(roomName, "This room does not exist."),
