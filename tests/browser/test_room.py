@@ -130,3 +130,22 @@ def test_a_reload_keeps_identity_and_host_role(people: People, room_id: str) -> 
     # The server still treats the reloaded host as host.
     host.reply("Still me?", "Yes, and still host.")
     expect(guest.card("Still me?")).to_contain_text("Yes, and still host.", timeout=LIVE_MS)
+
+
+def test_a_host_question_is_badged_and_a_copy_of_the_host_name_is_not(
+    people: People, room_id: str
+) -> None:
+    host, copycat = people("Hana"), people("Hana")
+    host.create_room(room_id, title="Town hall")
+    copycat.join(room_id)
+    host.ask("From the stage")
+    copycat.ask("Also from the stage")
+    for viewer in (host, copycat):
+        for text, badged in (("From the stage", True), ("Also from the stage", False)):
+            expect(viewer.card(text)).to_be_visible(timeout=LIVE_MS)
+            tag = viewer.card(text).locator(".meta .host-tag")
+            if badged:
+                expect(tag).to_be_visible(timeout=LIVE_MS)
+            else:
+                expect(tag).to_be_hidden()
+    expect(host.card("From the stage").locator(".meta")).to_contain_text("Hana Host")
