@@ -182,6 +182,8 @@ class Socket:
         self.controls: list[dict[str, Any]] = []
         self.closed: tuple[int | None, str] | None = None
         self.headers: dict[str, str] = {}
+        # Extra request headers, such as the X-Forwarded-For of a proxy.
+        self.headers_out: dict[str, str] = {}
 
     async def post(self, events: list[WebSocketEvent]) -> tuple[int, list[WebSocketEvent]]:
         """Send events; apply Set-Meta-*; collect messages, controls and a close."""
@@ -193,6 +195,7 @@ class Socket:
             "Sec-WebSocket-Extensions": "grip",
             "Cookie": self.browser.cookie_header(),
             **{f"Meta-{name}": value for name, value in self.meta.items()},
+            **self.headers_out,
         }
         view = "" if self.view is None else f"&view={self.view}"
         url = self.browser.url(f"/api/websocket?roomId={self.room_id}{view}")

@@ -25,6 +25,7 @@ from jwt.algorithms import ECAlgorithm
 from liveqa.bench.pushpin import free_port
 from liveqa.grip.sig import mint_sig
 from liveqa.origin import command
+from liveqa.origin.board import AddressRates
 from liveqa.origin.ratelimit import Rate
 
 from .test_verifykey import FASTLY_PEM_BASE64
@@ -95,6 +96,37 @@ def test_server_timeouts(
     with pytest.raises(SystemExit):
         _args("--idle-timeout", "0")
     assert "expected seconds, more than 0, got '0'" in capsys.readouterr().err
+
+
+def test_abuse_limit_options() -> None:
+    defaults = command.build_config(_args())
+    assert defaults.address_rates == AddressRates()
+    assert (defaults.trusted_proxies, defaults.redis_url) == (1, None)
+    assert defaults.limits.questions_per_participant == 50
+    config = command.build_config(
+        _args(
+            "--rate-address-sessions",
+            "500/300",
+            "--rate-address-votes",
+            "0",
+            "--limit-questions-per-participant",
+            "7",
+            "--trusted-proxies",
+            "2",
+            "--redis-url",
+            "redis://127.0.0.1:6379/0",
+            "--redis-prefix",
+            "qa:",
+        )
+    )
+    assert config.address_rates.sessions == Rate(500, 300)
+    assert config.address_rates.votes == Rate(0, 1)
+    assert config.limits.questions_per_participant == 7
+    assert (config.trusted_proxies, config.redis_url, config.redis_prefix) == (
+        2,
+        "redis://127.0.0.1:6379/0",
+        "qa:",
+    )
 
 
 def test_bad_values_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
