@@ -210,8 +210,6 @@ async def start(
             verify_sig=key_verifier([(keys.grip_sig, SIG_ISS)]),
             secret_key=keys.session,
             cookie_secure=behind_tls,
-            # The edge appends its peer: the front when there is one, whose entry comes before.
-            trusted_proxies=2 if behind_tls else 1,
         )
         if allowances is not None:
             config.limits, config.rates, config.address_rates = allowances

@@ -101,7 +101,7 @@ def test_server_timeouts(
 def test_abuse_limit_options() -> None:
     defaults = command.build_config(_args())
     assert defaults.address_rates == AddressRates()
-    assert (defaults.trusted_proxies, defaults.redis_url) == (1, None)
+    assert (defaults.trusted_proxies, defaults.redis_url) == ([], None)
     assert defaults.limits.questions_per_participant == 50
     config = command.build_config(
         _args(
@@ -112,7 +112,7 @@ def test_abuse_limit_options() -> None:
             "--limit-questions-per-participant",
             "7",
             "--trusted-proxies",
-            "2",
+            "10.0.0.0/24, 2001:db8::/64",
             "--redis-url",
             "redis://127.0.0.1:6379/0",
             "--redis-prefix",
@@ -123,7 +123,7 @@ def test_abuse_limit_options() -> None:
     assert config.address_rates.votes == Rate(0, 1)
     assert config.limits.questions_per_participant == 7
     assert (config.trusted_proxies, config.redis_url, config.redis_prefix) == (
-        2,
+        ["10.0.0.0/24", "2001:db8::/64"],
         "redis://127.0.0.1:6379/0",
         "qa:",
     )
@@ -133,6 +133,9 @@ def test_bad_values_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         _args("--rate-votes", "lots")
     assert "COUNT/SECONDS" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        _args("--trusted-proxies", "10.0.0.0/33")
+    assert "10.0.0.0/33" in capsys.readouterr().err
     with pytest.raises(ValueError, match="at least 20"):
         command.build_config(_args("--keep-alive-interval", "5"))
     with pytest.raises(ValueError, match="GRIP_URL"):

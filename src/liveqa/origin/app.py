@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from liveqa import __version__
+from liveqa.addresses import TrustedProxies
 from liveqa.origin.api import (
     CLIENT_HEADER,
     JSON,
@@ -58,8 +59,8 @@ class OriginConfig:
     limits: Limits = field(default_factory=Limits)
     rates: Rates = field(default_factory=Rates)
     address_rates: AddressRates = field(default_factory=AddressRates)
-    # Proxies appending to X-Forwarded-For in front of the origin (see liveqa.addresses).
-    trusted_proxies: int = 1
+    # Networks of proxies appending to X-Forwarded-For besides loopback (see liveqa.addresses).
+    trusted_proxies: list[str] = field(default_factory=list)
     # Rate limits shared by every origin in Redis; None: in this process's memory.
     redis_url: str | None = None
     redis_prefix: str = "liveqa:"
@@ -188,7 +189,7 @@ def create_app(config: OriginConfig) -> web.Application:
         sockets=config.sockets,
         cookie_secure=config.cookie_secure,
         publish_wait=config.publish_wait,
-        trusted_proxies=config.trusted_proxies,
+        trusted_proxies=TrustedProxies(config.trusted_proxies),
     )
     context.attendance = Attendance(
         board, context.publish, interval=config.sockets.attendance_interval

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from aiohttp import web
 
+from liveqa.addresses import TrustedProxies
 from liveqa.grip.gripurl import GripUrl, parse_grip_urls
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.board import AddressRates, Rates
@@ -25,7 +26,7 @@ from liveqa.origin.ratelimit import Rate
 from liveqa.origin.sigcheck import key_verifier
 from liveqa.origin.static import WEB_ROOT
 from liveqa.origin.verifykey import load_verify_key
-from liveqa.settings import add_option, whole_number
+from liveqa.settings import add_option
 from liveqa.store.command import DEFAULT_DATABASE_URL
 
 log = logging.getLogger("liveqa.origin")
@@ -62,6 +63,16 @@ def seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected seconds, more than 0, got {text!r}")
     return value
+
+
+def networks(value: str) -> list[str]:
+    """Parse comma-separated CIDRs for argparse."""
+    found = [part.strip() for part in value.split(",") if part.strip()]
+    try:
+        TrustedProxies(found)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return found
 
 
 def rate(value: str) -> Rate:
@@ -131,11 +142,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser,
         "--trusted-proxies",
-        type=whole_number,
-        default=1,
-        help="proxies in front of the origin that append the client's address to "
-        "X-Forwarded-For (the edge or Pushpin is 1; a TLS front before it makes 2); the "
-        "per-address limits count the address the outermost of them appended",
+        type=networks,
+        default=[],
+        metavar="CIDR[,CIDR...]",
+        help="networks of proxies that append to X-Forwarded-For, besides loopback (always "
+        "trusted): a TLS front or edge on another machine; the per-address limits count the "
+        "last entry none of them wrote for itself",
     )
     add_option(
         parser,

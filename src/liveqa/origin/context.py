@@ -6,13 +6,13 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import msgspec
 from aiohttp import web
 from msgspec import UNSET
 
-from liveqa.addresses import address_key, forwarded_client, is_loopback
+from liveqa.addresses import TrustedProxies, address_key, forwarded_client, is_loopback
 from liveqa.grip.publish import PublishItem, ws_item
 from liveqa.origin.attendance import Attendance
 from liveqa.origin.board import Board, Publication
@@ -52,13 +52,13 @@ class OriginContext:
     publish_wait: float = 2.0
     session_signer: SessionSigner | None = None
     attendance: Attendance | None = None
-    trusted_proxies: int = 1
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
     def client_key(self, request: web.Request) -> str | None:
         """The key the per-address limits count `request`'s client by; None for loopback.
 
-        The address is the one the outermost trusted proxy appended to X-Forwarded-For: entries
-        before it are whatever the client sent.
+        The address is the last X-Forwarded-For entry a trusted proxy did not write for itself:
+        entries before it are whatever the client sent.
         """
         chain = ", ".join(request.headers.getall("X-Forwarded-For", ()))
         client = forwarded_client(request.remote or "", chain, self.trusted_proxies)
