@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -128,11 +129,25 @@ async def test_redis_keys_expire_once_full_again(redis_buckets: RedisBuckets) ->
 
 
 async def test_without_redis_nothing_is_limited(caplog: pytest.LogCaptureFixture) -> None:
-    buckets = RedisBuckets("redis://127.0.0.1:1/0", timeout=0.5)
+    clock = FakeClock()
+    buckets = RedisBuckets("redis://127.0.0.1:1/0", timeout=0.5, retry_after=5, clock=clock)
+    calls = 0
+    script = buckets._script
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await script(*args, **kwargs)
+
+    buckets._script = counted  # type: ignore[assignment]
     try:
         limiter = RateLimiter(Rate(1, 3600), "votes", buckets)
         for _ in range(3):
             await limiter.take("p1")
+        assert calls == 1  # Redis is left alone for a while after a failure
+        clock.now += 5
+        await limiter.take("p1")
+        assert calls == 2
     finally:
         await buckets.close()
     warnings = [r for r in caplog.records if "rate limits are off" in r.message]

@@ -125,26 +125,41 @@ class RedisBuckets:
     """Buckets in Redis, shared by every origin; Redis's clock, so origins' clocks may differ.
 
     While Redis cannot be reached nothing is limited (logged): the Q&A matters more than
-    its limits, and the edge's per-address connection limit still holds.
+    its limits, and the edge's per-address connection limit still holds. After a failure
+    Redis is left alone for `retry_after` seconds, so requests do not each wait `timeout`.
     """
 
-    def __init__(self, url: str, *, prefix: str = "liveqa:", timeout: float = 1.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "liveqa:",
+        timeout: float = 1.0,
+        retry_after: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.prefix = prefix
         self.redis: Redis = Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
+        self.retry_after = retry_after
+        self.clock = clock
         self._script = self.redis.register_script(_SPEND)
+        self._down_until = -math.inf
         self._warned_at = -math.inf
 
     async def spend(self, key: str, rate: Rate) -> float:
         """Take one token from `key`'s bucket: 0.0, or the seconds until one is there."""
+        if self.clock() < self._down_until:
+            return 0.0
         ms_per_token = rate.seconds * 1000 / rate.count
         try:
             wait = await self._script(
                 keys=[f"{self.prefix}rate:{key}"], args=[rate.count, repr(ms_per_token)]
             )
         except (RedisError, OSError) as exc:
-            now = time.monotonic()
+            now = self.clock()
+            self._down_until = now + self.retry_after
             if now - self._warned_at > 60:
                 self._warned_at = now
                 log.warning("rate limits are off: Redis cannot be used: %s", exc)
