@@ -143,9 +143,9 @@ def test_a_host_question_is_badged_and_a_copy_of_the_host_name_is_not(
     for viewer in (host, copycat):
         for text, badged in (("From the stage", True), ("Also from the stage", False)):
             expect(viewer.card(text)).to_be_visible(timeout=LIVE_MS)
-            tag = viewer.card(text).locator(".meta .host-tag")
+            tag = viewer.card(text).locator(".meta .badge")
             if badged:
                 expect(tag).to_be_visible(timeout=LIVE_MS)
             else:
                 expect(tag).to_be_hidden()
-    expect(host.card("From the stage").locator(".meta")).to_contain_text("Hana Host")
+    expect(host.card("From the stage").locator(".meta")).to_contain_text("Hana HOST")

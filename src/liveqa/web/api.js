@@ -13,8 +13,8 @@ const OFFLINE_MESSAGE = "Could not reach the server. Check your connection and t
 
 async function request(method, path, body, fetchImpl) {
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-  // The server refuses a change that carries neither a JSON body nor this header: no page of
-  // another site can send either without a CORS preflight, which the server never allows.
+  // The server refuses a change without a JSON body or this header, which no other site's page
+  // can send without a CORS preflight (docs/protocol.md).
   if (method !== "GET") init.headers["X-LiveQA"] = "1";
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";

@@ -15,7 +15,6 @@ function questionFromView(view) {
     text: view.questionText,
     askedAt: Date.parse(view.questionTimestamp),
     author: person(view.author),
-    // A host's question: shown with a badge, so a look-alike name cannot pass for a host.
     authorIsHost: Boolean(view.authorIsHost),
     anonymous: Boolean(view.anonymous),
     pending: Boolean(view.pending),

@@ -21,11 +21,6 @@ export function askerName(question, mine) {
   return mine ? "you (anonymous)" : "Anonymous";
 }
 
-/** The "Host" badge next to a host's name (the space before it is part of the badge). */
-export function hostTag(hidden = true) {
-  return h("span", { class: "host-tag", hidden }, " ", h("span", { class: "tag", text: "Host" }));
-}
-
 export class QuestionCard {
   /** `actions`: vote(question, upvoted), reply, remove, highlight(question, on), approve, dismiss. */
   constructor(question, actions) {
@@ -37,9 +32,9 @@ export class QuestionCard {
     this.text = h("p", { class: "q-text", id: textId });
     this.badge = h("span", { class: "badge" });
     this.asker = h("b");
-    this.askerHost = hostTag();
+    this.host = h("span", { class: "badge", hidden: true, text: "HOST" });
     this.askedAt = h("time");
-    this.meta = h("p", { class: "meta" }, "asked by ", this.asker, this.askerHost, " (", this.askedAt, ")");
+    this.meta = h("p", { class: "meta" }, "asked by ", this.asker, " ", this.host, " (", this.askedAt, ")");
     this.answerText = h("p", { class: "a-text" });
     this.answerer = h("b");
     this.answeredAt = h("time");
@@ -48,8 +43,7 @@ export class QuestionCard {
       { class: "answer", hidden: true },
       h("h3", { text: "Response:" }),
       this.answerText,
-      // Only hosts answer.
-      h("p", { class: "a-meta" }, "— ", this.answerer, hostTag(false), ", ", this.answeredAt),
+      h("p", { class: "a-meta" }, "— ", this.answerer, ", ", this.answeredAt),
     );
     this.voteCount = h("span", { class: "count" });
     this.vote = h(
@@ -91,7 +85,8 @@ export class QuestionCard {
     const answered = question.answeredAt !== null;
     setText(this.text, question.text);
     setText(this.asker, askerName(question, ctx.mine));
-    this.askerHost.hidden = !question.authorIsHost;
+    // A copy of a host's name is told apart.
+    this.host.hidden = !question.authorIsHost;
     setTime(this.askedAt, question.askedAt, ctx.now);
     this.root.classList.toggle("answered", answered);
     this.root.classList.toggle("pending", question.pending);
