@@ -16,7 +16,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -65,8 +65,11 @@ class Front:
 
 
 @contextlib.asynccontextmanager
-async def shipped_pushpin(directory: Path) -> AsyncIterator[Front]:
-    """Debian's Pushpin on the shipped config and routes, before the documented origin."""
+async def shipped_pushpin(
+    directory: Path, origin_extra: Sequence[str] = ()
+) -> AsyncIterator[Front]:
+    """Debian's Pushpin on the shipped config and routes, before the documented origin
+    (with `origin_extra` options)."""
     config = read_ini(PUSHPIN_CONF)
     http_port, publish_port, origin_port = free_port(), free_port(), free_port()
     (directory / "run").mkdir()
@@ -91,7 +94,7 @@ async def shipped_pushpin(directory: Path) -> AsyncIterator[Front]:
     assert f"key={config['proxy']['sig_key']}" in grip_url
     command[command.index("--grip-url") + 1] = grip_url.replace(":5561/", f":{publish_port}/")
     command += ["--listen", f"127.0.0.1:{origin_port}"]
-    command += ["--database-url", f"sqlite:///{directory}/liveqa.db"]
+    command += ["--database-url", f"sqlite:///{directory}/liveqa.db", *origin_extra]
     origin = Service("origin", command[1:], origin_port, directory / "origin.log")
     pushpin = Service(
         "pushpin",

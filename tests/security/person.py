@@ -13,17 +13,15 @@ from typing import Any
 
 import aiohttp
 
-from .conftest import Stack
-
 REPLY_TIMEOUT = 10.0
 
 
 class Person:
-    """One browser (its own session cookie) at `address`."""
+    """One browser (its own session cookie) at `address`, reaching the stack at `url`."""
 
-    def __init__(self, http: aiohttp.ClientSession, stack: Stack, address: str) -> None:
+    def __init__(self, http: aiohttp.ClientSession, url: str, address: str) -> None:
         self.http = http
-        self.stack = stack
+        self.url = url
         self.address = address
         self.cookie = ""
         self.participant_id = ""
@@ -40,7 +38,7 @@ class Person:
     async def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """Status and decoded body; a new session cookie is kept (it is Secure: sent by hand)."""
         async with self.http.request(
-            method, self.stack.url + path, json=body, headers=self.headers
+            method, self.url + path, json=body, headers=self.headers
         ) as response:
             text = await response.text()
             if "liveqa_session" in response.cookies:
@@ -58,7 +56,7 @@ class Person:
 
     async def socket(self, room_id: str, query: str = "") -> aiohttp.ClientWebSocketResponse:
         """The room's WebSocket through the edge."""
-        url = self.stack.url.replace("http://", "ws://", 1)
+        url = self.url.replace("http://", "ws://", 1)
         return await self.http.ws_connect(
             f"{url}/api/websocket?roomId={room_id}{query}", headers=self.headers, heartbeat=None
         )

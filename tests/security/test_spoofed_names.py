@@ -26,12 +26,12 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def test_names_with_invisible_characters_are_refused(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    host = Person(http, stack, "198.51.100.10")
+    host = Person(http, stack.url, "198.51.100.10")
     assert await host.start_session("Hana") == 201
     assert (await host.request("POST", "/api/rooms", {"roomId": "town-hall"}))[0] == 201
     for name in DISGUISED:
-        assert await Person(http, stack, "198.51.100.11").start_session(name) == 400
-    attacker = Person(http, stack, "198.51.100.12")
+        assert await Person(http, stack.url, "198.51.100.11").start_session(name) == 400
+    attacker = Person(http, stack.url, "198.51.100.12")
     assert await attacker.start_session("Mallory") == 201
     for name in DISGUISED:
         status, body = await attacker.request("PATCH", "/api/me", {"displayName": name})
@@ -56,10 +56,10 @@ async def test_names_with_invisible_characters_are_refused(
 async def test_a_copy_of_the_host_name_is_told_apart(
     stack: Stack, http: aiohttp.ClientSession
 ) -> None:
-    host = Person(http, stack, "198.51.100.10")
+    host = Person(http, stack.url, "198.51.100.10")
     assert await host.start_session("Hana") == 201
     assert (await host.request("POST", "/api/rooms", {"roomId": "town-hall"}))[0] == 201
-    copycat = Person(http, stack, "198.51.100.12")
+    copycat = Person(http, stack.url, "198.51.100.12")
     assert await copycat.start_session("Hana") == 201
     for person, text in ((host, "From the stage"), (copycat, "Also from the stage, honest")):
         socket = await person.socket("town-hall")
