@@ -69,3 +69,5 @@ def test_changes_document_the_client_header() -> None:
         assert required(path, method) is False, path
     assert header("/api/rooms/{roomId}", "get") is None
     assert header("/api/websocket", "post") is None
+    limited = document["paths"]["/api/session"]["post"]["responses"]["429"]
+    assert limited["headers"]["Retry-After"]["schema"]["type"] == "integer"

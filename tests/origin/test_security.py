@@ -58,6 +58,13 @@ async def test_room_creation_is_rate_limited_with_a_clear_error(origin: Origin) 
     assert statuses[5:] == [429, 429]
     assert body["error"]["code"] == "rate_limited"
     assert "try again in" in body["error"]["message"]
+    async with browser.session.post(
+        browser.url("/api/rooms"), json={"roomId": "flood-9"}
+    ) as response:
+        assert response.status == 429
+        # One room per 720 s comes back (5 an hour).
+        assert 700 <= int(response.headers["Retry-After"]) <= 720
+        assert f"try again in {response.headers['Retry-After']} s" in await response.text()
 
 
 async def test_posting_is_rate_limited_per_participant(origin: Origin) -> None:

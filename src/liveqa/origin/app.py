@@ -118,6 +118,8 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
         response: web.StreamResponse = await handler(request)
     except Refused as refused:
         response = error_response(refused.status, refused.code, refused.message)
+        if refused.retry_after is not None:
+            response.headers["Retry-After"] = str(refused.retry_after)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 
 class Refused(Exception):
     """An action refused for a reason the user can act on; `code` is stable, `message` human."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, message: str, status: int = 400, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        # Seconds after which the same request may succeed (a REST answer's Retry-After).
+        self.retry_after = retry_after
 
 
 def invalid(message: str, code: str = "invalid_request") -> Refused:
@@ -40,6 +46,5 @@ def conflict(message: str, code: str = "conflict") -> Refused:
 
 def rate_limited(what: str, retry_after: float) -> Refused:
     """429: too many actions of one kind in a short time."""
-    return Refused(
-        "rate_limited", f"too many {what}: try again in {max(1, round(retry_after))} s", 429
-    )
+    seconds = max(1, math.ceil(retry_after))
+    return Refused("rate_limited", f"too many {what}: try again in {seconds} s", 429, seconds)

@@ -92,6 +92,13 @@ def _operation(operation: Operation, schema_of: dict[Any, Any]) -> dict[str, Any
             "description": ERROR_DESCRIPTIONS[status],
             "content": {JSON: {"schema": schema_of[ErrorBody]}},
         }
+        if status == 429:
+            responses["429"]["headers"] = {
+                "Retry-After": {
+                    "description": "seconds until the request may succeed",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
     out: dict[str, Any] = {
         "summary": operation.summary,
         "operationId": operation.handler.__name__,
