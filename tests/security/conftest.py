@@ -116,11 +116,11 @@ async def started(
     (or `serve`), such as lower limits.
     """
     if layout == "serve":
-        extra = [*edge, *origin, "--behind-tls"] if behind_proxy else [*edge, *origin]
+        extra = [*edge, *origin, *(["--behind-tls"] if behind_proxy else [])]
         client_side = serve_service(directory, extra)
         services = [client_side]
     else:
-        extra = [*edge, "--trust-forwarded-for"] if behind_proxy else edge
+        extra = [*edge, *(["--trust-forwarded-for"] if behind_proxy else [])]
         origin_side, client_side = split_services(directory, extra, origin)
         services = [origin_side, client_side]
     try:
