@@ -26,8 +26,9 @@ from test_server import (
 )
 
 from liveqa.edge import session as session_module
+from liveqa.edge.backlog import MAX_REQUEST_CONTENT
 from liveqa.edge.handshake import parse_request_head
-from liveqa.edge.session import MAX_REQUEST_CONTENT, MAX_RETRIES
+from liveqa.edge.session import MAX_RETRIES
 from liveqa.grip import events as ev
 
 
@@ -231,6 +232,7 @@ def holding_first(release: asyncio.Event) -> Callable[[Seen], Awaitable[web.Stre
         ([250_000, 10, 10], [1, 2]),
         ([10, 250_000, 10], [1, 1, 1]),
         ([100] * 50, [50]),
+        ([10] * 150, [100, 50]),
     ],
 )
 async def test_queued_messages_are_batched_whole_and_in_order(
@@ -251,7 +253,8 @@ async def test_queued_messages_are_batched_whole_and_in_order(
         (connection,) = edge.connections
         session = connection.session
         assert session is not None
-        await wait_for(lambda: len(session.pending) == len(contents), "the messages to queue")
+        queued = sum(len(ev.encode_event(ev.WebSocketEvent(ev.TEXT, c.encode()))) for c in contents)
+        await wait_for(lambda: session.pending.size == queued, "the messages to queue")
         release.set()
         requests: list[Seen] = []
         while sum(len(seen.events) for seen in requests) < len(contents):
