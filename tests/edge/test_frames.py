@@ -181,7 +181,7 @@ def test_a_message_may_come_in_max_fragments_frames() -> None:
 @pytest.mark.parametrize("payload", [b"", b"x"])
 def test_a_message_in_more_frames_is_refused_with_1008(payload: bytes) -> None:
     parser = frames.FrameParser(1 << 20)
-    parse(parser, fragmented([payload] * (frames.MAX_FRAGMENTS + 1))[:-6 - len(payload)])
+    parse(parser, fragmented([payload] * (frames.MAX_FRAGMENTS + 1))[: -6 - len(payload)])
     with pytest.raises(frames.ProtocolError) as info:
         # The header alone is enough: the frame is refused before its payload arrives.
         parse(parser, client_frame(frames.CONTINUATION, payload, final=False)[:2])
@@ -197,3 +197,13 @@ def test_continuation_headers_count_toward_the_size_limit() -> None:
     with pytest.raises(frames.ProtocolError) as info:
         parse(parser, client_frame(frames.CONTINUATION, b""))
     assert info.value.code == 1009
+
+
+def test_stop_bounds_the_frames_parsed_even_inside_a_message() -> None:
+    parser = frames.FrameParser(1 << 20)
+    parser.receive(fragmented([b"a", b"b", b"c"]) + client_frame(frames.PING, b"p"))
+    assert parser.next_message(stop=2) is None
+    assert parser.frames == 2
+    assert parser.next_message(stop=3) == (frames.TEXT, b"abc")
+    assert parser.next_message(stop=3) is None
+    assert parser.next_message() == (frames.PING, b"p")

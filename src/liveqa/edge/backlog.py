@@ -8,7 +8,7 @@ from collections import deque
 MAX_REQUEST_CONTENT = 200_000
 # Pushpin sets no such limit; the origin handles a request's events in one go, so a flood of tiny
 # messages would otherwise hold it for a long time while other clients wait.
-MAX_REQUEST_EVENTS = 100
+MAX_REQUEST_EVENTS = 20
 
 
 class Backlog:

@@ -39,7 +39,7 @@ ADDRESS_RETRY_AFTER = 10
 # past that its socket is not read until the origin answers.
 MAX_EARLY_DATA = 64 * 1024
 # Frames handled for one client in one turn of the event loop before the other clients get theirs.
-FRAMES_PER_TURN = 1024
+FRAMES_PER_TURN = 128
 
 # Connection states.
 HEAD, OPENING, OPEN, CLOSING, CLIENT_CLOSING, CLOSED = range(6)
@@ -309,22 +309,24 @@ class ClientConnection(asyncio.Protocol):
         parser, session = self._parser, self.session
         if parser is None or session is None or self.state == CLOSED:
             return
-        limit = parser.frames + FRAMES_PER_TURN
-        while parser.frames < limit:
+        stop = parser.frames + FRAMES_PER_TURN
+        while True:
             if session.backlogged:
                 self._pause_reading()
                 return
             try:
-                message = parser.next_message()
+                message = parser.next_message(stop)
             except frames.ProtocolError as exc:
                 self._protocol_error(exc)
                 return
             if message is None:
-                self._resume_reading()
-                return
+                break
             self._message(*message)
             if self.state == CLOSED or self._parser is None:
                 return
+        if parser.frames < stop:
+            self._resume_reading()
+            return
         self._pause_reading()
         self._next_read = asyncio.get_running_loop().call_soon(self._read_next_turn)
 

@@ -108,14 +108,15 @@ class FrameParser:
         self._buffer = buffer[offset:] + data if offset < len(buffer) else data
         self._offset = 0
 
-    def next_message(self) -> tuple[int, bytes] | None:
+    def next_message(self, stop: int | None = None) -> tuple[int, bytes] | None:
         """The next whole `(opcode, payload)`, or None until more bytes arrive.
 
+        With `stop`, None also once `frames` reaches it, even inside a fragmented message.
         Raises ProtocolError on a protocol violation; the parser is of no use after that.
         """
         buffer = self._buffer
         end = len(buffer)
-        while end - self._offset >= 2:
+        while end - self._offset >= 2 and (stop is None or self.frames < stop):
             offset = self._offset
             first, second = buffer[offset], buffer[offset + 1]
             if first & 0x70:
