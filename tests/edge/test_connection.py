@@ -302,9 +302,17 @@ async def test_frames_past_a_turns_share_are_read_on_later_turns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(connection_module, "FRAMES_PER_TURN", 3)
+    release = asyncio.Event()
+
+    async def holding(seen: Seen) -> web.StreamResponse:
+        # No answer, so nothing but the next turn makes the edge read on.
+        if ev.TEXT in seen.types:
+            await release.wait()
+        return await echo(seen)
+
     messages = [b"turn %d" % n for n in range(20)]
     async with (
-        origin_running() as origin,
+        origin_running(holding) as origin,
         edge_running(origin.url) as edge,
         raw_client(edge) as (reader, writer),
     ):
@@ -317,6 +325,13 @@ async def test_frames_past_a_turns_share_are_read_on_later_turns(
             + client_frame(0x0, b"pieces")
         )
         expected = [*messages, b"in pieces"]
+        await origin.next_with(ev.TEXT)
+        (connection,) = edge.connections
+        session = connection.session
+        assert session is not None
+        queued = sum(len(ev.encode_event(ev.WebSocketEvent(ev.TEXT, m))) for m in expected)
+        await wait_for(lambda: session.backlog == queued, "every message to be read")
+        release.set()
         assert [await read_frame(reader) for _ in expected] == [(TEXT, m) for m in expected]
 
 
