@@ -16,6 +16,7 @@ from test_server import (
     WAIT,
     Seen,
     client_frame,
+    detaching,
     echo,
     edge_running,
     origin_running,
@@ -392,6 +393,25 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
         await fast.send_str("after")
         assert await fast.receive_str(timeout=WAIT) == "after"
         assert fast_cid not in {seen.cid for seen in origin.seen if ev.DISCONNECT in seen.types}
+
+
+async def test_pings_the_edge_answers_to_a_client_that_does_not_read_close_it_with_1013(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(connection_module, "CLOSE_TIMEOUT", 0.2)
+    async with (
+        origin_running(detaching) as origin,
+        edge_running(origin.url, max_client_buffer=64 * 1024) as edge,
+        never_reading(edge.port, "/detach") as sock,
+    ):
+        await origin.next_with(ev.OPEN)
+        # Detached: the edge answers pings itself. 8 MB of pings, 3.4 MB of pongs nobody reads.
+        pings = client_frame(0x9, b"p") * ((8 << 20) // 7)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(ConnectionError):
+            await asyncio.wait_for(loop.sock_sendall(sock, pings), WAIT)
+        await wait_for(lambda: edge.metrics.slow_closed_total == 1, "the client to be closed")
+        await wait_for(lambda: not edge.connections, "the client to be dropped")
 
 
 async def test_an_origin_rejection_reaches_the_client_and_nothing_follows() -> None:
