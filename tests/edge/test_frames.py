@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 
 import pytest
 from hypothesis import given
@@ -207,3 +208,17 @@ def test_stop_bounds_the_frames_parsed_even_inside_a_message() -> None:
     assert parser.next_message(stop=3) == (frames.TEXT, b"abc")
     assert parser.next_message(stop=3) is None
     assert parser.next_message() == (frames.PING, b"p")
+
+
+def test_a_big_frame_in_tiny_reads_costs_linear_time() -> None:
+    payload = os.urandom(1 << 20)
+    wire = client_frame(frames.BINARY, payload)
+    parser = frames.FrameParser(1 << 20)
+    started = time.perf_counter()
+    received = []
+    for start in range(0, len(wire), 16):
+        received += parse(parser, wire[start : start + 16])
+    elapsed = time.perf_counter() - started
+    # Copying what is buffered at each of the 65,536 reads would move 32 GiB.
+    assert elapsed < 2.0
+    assert received == [(frames.BINARY, payload)]

@@ -33,7 +33,7 @@ def unmask(mask: bytes, payload: bytes) -> bytes:
     """XOR `payload` with the 4-byte `mask`, using one big-integer operation instead of a loop."""
     size = len(payload)
     if not size:
-        return payload
+        return b""
     key = (mask * ((size + 3) // 4))[:size]
     return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(
         size, "little"
@@ -93,7 +93,7 @@ class FrameParser:
         self.max_size = max_size
         # Frames parsed so far, so a caller can bound the work of one turn of the event loop.
         self.frames = 0
-        self._buffer = b""
+        self._buffer: bytes | bytearray = b""
         self._offset = 0
         # A fragmented message is gathered in one buffer: a fragment costs its bytes, not an
         # object each.
@@ -105,7 +105,16 @@ class FrameParser:
     def receive(self, data: bytes) -> None:
         """Add bytes read from the client."""
         buffer, offset = self._buffer, self._offset
-        self._buffer = buffer[offset:] + data if offset < len(buffer) else data
+        if offset >= len(buffer):
+            self._buffer = data
+        elif isinstance(buffer, bytearray):
+            # A frame that comes in many small reads is gathered in place: copying what is
+            # buffered at every read would cost time quadratic in the frame's size.
+            del buffer[:offset]
+            buffer += data
+        else:
+            self._buffer = bytearray(memoryview(buffer)[offset:])
+            self._buffer += data
         self._offset = 0
 
     def next_message(self, stop: int | None = None) -> tuple[int, bytes] | None:

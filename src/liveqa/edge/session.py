@@ -221,7 +221,7 @@ class Session:
     @property
     def backlogged(self) -> bool:
         """True while the client must not be read (the connection resumes at `backlog_drained`)."""
-        return self.pending.size + self._sending > BACKLOG_HIGH
+        return self.backlog > BACKLOG_HIGH
 
     def client_event(self, event: bytes) -> None:
         """Queue an encoded event for the origin (dropped once detached or finished)."""
