@@ -29,7 +29,7 @@ class ProtocolError(Exception):
         self.code = code
 
 
-def unmask(mask: bytes, payload: bytes) -> bytes:
+def unmask(mask: bytes | bytearray, payload: bytes | bytearray) -> bytes:
     """XOR `payload` with the 4-byte `mask`, using one big-integer operation instead of a loop."""
     size = len(payload)
     if not size:
