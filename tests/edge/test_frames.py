@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import struct
 import time
+import tracemalloc
 
 import pytest
 from hypothesis import given
@@ -222,3 +223,22 @@ def test_a_big_frame_in_tiny_reads_costs_linear_time() -> None:
     # Copying what is buffered at each of the 65,536 reads would move 32 GiB.
     assert elapsed < 2.0
     assert received == [(frames.BINARY, payload)]
+
+
+def test_nothing_read_is_kept_once_parsed() -> None:
+    parser = frames.FrameParser(2 << 20)
+
+    def send_a_megabyte() -> None:
+        wire = client_frame(frames.BINARY, b"m" * (1 << 20))
+        unfinished = bytes((wire[0] & 0x7F,)) + wire[1:]
+        final = client_frame(frames.CONTINUATION, b"")
+        assert parse(parser, unfinished + final) == [(frames.BINARY, b"m" * (1 << 20))]
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        send_a_megabyte()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 64 << 10

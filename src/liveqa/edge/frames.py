@@ -123,6 +123,14 @@ class FrameParser:
         With `stop`, None also once `frames` reaches it, even inside a fragmented message.
         Raises ProtocolError on a protocol violation; the parser is of no use after that.
         """
+        try:
+            return self._next_message(stop)
+        finally:
+            if self._offset >= len(self._buffer):
+                # An idle connection must not keep its last read, which may be a megabyte.
+                self._buffer, self._offset = b"", 0
+
+    def _next_message(self, stop: int | None) -> tuple[int, bytes] | None:
         buffer = self._buffer
         end = len(buffer)
         while end - self._offset >= 2 and (stop is None or self.frames < stop):
