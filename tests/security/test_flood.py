@@ -128,6 +128,7 @@ async def test_one_flooding_socket_neither_grows_the_edge_nor_stalls_others(
     summary = (
         f"{kind}: sent {flood['sent'] >> 20} MiB, edge RSS +{growth / (1 << 20):.1f} MiB, "
         f"{len(trips)} round trips, median {trips[len(trips) // 2] * 1000:.0f} ms, "
+        f"p95 {trips[len(trips) * 95 // 100] * 1000:.0f} ms, "
         f"p99 {p99 * 1000:.0f} ms, worst {trips[-1] * 1000:.0f} ms, "
         f"median after the flood {settled * 1000:.0f} ms, close code {flood['close_code']}"
     )
