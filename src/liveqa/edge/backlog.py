@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
-
 # Like Pushpin's buffer size: the most event bytes one request carries (a bigger event goes alone).
 MAX_REQUEST_CONTENT = 200_000
 # Pushpin sets no such limit; the origin handles a request's events in one go, so a flood of tiny
@@ -18,8 +16,9 @@ class Backlog:
 
     def __init__(self) -> None:
         # Bodies are filled as events come, so a backlog of tiny events holds few objects; a
-        # body of one event stays the event itself, uncopied.
-        self._bodies: deque[bytes | bytearray] = deque()
+        # body of one event stays the event itself, uncopied. A list, not a deque: an empty
+        # deque costs 760 bytes on each of thousands of idle connections.
+        self._bodies: list[bytes | bytearray] = []
         self._last_events = 0
         self.size = 0
 
@@ -46,7 +45,7 @@ class Backlog:
 
     def take(self) -> bytes:
         """The oldest events that fit in one request, removed from the backlog."""
-        body = self._bodies.popleft()
+        body = self._bodies.pop(0)
         self.size -= len(body)
         if not self._bodies:
             self._last_events = 0
