@@ -23,7 +23,12 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from liveqa.edge.command import add_client_limits, client_limits, raise_open_files_limit
+from liveqa.edge.command import (
+    add_client_limits,
+    client_limits,
+    freeze_startup_heap,
+    raise_open_files_limit,
+)
 from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.bodies import server_settings
@@ -239,6 +244,7 @@ async def serve(
 ) -> None:
     """Run until SIGTERM or SIGINT."""
     board = await start(host, port, data_dir, behind_tls, allowances, **edge_limits)
+    freeze_startup_heap()
     try:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

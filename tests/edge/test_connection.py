@@ -7,6 +7,7 @@ import contextlib
 import socket
 import struct
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,6 +16,7 @@ from test_server import (
     WAIT,
     Seen,
     client_frame,
+    detaching,
     echo,
     edge_running,
     origin_running,
@@ -28,6 +30,9 @@ from test_server import (
 )
 
 from liveqa.edge import connection as connection_module
+from liveqa.edge import frames
+from liveqa.edge.connection import ClientConnection
+from liveqa.edge.session import Session
 from liveqa.grip import events as ev
 
 CLOSE, TEXT = 0x8, 0x1
@@ -195,12 +200,140 @@ async def test_fragments_adding_up_over_the_limit_close_with_1009() -> None:
         writer.write(upgrade_request("/live"))
         assert (await read_answer(reader, body=False)).status == 101
         cid = (await origin.next_with(ev.OPEN)).cid
-        first = client_frame(TEXT, b"a" * 600)
-        writer.write(bytes((first[0] & 0x7F,)) + first[1:])
+        writer.write(unfinished(TEXT, b"a" * 600))
         writer.write(client_frame(0x0, b"b" * 600))
         opcode, payload = await read_frame(reader)
         assert (opcode, payload[:2]) == (CLOSE, struct.pack("!H", 1009))
         assert (await origin.next_with(ev.DISCONNECT)).cid == cid
+
+
+def unfinished(opcode: int, payload: bytes) -> bytes:
+    """A client frame with more of its message to follow."""
+    frame = client_frame(opcode, payload)
+    return bytes((frame[0] & 0x7F,)) + frame[1:]
+
+
+async def test_a_protocol_error_ends_the_socket_without_waiting_for_a_close_reply() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live"))
+        assert (await read_answer(reader, body=False)).status == 101
+        cid = (await origin.next_with(ev.OPEN)).cid
+        # Unmasked, then frames the edge must not read any more.
+        writer.write(bytes((0x81, 0x02)) + b"hi" + client_frame(TEXT, b"after") * 100)
+        opcode, payload = await read_frame(reader)
+        assert (opcode, payload[:2]) == (CLOSE, struct.pack("!H", 1002))
+        assert b"masked" in payload
+        # Well before the 5 s a close handshake may take.
+        assert await asyncio.wait_for(dropped(reader), 1.0) == b""
+        gone = await origin.next_with(ev.DISCONNECT)
+        assert (gone.cid, gone.types) == (cid, [ev.DISCONNECT])
+
+
+async def test_a_message_in_too_many_frames_is_closed_with_1008() -> None:
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/live"))
+        assert (await read_answer(reader, body=False)).status == 101
+        await origin.next_with(ev.OPEN)
+        writer.write(unfinished(TEXT, b"") + unfinished(0x0, b"") * frames.MAX_FRAGMENTS)
+        opcode, payload = await read_frame(reader)
+        assert (opcode, payload[:2]) == (CLOSE, struct.pack("!H", 1008))
+        assert f"more than {frames.MAX_FRAGMENTS} frames".encode() in payload
+        await origin.next_with(ev.DISCONNECT)
+
+
+def recording_connections(monkeypatch: pytest.MonkeyPatch) -> list[ClientConnection]:
+    """The connections whose handshake reaches the origin, as they do."""
+    made: list[ClientConnection] = []
+
+    def session(conn: ClientConnection, *args: Any) -> Session:
+        made.append(conn)
+        return Session(conn, *args)
+
+    monkeypatch.setattr(connection_module, "Session", session)
+    return made
+
+
+async def test_a_client_sending_before_the_accept_is_not_read_past_the_early_data_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = recording_connections(monkeypatch)
+    accept = asyncio.Event()
+
+    async def slow_open(seen: Seen) -> web.StreamResponse:
+        if ev.OPEN in seen.types:
+            await accept.wait()
+        return await echo(seen)
+
+    messages = [b"%04d" % n + b"e" * 996 for n in range(300)]
+    async with (
+        origin_running(slow_open) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/early"))
+        writer.write(b"".join(client_frame(TEXT, message) for message in messages))
+        await wait_for(lambda: bool(made), "the handshake to reach the origin")
+        transport = made[0].transport
+        assert transport is not None
+        await wait_for(lambda: not transport.is_reading(), "the edge to stop reading")
+        await asyncio.sleep(0.1)
+        assert not transport.is_reading()
+        accept.set()
+        assert (await read_answer(reader, body=False)).status == 101
+        received: list[bytes] = []
+        while len(received) < len(messages):
+            seen = await origin.next()
+            received += [event.content or b"" for event in seen.events if event.type == ev.TEXT]
+        assert received == messages
+        assert [await read_frame(reader) for _ in messages] == [
+            (TEXT, message) for message in messages
+        ]
+        assert transport.is_reading()
+
+
+async def test_frames_past_a_turns_share_are_read_on_later_turns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(connection_module, "FRAMES_PER_TURN", 3)
+    release = asyncio.Event()
+
+    async def holding(seen: Seen) -> web.StreamResponse:
+        # No answer, so nothing but the next turn makes the edge read on.
+        if ev.TEXT in seen.types:
+            await release.wait()
+        return await echo(seen)
+
+    messages = [b"turn %d" % n for n in range(20)]
+    async with (
+        origin_running(holding) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/turns"))
+        assert (await read_answer(reader, body=False)).status == 101
+        await origin.next_with(ev.OPEN)
+        writer.write(
+            b"".join(client_frame(TEXT, message) for message in messages)
+            + unfinished(TEXT, b"in ")
+            + client_frame(0x0, b"pieces")
+        )
+        expected = [*messages, b"in pieces"]
+        await origin.next_with(ev.TEXT)
+        (connection,) = edge.connections
+        session = connection.session
+        assert session is not None
+        queued = sum(len(ev.encode_event(ev.WebSocketEvent(ev.TEXT, m))) for m in expected)
+        await wait_for(lambda: session.backlog == queued, "every message to be read")
+        release.set()
+        assert [await read_frame(reader) for _ in expected] == [(TEXT, m) for m in expected]
 
 
 # -- slow readers -----------------------------------------------------------------------------
@@ -260,6 +393,25 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
         await fast.send_str("after")
         assert await fast.receive_str(timeout=WAIT) == "after"
         assert fast_cid not in {seen.cid for seen in origin.seen if ev.DISCONNECT in seen.types}
+
+
+async def test_pings_the_edge_answers_to_a_client_that_does_not_read_close_it_with_1013(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(connection_module, "CLOSE_TIMEOUT", 0.2)
+    async with (
+        origin_running(detaching) as origin,
+        edge_running(origin.url, max_client_buffer=64 * 1024) as edge,
+        never_reading(edge.port, "/detach") as sock,
+    ):
+        await origin.next_with(ev.OPEN)
+        # Detached: the edge answers pings itself. 8 MB of pings, 3.4 MB of pongs nobody reads.
+        pings = client_frame(0x9, b"p") * ((8 << 20) // 7)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(ConnectionError):
+            await asyncio.wait_for(loop.sock_sendall(sock, pings), WAIT)
+        await wait_for(lambda: edge.metrics.slow_closed_total == 1, "the client to be closed")
+        await wait_for(lambda: not edge.connections, "the client to be dropped")
 
 
 async def test_an_origin_rejection_reaches_the_client_and_nothing_follows() -> None:

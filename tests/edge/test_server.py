@@ -27,6 +27,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from liveqa.edge import frames
 from liveqa.edge.connection import CLOSE_TIMEOUT
 from liveqa.edge.server import Edge, EdgeConfig
+from liveqa.edge.session import BACKLOG_HIGH
 from liveqa.grip import events as ev
 
 # PyJWT warns (an error here) about HMAC keys shorter than 32 bytes.
@@ -503,6 +504,42 @@ async def test_upgrade_after_a_plain_request_on_the_same_connection() -> None:
         closed = await origin.next_with(ev.CLOSE)
         assert closed.cid == opened.cid
         await wait_for(lambda: not edge.connections, "the connection to end")
+
+
+async def test_a_socket_upgraded_after_a_plain_request_is_held_back_like_any_other() -> None:
+    release = asyncio.Event()
+
+    async def holding_first(seen: Seen) -> web.StreamResponse:
+        if ev.WebSocketEvent(ev.TEXT, b"first") in seen.events:
+            await release.wait()
+        return await plain_or_echo(seen)
+
+    async with (
+        origin_running(holding_first) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(b"GET /first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert (await read_answer(reader)).status == 200
+        writer.write(upgrade_request("/live"))
+        assert (await read_answer(reader, body=False)).status == 101
+        (connection,) = edge.connections
+        session = connection.session
+        assert session is not None
+        assert connection.transport is not None
+        transport = connection.transport
+        writer.write(client_frame(0x1, b"first"))
+        await origin.next_with(ev.TEXT)
+        messages = [b"%04d" % n + b"h" * 9996 for n in range(100)]
+        writer.write(b"".join(client_frame(0x1, message) for message in messages))
+        await wait_for(lambda: session.backlog > BACKLOG_HIGH, "the backlog to fill")
+        await asyncio.sleep(0.2)
+        assert not transport.is_reading()
+        assert session.backlog <= BACKLOG_HIGH + 10_010
+        release.set()
+        echoed = [await read_frame(reader) for _ in range(len(messages) + 1)]
+        assert echoed == [(0x1, b"first"), *((0x1, message) for message in messages)]
+        assert transport.is_reading()
 
 
 async def test_a_rejected_upgrade_after_a_plain_request_gets_the_rejection() -> None:

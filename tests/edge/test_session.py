@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -13,6 +14,7 @@ from test_server import (
     WAIT,
     Respond,
     Seen,
+    client_frame,
     close_code,
     echo,
     edge_running,
@@ -26,8 +28,9 @@ from test_server import (
 )
 
 from liveqa.edge import session as session_module
+from liveqa.edge.backlog import MAX_REQUEST_CONTENT, MAX_REQUEST_EVENTS
 from liveqa.edge.handshake import parse_request_head
-from liveqa.edge.session import MAX_REQUEST_CONTENT, MAX_RETRIES
+from liveqa.edge.session import BACKLOG_HIGH, MAX_RETRIES
 from liveqa.grip import events as ev
 
 
@@ -230,7 +233,7 @@ def holding_first(release: asyncio.Event) -> Callable[[Seen], Awaitable[web.Stre
         ([60_000] * 7, [3, 3, 1]),
         ([250_000, 10, 10], [1, 2]),
         ([10, 250_000, 10], [1, 1, 1]),
-        ([100] * 50, [50]),
+        ([100] * 50, [20, 20, 10]),
     ],
 )
 async def test_queued_messages_are_batched_whole_and_in_order(
@@ -251,7 +254,8 @@ async def test_queued_messages_are_batched_whole_and_in_order(
         (connection,) = edge.connections
         session = connection.session
         assert session is not None
-        await wait_for(lambda: len(session.pending) == len(contents), "the messages to queue")
+        queued = sum(len(ev.encode_event(ev.WebSocketEvent(ev.TEXT, c.encode()))) for c in contents)
+        await wait_for(lambda: session.pending.size == queued, "the messages to queue")
         release.set()
         requests: list[Seen] = []
         while sum(len(seen.events) for seen in requests) < len(contents):
@@ -313,3 +317,87 @@ def test_only_application_headers_of_the_handshake_reach_the_origin() -> None:
         ("Connection-Id", "cid-1"),
         ("Sec-WebSocket-Extensions", "grip"),
     ]
+
+
+# -- a client faster than the origin ----------------------------------------------------------
+
+TEXT, PING = 0x1, 0x9
+
+
+@contextlib.asynccontextmanager
+async def draining(reader: asyncio.StreamReader) -> AsyncIterator[None]:
+    """Read and drop what the edge sends, so the client is not closed for reading too slowly."""
+
+    async def drain() -> None:
+        while await reader.read(1 << 16):
+            pass
+
+    task = asyncio.ensure_future(drain())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await task
+
+
+@pytest.mark.parametrize(("opcode", "kind"), [(TEXT, ev.TEXT), (PING, ev.PING)])
+async def test_a_client_faster_than_the_origin_is_held_back_and_loses_nothing(
+    opcode: int, kind: str
+) -> None:
+    release = asyncio.Event()
+    payloads = [b"%05d" % n + b"x" * 95 for n in range(10_000)]
+    largest = len(ev.encode_event(ev.WebSocketEvent(kind, payloads[0])))
+    async with (
+        origin_running(holding_first(release)) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/flood"))
+        assert (await read_answer(reader, body=False)).status == 101
+        async with draining(reader):
+            writer.write(client_frame(TEXT, b"first"))
+            await origin.next_with(ev.TEXT)
+            (connection,) = edge.connections
+            session = connection.session
+            assert session is not None
+            assert connection.transport is not None
+            # A megabyte of messages while the origin is busy with the first one.
+            writer.write(b"".join(client_frame(opcode, payload) for payload in payloads))
+            transport = connection.transport
+            await wait_for(lambda: session.backlog > BACKLOG_HIGH, "the backlog to fill")
+            await origin.silence(0.2)
+            assert not transport.is_reading()
+            assert session.backlog <= BACKLOG_HIGH + largest
+            release.set()
+            received: list[bytes] = []
+            while len(received) < len(payloads):
+                seen = await origin.next()
+                assert len(seen.events) <= MAX_REQUEST_EVENTS
+                received += [event.content or b"" for event in seen.events if event.type == kind]
+            assert received == payloads
+            await wait_for(transport.is_reading, "the edge to read again")
+
+
+async def test_a_client_that_leaves_has_its_queued_events_dropped() -> None:
+    release = asyncio.Event()
+    async with (
+        origin_running(holding_first(release)) as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(upgrade_request("/leaving"))
+        assert (await read_answer(reader, body=False)).status == 101
+        writer.write(client_frame(TEXT, b"first"))
+        await origin.next_with(ev.TEXT)
+        (connection,) = edge.connections
+        session = connection.session
+        assert session is not None
+        writer.write(b"".join(client_frame(TEXT, b"queued %d" % n) for n in range(100)))
+        await wait_for(lambda: session.pending.size > 1000, "the messages to queue")
+        writer.transport.abort()
+        await wait_for(lambda: not edge.connections, "the edge to see the client go")
+        release.set()
+        gone = await origin.next()
+        assert gone.body == b"DISCONNECT\r\n"
+        await origin.silence()

@@ -35,6 +35,11 @@ HANDSHAKE_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
 # Seconds a client refused for the per-address limit is asked to wait before trying again.
 ADDRESS_RETRY_AFTER = 10
+# Bytes a client may send before the origin has accepted it (RFC 6455 has it wait for the 101);
+# past that its socket is not read until the origin answers.
+MAX_EARLY_DATA = 64 * 1024
+# Frames handled for one client in one turn of the event loop before the other clients get theirs.
+FRAMES_PER_TURN = 128
 
 # Connection states.
 HEAD, OPENING, OPEN, CLOSING, CLIENT_CLOSING, CLOSED = range(6)
@@ -55,7 +60,9 @@ class ClientConnection(asyncio.Protocol):
         "_delayed",
         "_keepalive",
         "_key",
+        "_next_read",
         "_parser",
+        "_paused",
         "_publisher_closed",
         "_timer",
         "channels",
@@ -80,6 +87,8 @@ class ClientConnection(asyncio.Protocol):
         self._buffer = b""
         self._key = ""
         self._parser: frames.FrameParser | None = None
+        self._paused = False
+        self._next_read: asyncio.Handle | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._keepalive: tuple[bytes, int, bool] | None = None
         self._delayed: tuple[bytes, asyncio.TimerHandle] | None = None
@@ -110,8 +119,10 @@ class ClientConnection(asyncio.Protocol):
             self._head_data(data)
         elif self.state == OPENING:
             self._buffer += data
-        elif self.state != CLOSED:
-            self._frame_data(data)
+            self._hold_early_data()
+        elif self.state != CLOSED and self._parser is not None:
+            self._parser.receive(data)
+            self._read_frames()
 
     def eof_received(self) -> bool | None:
         """A half-closed client is treated as gone."""
@@ -124,6 +135,9 @@ class ClientConnection(asyncio.Protocol):
         self.transport = None
         self.outbox = None
         self._cancel_timers()
+        if self._next_read is not None:
+            self._next_read.cancel()
+            self._next_read = None
         if self._address is not None:
             self.edge.addresses.release(self._address)
             self._address = None
@@ -194,6 +208,7 @@ class ClientConnection(asyncio.Protocol):
         assert self.transport is not None
         peer = self.transport.get_extra_info("peername")
         self.state = OPENING
+        self._hold_early_data()
         self.session = Session(self, self.edge.upstream, head, peer[0] if peer else None)
         self.edge.spawn(self.session.open())
 
@@ -274,47 +289,92 @@ class ClientConnection(asyncio.Protocol):
         self.edge.register(self)
         if self._buffer:
             early, self._buffer = self._buffer, b""
-            self._frame_data(early)
+            self._parser.receive(early)
+        self._read_frames()
         return True
 
     # -- frames from the client -------------------------------------------------------------
 
-    def _frame_data(self, data: bytes) -> None:
-        assert self._parser is not None
-        assert self.session is not None
-        try:
-            messages = self._parser.feed(data)
-        except frames.ProtocolError as exc:
-            self._messages(exc.messages)
-            if exc.code == 1009:
-                self.edge.metrics.oversize_closed_total += 1
-            self.close_for(exc.code, str(exc))
-            return
-        self._messages(messages)
+    def _hold_early_data(self) -> None:
+        if len(self._buffer) > MAX_EARLY_DATA:
+            self._pause_reading()
 
-    def _messages(self, messages: list[tuple[int, bytes]]) -> None:
+    def _read_frames(self) -> None:
+        """Handle the messages the parser holds while the origin keeps up, a turn's share at once.
+
+        The socket is not read while the session's backlog is over its high-water mark (the
+        session calls `backlog_drained`) or while the rest of this turn's share waits for the
+        next turn, so what one client sends costs bounded memory and time.
+        """
+        parser, session = self._parser, self.session
+        if parser is None or session is None or self.state == CLOSED:
+            return
+        stop = parser.frames + FRAMES_PER_TURN
+        while True:
+            if session.backlogged:
+                self._pause_reading()
+                return
+            try:
+                message = parser.next_message(stop)
+            except frames.ProtocolError as exc:
+                self._protocol_error(exc)
+                return
+            if message is None:
+                break
+            self._message(*message)
+            if self.state == CLOSED or self._parser is None:
+                return
+        if parser.frames < stop:
+            self._resume_reading()
+            return
+        self._pause_reading()
+        self._next_read = asyncio.get_running_loop().call_soon(self._read_next_turn)
+
+    def _read_next_turn(self) -> None:
+        self._next_read = None
+        self._read_frames()
+
+    def backlog_drained(self) -> None:
+        """The session's backlog is low again: carry on reading the client."""
+        if self._paused and self._next_read is None:
+            self._read_frames()
+
+    def _pause_reading(self) -> None:
+        if not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+
+    def _message(self, opcode: int, payload: bytes) -> None:
         session = self.session
         assert session is not None
-        for opcode, payload in messages:
-            if self.state == CLOSED:
-                return
-            if opcode == frames.CLOSE:
-                self._client_close(payload)
-            elif self.state != OPEN:
-                continue
-            elif opcode == frames.PING and (session.detached or session.finished):
-                self.send(frames.PONG, payload)
-            else:
-                session.client_event(
-                    ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload))
-                )
+        if opcode == frames.CLOSE:
+            self._client_close(payload)
+        elif self.state != OPEN:
+            return
+        elif opcode == frames.PING and (session.detached or session.finished):
+            self.send(frames.PONG, payload)
+        else:
+            session.client_event(ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload)))
+
+    def _protocol_error(self, exc: frames.ProtocolError) -> None:
+        """Fail the connection (RFC 6455 section 7.1.7): send a close frame, then read no more."""
+        self._parser = None
+        if exc.code == 1009:
+            self.edge.metrics.oversize_closed_total += 1
+        self.close_for(exc.code, str(exc))
+        self._close_transport()
 
     def _client_close(self, payload: bytes) -> None:
         assert self.session is not None
         try:
             code, reason = frames.parse_close(payload)
         except frames.ProtocolError as exc:
-            self.close_for(exc.code, str(exc))
+            self._protocol_error(exc)
             return
         if self.state == CLOSING:
             # The client answered our close: the origin hears the reply, then the socket ends.

@@ -17,6 +17,8 @@ DATA_OPCODES = frozenset((TEXT, BINARY))
 OPCODES = {"text": TEXT, "binary": BINARY, "ping": PING, "pong": PONG}
 OPCODES |= {"TEXT": TEXT, "BINARY": BINARY, "PING": PING, "PONG": PONG}
 CONTROL_OPCODES = frozenset((CLOSE, PING, PONG))
+# The most frames one message may come in (RFC 6455 sets no limit; browsers send one).
+MAX_FRAGMENTS = 1024
 
 
 class ProtocolError(Exception):
@@ -25,15 +27,13 @@ class ProtocolError(Exception):
     def __init__(self, code: int, message: str):
         super().__init__(message)
         self.code = code
-        # The whole messages that came before the violation in the same read.
-        self.messages: list[tuple[int, bytes]] = []
 
 
-def unmask(mask: bytes, payload: bytes) -> bytes:
+def unmask(mask: bytes | bytearray, payload: bytes | bytearray) -> bytes:
     """XOR `payload` with the 4-byte `mask`, using one big-integer operation instead of a loop."""
     size = len(payload)
     if not size:
-        return payload
+        return b""
     key = (mask * ((size + 3) // 4))[:size]
     return (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(
         size, "little"
@@ -72,32 +72,69 @@ def parse_close(payload: bytes) -> tuple[int | None, str]:
 
 
 class FrameParser:
-    """Turns client bytes into whole messages: `feed` returns `(opcode, payload)` pairs."""
+    """Turns client bytes into whole messages, one at a time: `receive`, then `next_message`.
 
-    __slots__ = ("_buffer", "_fragment_opcode", "_fragments", "_fragments_size", "max_size")
+    Handing out one message at a time lets the caller stop when the origin falls behind and
+    leave the rest of the bytes here, bounded by what one read of the socket brings.
+    """
+
+    __slots__ = (
+        "_buffer",
+        "_fragment_count",
+        "_fragment_opcode",
+        "_fragments",
+        "_message_size",
+        "_offset",
+        "frames",
+        "max_size",
+    )
 
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
-        self._buffer = b""
-        self._fragments: list[bytes] = []
-        self._fragments_size = 0
+        # Frames parsed so far, so a caller can bound the work of one turn of the event loop.
+        self.frames = 0
+        self._buffer: bytes | bytearray = b""
+        self._offset = 0
+        # A fragmented message is gathered in one buffer: a fragment costs its bytes, not an
+        # object each.
+        self._fragments: bytearray | None = None
+        self._fragment_count = 0
+        self._message_size = 0
         self._fragment_opcode = 0
 
-    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
-        """Parse as much as `data` completes; raises ProtocolError on a protocol violation."""
-        messages: list[tuple[int, bytes]] = []
-        try:
-            self._parse(data, messages)
-        except ProtocolError as exc:
-            exc.messages = messages
-            raise
-        return messages
+    def receive(self, data: bytes) -> None:
+        """Add bytes read from the client."""
+        buffer, offset = self._buffer, self._offset
+        if offset >= len(buffer):
+            self._buffer = data
+        elif isinstance(buffer, bytearray):
+            # A frame that comes in many small reads is gathered in place: copying what is
+            # buffered at every read would cost time quadratic in the frame's size.
+            del buffer[:offset]
+            buffer += data
+        else:
+            self._buffer = bytearray(memoryview(buffer)[offset:])
+            self._buffer += data
+        self._offset = 0
 
-    def _parse(self, data: bytes, messages: list[tuple[int, bytes]]) -> None:
-        buffer = self._buffer + data if self._buffer else data
-        offset = 0
+    def next_message(self, stop: int | None = None) -> tuple[int, bytes] | None:
+        """The next whole `(opcode, payload)`, or None until more bytes arrive.
+
+        With `stop`, None also once `frames` reaches it, even inside a fragmented message.
+        Raises ProtocolError on a protocol violation; the parser is of no use after that.
+        """
+        try:
+            return self._next_message(stop)
+        finally:
+            if self._offset >= len(self._buffer):
+                # An idle connection must not keep its last read, which may be a megabyte.
+                self._buffer, self._offset = b"", 0
+
+    def _next_message(self, stop: int | None) -> tuple[int, bytes] | None:
+        buffer = self._buffer
         end = len(buffer)
-        while end - offset >= 2:
+        while end - self._offset >= 2 and (stop is None or self.frames < stop):
+            offset = self._offset
             first, second = buffer[offset], buffer[offset + 1]
             if first & 0x70:
                 raise ProtocolError(1002, "reserved bits set without a negotiated extension")
@@ -108,49 +145,68 @@ class FrameParser:
             if size == 126:
                 header = 8
                 if end - offset < header:
-                    break
+                    return None
                 (size,) = struct.unpack_from("!H", buffer, offset + 2)
             elif size == 127:
                 header = 14
                 if end - offset < header:
-                    break
+                    return None
                 (size,) = struct.unpack_from("!Q", buffer, offset + 2)
             opcode = first & 0x0F
             final = bool(first & 0x80)
-            if opcode in CONTROL_OPCODES:
-                if size > 125 or not final:
-                    raise ProtocolError(1002, "control frames must be final and at most 125 bytes")
-            elif size + self._fragments_size > self.max_size:
-                raise ProtocolError(1009, f"message larger than {self.max_size} bytes")
+            self._check_size(opcode, final, header, size)
             if end - offset < header + size:
-                break
+                return None
             mask = buffer[offset + header - 4 : offset + header]
             payload = unmask(mask, buffer[offset + header : offset + header + size])
-            offset += header + size
-            message = self._message(opcode, final, payload)
+            self._offset = offset + header + size
+            self.frames += 1
+            message = self._message(opcode, final, header, payload)
             if message is not None:
-                messages.append(message)
-        self._buffer = buffer[offset:] if offset < end else b""
+                return message
+        return None
 
-    def _message(self, opcode: int, final: bool, payload: bytes) -> tuple[int, bytes] | None:
+    def _check_size(self, opcode: int, final: bool, header: int, size: int) -> None:
+        """Refuse a frame from its header, before its payload is buffered."""
+        if opcode in CONTROL_OPCODES:
+            if size > 125 or not final:
+                raise ProtocolError(1002, "control frames must be final and at most 125 bytes")
+        elif opcode == CONTINUATION and self._fragment_opcode:
+            # Each frame costs a parse however small: an endless run of empty fragments must
+            # not be free.
+            if self._fragment_count >= MAX_FRAGMENTS:
+                raise ProtocolError(1008, f"message in more than {MAX_FRAGMENTS} frames")
+            if self._message_size + header + size > self.max_size:
+                raise ProtocolError(
+                    1009, f"message larger than {self.max_size} bytes with its frame headers"
+                )
+        elif size > self.max_size:
+            raise ProtocolError(1009, f"message larger than {self.max_size} bytes")
+
+    def _message(
+        self, opcode: int, final: bool, header: int, payload: bytes
+    ) -> tuple[int, bytes] | None:
         if opcode in CONTROL_OPCODES:
             return opcode, payload
         if opcode == CONTINUATION:
-            if not self._fragment_opcode:
+            fragments = self._fragments
+            if fragments is None:
                 raise ProtocolError(1002, "continuation frame without a message to continue")
-            self._fragments.append(payload)
-            self._fragments_size += len(payload)
+            fragments += payload
+            self._fragment_count += 1
+            self._message_size += header + len(payload)
             if not final:
                 return None
-            opcode, payload = self._fragment_opcode, b"".join(self._fragments)
-            self._fragments, self._fragments_size, self._fragment_opcode = [], 0, 0
+            opcode, payload = self._fragment_opcode, bytes(fragments)
+            self._fragments, self._fragment_opcode = None, 0
         elif opcode in DATA_OPCODES:
             if self._fragment_opcode:
                 raise ProtocolError(1002, "new message before the previous one was finished")
             if not final:
                 self._fragment_opcode = opcode
-                self._fragments = [payload]
-                self._fragments_size = len(payload)
+                self._fragments = bytearray(payload)
+                self._fragment_count = 1
+                self._message_size = len(payload)
                 return None
         else:
             raise ProtocolError(1002, f"unknown opcode {opcode:#x}")

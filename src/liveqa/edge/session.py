@@ -9,6 +9,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from liveqa.edge import frames
+from liveqa.edge.backlog import MAX_REQUEST_CONTENT, Backlog
 from liveqa.edge.handshake import RequestHead
 from liveqa.edge.upstream import OriginError, OriginResponse, OriginUnreachable, Upstream
 from liveqa.grip import control as grip_control
@@ -20,8 +21,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("liveqa.edge")
 
-MAX_REQUEST_CONTENT = 200_000
 MAX_REJECTION_BODY = 100_000
+# Event bytes queued or in flight past which the client's socket is no longer read, until no more
+# than one request's worth is left: a client cannot send faster than the origin takes it.
+BACKLOG_HIGH = 2 * MAX_REQUEST_CONTENT
+BACKLOG_LOW = MAX_REQUEST_CONTENT
 MAX_RETRIES = 5
 MIN_KEEP_ALIVE_INTERVAL = 20
 
@@ -102,6 +106,7 @@ class Session:
         "_closing",
         "_keepalive_timer",
         "_poll",
+        "_sending",
         "_task",
         "base_headers",
         "cid",
@@ -128,13 +133,14 @@ class Session:
         self.base_headers = forwarded_headers(head, peer, self.cid, trust_proto)
         self.meta: dict[str, str] | None = None
         self.prefix: bytes | None = None
-        self.pending: list[bytes] = []
+        self.pending = Backlog()
         self.detached = False
         self.finished = False
         self.keepalive_interval = 0
         self.last_request = 0.0
         self._keepalive_timer: asyncio.TimerHandle | None = None
         self._poll = False
+        self._sending = 0
         self._closing = False
         self._task: asyncio.Task[None] | None = None
 
@@ -207,6 +213,16 @@ class Session:
 
     # -- client side -------------------------------------------------------------------------
 
+    @property
+    def backlog(self) -> int:
+        """Event bytes queued for the origin or in flight to it."""
+        return self.pending.size + self._sending
+
+    @property
+    def backlogged(self) -> bool:
+        """True while the client must not be read (the connection resumes at `backlog_drained`)."""
+        return self.backlog > BACKLOG_HIGH
+
     def client_event(self, event: bytes) -> None:
         """Queue an encoded event for the origin (dropped once detached or finished)."""
         if self.detached or self.finished:
@@ -232,9 +248,14 @@ class Session:
         self._kick()
 
     def disconnect(self) -> None:
-        """The client is gone: tell the origin with DISCONNECT after what is already queued."""
+        """The client is gone: drop what it queued and tell the origin with DISCONNECT alone.
+
+        Like Pushpin: nobody is left to answer, and a flooding client that leaves must not keep
+        the origin busy with its backlog.
+        """
         if self.detached or self.finished or self._closing:
             return
+        self.pending.clear()
         self.pending.append(_DISCONNECT)
         self.finished = True
         self._cancel_keepalive()
@@ -251,29 +272,20 @@ class Session:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
-    def _take_batch(self) -> bytes:
-        """Whole events up to MAX_REQUEST_CONTENT bytes (a bigger single event goes alone)."""
-        pending = self.pending
-        size = len(pending[0])
-        count = 1
-        while count < len(pending) and size + len(pending[count]) <= MAX_REQUEST_CONTENT:
-            size += len(pending[count])
-            count += 1
-        batch = pending[0] if count == 1 else b"".join(pending[:count])
-        del pending[:count]
-        return batch
-
     async def _run(self) -> None:
         try:
             while self.pending or self._poll:
-                body = self._take_batch() if self.pending else b""
+                body = self.pending.take() if self.pending else b""
+                self._sending = len(body)
                 self._poll = False
                 response = await self._exchange(body)
-                if response is None:
+                self._sending = 0
+                if response is not None and body != _DISCONNECT:
+                    self._apply_response(response)
+                if self.backlog <= BACKLOG_LOW:
+                    self.conn.backlog_drained()
+                if response is None or body == _DISCONNECT:
                     return
-                if body.endswith(_DISCONNECT):
-                    return
-                self._apply_response(response)
                 if self._closing and not self.pending:
                     # The origin had its one chance to answer the close; what is left is ours.
                     self.finished = True
@@ -395,7 +407,8 @@ class Session:
         elif isinstance(message, grip_control.Detach):
             # Like Pushpin: the origin side ends with a bare CLOSE, the client stays subscribed.
             self.detached = self.finished = True
-            self.pending[:] = [_BARE_CLOSE]
+            self.pending.clear()
+            self.pending.append(_BARE_CLOSE)
             self._cancel_keepalive()
         elif isinstance(message, grip_control.KeepAlive):
             spec = message.frame()
