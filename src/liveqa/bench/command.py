@@ -37,6 +37,8 @@ HELP = {
     "connect": "open N connections, C handshakes in flight",
     "compare": "run scenarios against Pushpin 1.36 and liveqa edge, print both and the ratios",
     "app": "N attendees in one room of a liveqa it starts, writers posting and upvoting",
+    "soak": "a room kept busy for minutes (writes, reconnects, flapping clients), memory and"
+    " open files of edge and origin sampled",
     "cluster": "fan-out through edges sharing a Redis bus, compared with one edge",
     "ui": "a room of N questions in headless Chromium: first render, re-order and scroll frames",
 }
@@ -263,6 +265,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         if name == "ui":
             _ui_options(sub)
             continue
+        if name == "soak":
+            _soak_options(sub)
+            continue
         _load_options(sub, name)
         if name == "compare":
             _compare_options(sub)
@@ -314,6 +319,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the chosen scenario (or the comparison) and print its record."""
     if args.scenario == "ui":
         return _run_ui(args)
+    if args.scenario == "soak":
+        return _run_soak(args)
     raise_open_files_limit()
     try:
         loops.resolve(args.client_loop)
@@ -361,6 +368,48 @@ def _run_cluster(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.buffer.write(to_json(results) + b"\n")
     return 0 if all(result.figures.get("connections") for result in results) else 1
+
+
+def _soak_options(parser: argparse.ArgumentParser) -> None:
+    add_option(parser, "--attendees", type=_positive_int, default=500, help="attendees in the room")
+    add_option(parser, "--rate", type=_positive_float, default=10.0, help="writes/s in all")
+    add_option(
+        parser, "--reconnect-rate", type=float, default=5.0, help="attendee reconnects/s in all"
+    )
+    add_option(parser, "--flappers", type=int, default=0, help="clients that only come and go")
+    add_option(parser, "--flap-rate", type=float, default=0.0, help="their connects/s in all")
+    add_option(parser, "--duration", type=_positive_float, default=600.0, help="seconds to run")
+    add_option(
+        parser, "--sample-every", type=_positive_float, default=10.0, help="seconds between samples"
+    )
+    add_option(parser, "--database-url", help="the origin's database (default: SQLite)")
+    add_option(parser, "--json", action="store_true", help="print JSON (text goes to stderr)")
+
+
+def _run_soak(args: argparse.Namespace) -> int:
+    """Keep a room busy and print what the processes held; exit 1 if nobody stayed connected."""
+    from liveqa.bench.soak import SoakLoad, run_soak
+
+    raise_open_files_limit()
+    load = SoakLoad(
+        attendees=args.attendees,
+        write_rate=args.rate,
+        reconnect_rate=args.reconnect_rate,
+        flappers=args.flappers,
+        flap_rate=args.flap_rate,
+        duration=args.duration,
+        sample_every=args.sample_every,
+        database_url=args.database_url,
+    )
+    try:
+        result = asyncio.run(run_soak(load))
+    except (OSError, RuntimeError, ValueError, aiohttp.ClientError) as exc:
+        print(f"liveqa bench soak: {exc}", file=sys.stderr)
+        return 1
+    print(format_result(result), file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        sys.stdout.buffer.write(to_json(result) + b"\n")
+    return 0 if result.figures.get("connections") else 1
 
 
 def _run_ui(args: argparse.Namespace) -> int:

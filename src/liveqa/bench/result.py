@@ -103,6 +103,21 @@ FIGURES: dict[str, Figure] = {
     **_frame_figures("scroll", "while scrolling"),
     "scrolled_px": Figure("scrolled down and up", "px"),
     "page_errors": Figure("uncaught errors in the page", better="lower"),
+    "writes_failed": Figure("writes refused, unanswered or cut by a reconnect", better="lower"),
+    "ack_max_ms": Figure("ack round trip max", "ms", "lower"),
+    "reconnects": Figure("attendee reconnects"),
+    "flaps": Figure("flapping clients' connect-and-leaves"),
+    **{
+        f"{name}_{key}": figure._replace(label=f"{name} {figure.label}")
+        for name in ("edge", "origin")
+        for key, figure in (
+            ("rss_start_mb", Figure("RSS at the start", "MB")),
+            ("rss_end_mb", Figure("RSS at the end", "MB")),
+            ("rss_mb_per_min", Figure("RSS growth after the first minute", "MB/min", "lower")),
+            ("fds_min", Figure("open files, fewest")),
+            ("fds_max", Figure("open files, most", better="lower")),
+        )
+    },
 }
 
 
