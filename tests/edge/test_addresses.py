@@ -22,7 +22,8 @@ from test_server import (
     ws_url,
 )
 
-from liveqa.edge.addresses import AddressLimit, address_key, forwarded_client, is_loopback
+from liveqa.addresses import address_key, is_loopback
+from liveqa.edge.addresses import AddressLimit, forwarded_client
 from liveqa.edge.connection import ClientConnection
 from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.grip import events as ev

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from liveqa.addresses import is_loopback
 from liveqa.bench import loops
 from liveqa.bench.app import AppLoad, run_app
 from liveqa.bench.chromium import CHROMIUM, VIEWPORTS
@@ -24,7 +25,6 @@ from liveqa.bench.report import format_comparison, rows
 from liveqa.bench.result import Result, format_result, to_json
 from liveqa.bench.rig import Load, Rig, Target
 from liveqa.bench.usage import ProcessGroup
-from liveqa.edge.addresses import is_loopback
 from liveqa.edge.command import raise_open_files_limit
 from liveqa.origin.limits import Limits
 from liveqa.settings import add_option

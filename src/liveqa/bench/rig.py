@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from liveqa.addresses import is_loopback
 from liveqa.bench.pool import ClientPool, split
 from liveqa.bench.receiver import EPOLL, LOOP
 from liveqa.bench.result import Value
 from liveqa.bench.tally import Percentiles, percentiles
 from liveqa.bench.usage import CpuSnapshot, ProcessGroup, cpu_used
-from liveqa.edge.addresses import is_loopback
 
 POLL_INTERVAL = 0.05
 QUIET_PERIOD = 1.0

@@ -1,34 +1,8 @@
-"""Open WebSocket connections per client address, and the limit on them."""
+"""Open connections per client address, and the limit on them (keys: liveqa.addresses)."""
 
 from __future__ import annotations
 
-import ipaddress
-
-# A host on IPv6 usually holds a whole /64, so counting single addresses would not limit it.
-IPV6_PREFIX = 64
-
-
-def address_key(address: str) -> str:
-    """What a limit counts: an IPv4 address, or the /64 network of an IPv6 one."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
-    return str(ip)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` names this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from liveqa.addresses import address_key
 
 
 def forwarded_client(peer: str, forwarded_for: str | None) -> str:

@@ -7,8 +7,9 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+from liveqa.addresses import is_loopback
 from liveqa.edge import frames
-from liveqa.edge.addresses import forwarded_client, is_loopback
+from liveqa.edge.addresses import forwarded_client
 from liveqa.edge.handshake import (
     MAX_HEAD_SIZE,
     HandshakeError,

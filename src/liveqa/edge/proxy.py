@@ -23,7 +23,8 @@ from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from liveqa.edge.addresses import AddressLimit, forwarded_client, is_loopback
+from liveqa.addresses import is_loopback
+from liveqa.edge.addresses import AddressLimit, forwarded_client
 from liveqa.edge.cache import (
     CachedResponse,
     ResponseCache,

@@ -15,7 +15,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 from yarl import URL
 
-from liveqa.edge.addresses import AddressLimit, is_loopback
+from liveqa.addresses import is_loopback
+from liveqa.edge.addresses import AddressLimit
 from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.connection import HANDSHAKE_TIMEOUT, ClientConnection
