@@ -67,3 +67,21 @@ async def connected(
         writer.close()
         with contextlib.suppress(ConnectionError):
             await writer.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def trickling(writer: asyncio.StreamWriter, data: bytes) -> AsyncIterator[None]:
+    """Send `data` a byte every 0.1 s while the block runs, as a slowloris client does."""
+
+    async def trickle() -> None:
+        for byte in data:
+            writer.write(bytes([byte]))
+            await asyncio.sleep(0.1)
+
+    task = asyncio.ensure_future(trickle())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await task

@@ -12,7 +12,7 @@ import contextlib
 import pytest
 
 from .conftest import Stack
-from .raw import closed, connected, read_answer, request
+from .raw import closed, connected, read_answer, request, trickling
 
 ATTACKER = ("X-Forwarded-For", "203.0.113.7")
 BYSTANDER = ("X-Forwarded-For", "198.51.100.4")
@@ -58,16 +58,5 @@ async def test_a_kept_alive_connection_trickling_its_next_head_is_closed(stack: 
     async with connected(stack) as (reader, writer):
         writer.write(request(stack, "GET", "/api/openapi.json"))
         assert (await read_answer(reader)).status == 200
-
-        async def trickle() -> None:
-            for byte in b"GET /api/openapi.json HTTP/1.1\r\nX-Slow: " + b"s" * 100:
-                writer.write(bytes([byte]))
-                await asyncio.sleep(0.1)
-
-        trickling = asyncio.ensure_future(trickle())
-        try:
+        async with trickling(writer, b"GET /api/openapi.json HTTP/1.1\r\nX-Slow: " + b"s" * 100):
             assert await closed(reader, wait=3) == b""
-        finally:
-            trickling.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-                await trickling

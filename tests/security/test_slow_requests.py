@@ -13,7 +13,7 @@ import time
 import pytest
 
 from .conftest import Stack
-from .raw import closed, connected, read_answer, request
+from .raw import closed, connected, read_answer, request, trickling
 
 ATTACKER = ("X-Forwarded-For", "203.0.113.7")
 BYSTANDER = ("X-Forwarded-For", "198.51.100.4")
@@ -55,17 +55,6 @@ async def test_trickled_bodies_are_cut_off_and_do_not_slow_other_clients(stack: 
 
 @pytest.mark.stack_options(edge=["--head-timeout", "1"])
 async def test_a_trickled_first_head_is_dropped(stack: Stack) -> None:
-    async with connected(stack) as (reader, writer):
-
-        async def trickle() -> None:
-            for byte in b"GET / HTTP/1.1\r\nX-Slow: " + b"s" * 100:
-                writer.write(bytes([byte]))
-                await asyncio.sleep(0.1)
-
-        trickling = asyncio.ensure_future(trickle())
-        try:
-            assert await closed(reader, wait=3) == b""
-        finally:
-            trickling.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-                await trickling
+    head = b"GET / HTTP/1.1\r\nX-Slow: " + b"s" * 100
+    async with connected(stack) as (reader, writer), trickling(writer, head):
+        assert await closed(reader, wait=3) == b""

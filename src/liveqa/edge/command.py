@@ -21,7 +21,7 @@ from liveqa.edge.server import (
     Edge,
     EdgeConfig,
 )
-from liveqa.settings import add_option, whole_number
+from liveqa.settings import add_option, seconds, whole_number
 
 # Used when the hard limit is unlimited: setting the soft limit to infinity is refused.
 _UNLIMITED_TARGET = 1 << 20
@@ -33,17 +33,6 @@ def host_port(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or int(port) > 65535:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host.strip("[]") or "0.0.0.0", int(port)
-
-
-def seconds(text: str) -> float:
-    """An argparse type: a number of seconds, more than 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected seconds, more than 0, got {text!r}")
-    return value
 
 
 def allowed_origin(text: str) -> str:

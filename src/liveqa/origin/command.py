@@ -26,7 +26,7 @@ from liveqa.origin.ratelimit import Rate
 from liveqa.origin.sigcheck import key_verifier
 from liveqa.origin.static import WEB_ROOT
 from liveqa.origin.verifykey import load_verify_key
-from liveqa.settings import add_option
+from liveqa.settings import add_option, seconds
 from liveqa.store.command import DEFAULT_DATABASE_URL
 
 log = logging.getLogger("liveqa.origin")
@@ -52,17 +52,6 @@ def host_port(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit():
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
-
-
-def seconds(text: str) -> float:
-    """Parse a number of seconds, more than 0, for argparse."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected seconds, more than 0, got {text!r}")
-    return value
 
 
 def networks(value: str) -> list[str]:
