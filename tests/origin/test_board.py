@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import msgspec
 import pytest
 from msgspec import UNSET
 
-from liveqa.origin.board import Actor, AddressRates, Board, Outcome, Rates, Refused
+from liveqa.origin.board import Actor, AddressRates, Board, CloseSockets, Outcome, Rates, Refused
 from liveqa.origin.limits import Limits
 from liveqa.origin.messages import (
     Ack,
+    HostGranted,
+    HostsUpdated,
     Incoming,
     QuestionAnswer,
     QuestionApprove,
@@ -27,9 +30,9 @@ from liveqa.origin.messages import (
     UserInfoUpdate,
     UserUpdated,
     VoteChanged,
-    encode,
 )
 from liveqa.origin.ratelimit import Rate
+from liveqa.origin.views import HostView
 from liveqa.store import Participant
 
 
@@ -71,7 +74,7 @@ async def test_participants_get_server_ids_and_valid_names(board: Board) -> None
     assert refused.value.code == "text_too_long"
 
 
-async def test_create_room_makes_the_creator_host(board: Board) -> None:
+async def test_create_room_makes_the_creator_its_owner(board: Board) -> None:
     creator = await board.create_participant("Ada")
     created = await board.create_room(creator.id, "town-hall", None, "#D35192")
     assert created.room.room_id == "town-hall"
@@ -80,8 +83,9 @@ async def test_create_room_makes_the_creator_host(board: Board) -> None:
     assert created.host_link == f"/town-hall#host={created.host_key}"
     snapshot = await board.snapshot("town-hall", creator.id)
     assert snapshot.me is not None
-    assert snapshot.me.is_host
-    assert snapshot.me.host_key == created.host_key
+    assert (snapshot.me.is_host, snapshot.me.is_owner) == (True, True)
+    assert created.host_key not in msgspec.json.encode(snapshot).decode()
+    assert (await board.host_key("town-hall", creator.id)).host_key == created.host_key
     with pytest.raises(Refused) as taken:
         await board.create_room(creator.id, "town-hall")
     assert (taken.value.status, taken.value.code) == (409, "room_exists")
@@ -452,8 +456,10 @@ async def test_host_only_actions_are_refused_for_attendees(board: Board) -> None
     with pytest.raises(Refused) as refused_export:
         await board.export("town-hall", guest.id)
     assert refused_export.value.code == "not_host"
-    with pytest.raises(Refused):
-        await board.rotate_host_key("town-hall", guest.id)
+    for owner_only in (board.rotate_host_key, board.host_key, board.hosts):
+        with pytest.raises(Refused) as refused_key:
+            await owner_only("town-hall", guest.id)
+        assert refused_key.value.code == "not_host"
     assert (await board.snapshot("town-hall", None)).seq == 1
 
 
@@ -557,17 +563,42 @@ async def test_host_key_joins_and_rotation(board: Board) -> None:
         await board.join_as_host("town-hall", cohost.id, "guess")
     assert (wrong.value.status, wrong.value.code) == (403, "wrong_host_key")
     me, publications = await board.join_as_host("town-hall", cohost.id, created.host_key)
-    assert me.is_host
-    # The new host's open sockets are told to reconnect (and join the hosts' channel), once.
-    assert [(p.channel, encode(p.message)) for p in publications] == [
-        (f"participant-{cohost.id}", b'{"type":"HOST_GRANTED_SELF","roomId":"town-hall"}')
+    assert (me.is_host, me.is_owner) == (True, False)
+    # The new host's open sockets are told to reconnect (and join the hosts' channel), once;
+    # the hosts see the new list.
+    assert [(p.channel, p.message) for p in publications] == [
+        (f"participant-{cohost.id}", HostGranted(room_id="town-hall")),
+        (
+            "hosts-town-hall",
+            HostsUpdated(
+                room_id="town-hall",
+                hosts=[
+                    HostView(participant_id=creator.id, display_name="Ada", role="owner"),
+                    HostView(participant_id=cohost.id, display_name="Bea", role="cohost"),
+                ],
+            ),
+        ),
     ]
     _, again = await board.join_as_host("town-hall", cohost.id, created.host_key)
     assert again == []
-    _, creator_again = await board.join_as_host("town-hall", creator.id, created.host_key)
-    assert creator_again == []
-    rotated = await board.rotate_host_key("town-hall", cohost.id)
+    creator_again, none = await board.join_as_host("town-hall", creator.id, created.host_key)
+    assert (creator_again.is_owner, none) == (True, [])
+    # Only the owner sees and rotates the key.
+    for owner_only in (board.rotate_host_key, board.host_key):
+        with pytest.raises(Refused) as not_owner:
+            await owner_only("town-hall", cohost.id)
+        assert (not_owner.value.status, not_owner.value.code) == (403, "not_owner")
+    rotated, revocations = await board.rotate_host_key("town-hall", creator.id)
     assert rotated.host_key != created.host_key
+    assert rotated.host_link == f"/town-hall#host={rotated.host_key}"
+    assert (await board.host_key("town-hall", creator.id)).host_key == rotated.host_key
+    assert [p.display_name for p in rotated.revoked] == ["Bea"]
+    # The hosts hear of it first: nothing of this change follows the close of Bea's sockets.
+    assert revocations[0].channel == "hosts-town-hall"
+    assert [(p.channel, p.message) for p in revocations[1:]] == [
+        (f"host-{cohost.id}-town-hall", CloseSockets(4403, "host_revoked")),
+    ]
+    assert not (await board.join("town-hall", cohost.id)).is_host
     late = await board.create_participant("Cy")
     with pytest.raises(Refused):
         await board.join_as_host("town-hall", late.id, created.host_key)
@@ -575,6 +606,53 @@ async def test_host_key_joins_and_rotation(board: Board) -> None:
     with pytest.raises(Refused) as missing:
         await board.join_as_host("no-room", late.id, rotated.host_key)
     assert missing.value.status == 404
+
+
+async def test_rotation_may_keep_the_cohosts(board: Board) -> None:
+    creator = await board.create_participant("Ada")
+    created = await board.create_room(creator.id, "town-hall")
+    cohost = await board.create_participant("Bea")
+    await board.join_as_host("town-hall", cohost.id, created.host_key)
+    kept, publications = await board.rotate_host_key("town-hall", creator.id, keep_cohosts=True)
+    assert (kept.revoked, publications) == ([], [])
+    assert (await board.join("town-hall", cohost.id)).is_host
+    # The next rotation revokes a co-host who never used a newer key.
+    rotated, _ = await board.rotate_host_key("town-hall", creator.id)
+    assert [p.participant_id for p in rotated.revoked] == [cohost.id]
+
+
+async def test_the_owner_lists_and_removes_cohosts(board: Board) -> None:
+    creator = await board.create_participant("Ada")
+    created = await board.create_room(creator.id, "town-hall")
+    first, second = [await board.create_participant(name) for name in ("Bea", "Cy")]
+    for cohost in (first, second):
+        await board.join_as_host("town-hall", cohost.id, created.host_key)
+    hosts = await board.hosts("town-hall", second.id)
+    assert [(h.display_name, h.role) for h in hosts.hosts] == [
+        ("Ada", "owner"),
+        ("Bea", "cohost"),
+        ("Cy", "cohost"),
+    ]
+    for target in (creator.id, second.id):
+        with pytest.raises(Refused) as not_owner:
+            await board.remove_host("town-hall", first.id, target)
+        assert not_owner.value.code == "not_owner"
+    with pytest.raises(Refused) as owner:
+        await board.remove_host("town-hall", creator.id, creator.id)
+    assert (owner.value.status, owner.value.code) == (409, "owner")
+    after, publications = await board.remove_host("town-hall", creator.id, first.id)
+    assert [h.display_name for h in after.hosts] == ["Ada", "Cy"]
+    assert [p.channel for p in publications] == ["hosts-town-hall", f"host-{first.id}-town-hall"]
+    for target in (first.id, "ffffffffffffffff"):
+        with pytest.raises(Refused) as unknown:
+            await board.remove_host("town-hall", creator.id, target)
+        assert (unknown.value.status, unknown.value.code) == (404, "unknown_host")
+    with pytest.raises(Refused) as gone:
+        await board.hosts("town-hall", first.id)
+    assert gone.value.code == "not_host"
+    with pytest.raises(Refused) as nowhere:
+        await board.remove_host("no-room", creator.id, first.id)
+    assert nowhere.value.status == 404
 
 
 async def test_join_checks_participant_and_room(board: Board) -> None:

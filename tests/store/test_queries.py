@@ -76,15 +76,60 @@ async def test_creator_is_host_and_hosts_are_per_room(database: Database) -> Non
     async with database.write() as queries:
         await _room(queries, "room-a", "p1")
         await _room(queries, "room-b", "p2")
-        assert await queries.add_host("room-a", "p2", 9) is True
-        assert await queries.add_host("room-a", "p2", 9) is False
+        assert await queries.add_host("room-a", "p2", 9, key_generation=1) is True
+        assert await queries.add_host("room-a", "p2", 9, key_generation=1) is False
     async with database.read() as queries:
         hosts = [
             await queries.is_host(room, person)
             for room in ("room-a", "room-b")
             for person in ("p1", "p2")
         ]
+        roles = [await queries.host_role("room-a", person) for person in ("p1", "p2", "p3")]
     assert hosts == [True, True, False, True]
+    assert roles == ["owner", "cohost", None]
+
+
+async def test_rotation_revokes_cohosts_of_older_keys(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        for person in ("p2", "p3", "p4"):
+            await queries.create_participant(person, person.upper(), 1)
+        await queries.add_host("room-a", "p3", 5, key_generation=1)
+        await queries.add_host("room-a", "p2", 6, key_generation=1)
+        assert await queries.rotate_host_key("room-a", "key-2", keep_cohosts=True) == []
+        # p2 joins again with the new key: it survives the next rotation only if kept again.
+        await queries.add_host("room-a", "p2", 7, key_generation=2)
+        await queries.add_host("room-a", "p4", 8, key_generation=2)
+        # The owner joining with the key stays owner.
+        assert await queries.add_host("room-a", "p1", 9, key_generation=2) is False
+        hosts = await queries.hosts("room-a")
+        assert await queries.rotate_host_key("room-a", "key-3", keep_cohosts=False) == [
+            "p2",
+            "p3",
+            "p4",
+        ]
+        room = await queries.room("room-a")
+        left = await queries.hosts("room-a")
+    assert [(h.participant_id, h.role, h.key_generation) for h in hosts] == [
+        ("p1", "owner", None),
+        ("p3", "cohost", 1),
+        ("p2", "cohost", 2),
+        ("p4", "cohost", 2),
+    ]
+    assert room is not None
+    assert (room.host_key, room.host_key_generation) == ("key-3", 3)
+    assert [(h.participant_id, h.display_name) for h in left] == [("p1", "P1")]
+
+
+async def test_only_cohosts_can_be_removed(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await queries.create_participant("p2", "P2", 1)
+        await queries.add_host("room-a", "p2", 5, key_generation=1)
+        removed = [await queries.remove_cohost("room-a", p) for p in ("p1", "p2", "p2")]
+        roles = [await queries.host_role("room-a", p) for p in ("p1", "p2")]
+    assert removed == [False, True, False]
+    assert roles == ["owner", None]
 
 
 async def test_update_room_and_highlight(database: Database) -> None:

@@ -22,11 +22,14 @@ from liveqa.origin.schemas import (
     ErrorDetail,
     HostKeyRequest,
     RenameRequest,
+    RotateHostKeyRequest,
     SessionRequest,
 )
 from liveqa.origin.session import COOKIE_MAX_AGE, COOKIE_NAME
 from liveqa.origin.views import (
+    HostKeyRotated,
     HostKeyView,
+    HostsView,
     MeView,
     ParticipantView,
     QuestionView,
@@ -210,11 +213,48 @@ async def join_as_host(request: web.Request) -> web.Response:
     return json_response(me)
 
 
-async def rotate_host_key(request: web.Request) -> web.Response:
-    """Replace the room's host key (hosts only)."""
+async def host_key(request: web.Request) -> web.Response:
+    """The room's host key and host link (the owner only)."""
     context = request.app[CONTEXT]
     caller = require_participant(request)
-    return json_response(await context.board.rotate_host_key(request.match_info["roomId"], caller))
+    response = json_response(await context.board.host_key(request.match_info["roomId"], caller))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def rotate_host_key(request: web.Request) -> web.Response:
+    """Replace the room's host key (the owner only), revoking co-hosts unless kept."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    body = await decode_body(request, RotateHostKeyRequest, optional=True)
+    rotated, publications = await context.board.rotate_host_key(
+        request.match_info["roomId"], caller, keep_cohosts=body.keep_cohosts
+    )
+    await context.publish(publications)
+    response = json_response(rotated)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def list_hosts(request: web.Request) -> web.Response:
+    """Who hosts the room (hosts only)."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    hosts = await context.board.hosts(request.match_info["roomId"], caller)
+    response = json_response(hosts)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def remove_host(request: web.Request) -> web.Response:
+    """Take a co-host's rights away (the owner only); their open pages turn into attendees'."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    hosts, publications = await context.board.remove_host(
+        request.match_info["roomId"], caller, request.match_info["participantId"]
+    )
+    await context.publish(publications)
+    return json_response(hosts)
 
 
 async def room_qr(request: web.Request) -> web.Response:
@@ -340,18 +380,45 @@ OPERATIONS: tuple[Operation, ...] = (
         "POST",
         "/api/rooms/{roomId}/hosts",
         join_as_host,
-        "Become a host of the room with its host key",
+        "Become a co-host of the room with its host key",
         request=HostKeyRequest,
         responses=(Response(200, MeView, "you, now a host"),),
         errors=(400, 401, 403, 404, 415, 429),
     ),
     Operation(
+        "GET",
+        "/api/rooms/{roomId}/hosts",
+        list_hosts,
+        "Who hosts the room, the owner first (hosts only)",
+        responses=(Response(200, HostsView, "the room's hosts"),),
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "DELETE",
+        "/api/rooms/{roomId}/hosts/{participantId}",
+        remove_host,
+        "Take a co-host's rights away (the owner only); their open sockets are closed",
+        responses=(Response(200, HostsView, "the room's hosts now"),),
+        errors=(401, 403, 404, 409),
+    ),
+    Operation(
+        "GET",
+        "/api/rooms/{roomId}/host-key",
+        host_key,
+        "The room's host key and host link (the owner only)",
+        responses=(Response(200, HostKeyView, "the host key"),),
+        errors=(401, 403, 404),
+    ),
+    Operation(
         "POST",
         "/api/rooms/{roomId}/host-key",
         rotate_host_key,
-        "Replace the room's host key (hosts only)",
-        responses=(Response(200, HostKeyView, "the new host key"),),
-        errors=(401, 403, 404),
+        "Replace the room's host key (the owner only); co-hosts who joined with the old key "
+        "lose their rights unless keepCohosts is true",
+        request=RotateHostKeyRequest,
+        request_optional=True,
+        responses=(Response(200, HostKeyRotated, "the new host key and who lost their rights"),),
+        errors=(400, 401, 403, 404, 415),
     ),
     Operation(
         "GET",

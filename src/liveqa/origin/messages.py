@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeAlias
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from liveqa.origin.views import ParticipantView, QuestionView, RoomView
+from liveqa.origin.views import HostView, ParticipantView, QuestionView, RoomView
 
 Ref: TypeAlias = Annotated[str, msgspec.Meta(max_length=64)] | int | None
 Id = Annotated[str, msgspec.Meta(max_length=64)]
@@ -166,6 +166,12 @@ class HostGranted(RoomEvent, tag="HOST_GRANTED_SELF", frozen=True, kw_only=True)
     """To a new host's own sockets: reconnect, so the socket joins the hosts' channel."""
 
 
+class HostsUpdated(RoomEvent, tag="HOSTS_UPDATE_PASSIVE", frozen=True, kw_only=True):
+    """To the hosts' channel: who hosts the room now (not numbered: it is not room state)."""
+
+    hosts: list[HostView]
+
+
 class AttendanceChanged(RoomEvent, tag="ATTENDANCE_PASSIVE", frozen=True, kw_only=True):
     """How many people have the room open now (never numbered: it is not room state)."""
 
@@ -182,6 +188,7 @@ Outgoing: TypeAlias = (
     | UserUpdated
     | VoteChanged
     | HostGranted
+    | HostsUpdated
     | AttendanceChanged
 )
 

@@ -44,6 +44,12 @@ class HostKeyRequest(Request, frozen=True, kw_only=True):
     host_key: Key
 
 
+class RotateHostKeyRequest(Request, frozen=True, kw_only=True):
+    """Replace the host key; co-hosts who joined with the old one lose their rights unless kept."""
+
+    keep_cohosts: bool = False
+
+
 class ErrorDetail(msgspec.Struct, frozen=True, kw_only=True):
     """A stable machine-readable code and a message for people."""
 

@@ -5,6 +5,8 @@ import { LIMITS, textProblem } from "../validate.js";
 import { DEFAULT_THEME_COLOR } from "../contrast.js";
 import { field } from "./dialog.js";
 import { palette } from "./palette.js";
+import { absoluteLink, shareLink } from "./settings.js";
+import { roomPath } from "../router.js";
 
 /**
  * Render the form into `container`. `needsName` adds a name field; `create({displayName,
@@ -70,4 +72,14 @@ export function renderCreate(container, roomId, { needsName, myName, create, onC
   });
   container.replaceChildren(h("main", { id: "main", class: "page" }, form));
   (needsName ? nameInput : roomName).focus();
+}
+
+/** What the creator sees once the room is made: `notice(title, ...body)` builds the block. */
+export function createdNotice(created, roomId, notice) {
+  return notice(
+    "Your room is ready",
+    h("p", { text: "You are its owner. Share the host link with co-hosts only; attendees join with the room link." }),
+    shareLink("Host link", absoluteLink(created.hostLink)).element,
+    shareLink("Link for attendees", absoluteLink(roomPath(roomId))).element,
+  );
 }

@@ -5,7 +5,7 @@
 
 import { h } from "../dom.js";
 import { roomIdProblems } from "../validate.js";
-import { hostKeyFromHash, roomPath } from "../router.js";
+import { hostKeyFromHash } from "../router.js";
 import { applyTheme } from "../theme.js";
 import { RoomSync } from "../sync.js";
 import { sentence } from "../words.js";
@@ -34,6 +34,10 @@ export function mountRoom(container, app, roomId) {
   const page = new RoomPage(container, app, roomId);
   page.load();
   return () => page.leave();
+}
+
+function closeDialogs() {
+  for (const dialog of document.querySelectorAll("dialog")) dialog.close();
 }
 
 function message(text, ...extra) {
@@ -106,6 +110,7 @@ class RoomPage {
         for (const text of announcements(event, state, before)) this.app.announcer.say(text);
       },
       onProblem: () => (this.board ? this.gone() : this.offerCreate()),
+      onRevoked: () => this.revoked(),
     });
     this.sync.start();
   }
@@ -117,7 +122,7 @@ class RoomPage {
 
   async offerCreate() {
     const { app, roomId } = this;
-    const [{ renderCreate }, { shareLink, absoluteLink }] = await Promise.all([loaders.create(), loaders.settings()]);
+    const { renderCreate, createdNotice } = await loaders.create();
     if (!this.alive) return;
     renderCreate(this.container, roomId, {
       needsName: !app.isNamed(),
@@ -130,7 +135,7 @@ class RoomPage {
         }
         try {
           const created = await app.api.createRoom(roomId, displayName, themeColor);
-          this.notices.push(this.createdNotice(created, shareLink, absoluteLink));
+          this.notices.push(createdNotice(created, roomId, notice));
         } catch (error) {
           if (error.status !== 409) throw error;
           this.notices.push(notice("Someone was quicker", h("p", { text: "This room was created by someone else a moment ago; you joined it as an attendee." })));
@@ -138,15 +143,6 @@ class RoomPage {
         if (this.alive) this.connect();
       },
     });
-  }
-
-  createdNotice(created, shareLink, absoluteLink) {
-    return notice(
-      "Your room is ready",
-      h("p", { text: "You are its host. Share the host link with co-hosts only; attendees join with the room link." }),
-      shareLink("Host link", absoluteLink(created.hostLink)).element,
-      shareLink("Link for attendees", absoluteLink(roomPath(this.roomId))).element,
-    );
   }
 
   show(state) {
@@ -258,15 +254,16 @@ class RoomPage {
   settings() {
     const { room, me } = this.sync.state;
     this.withModule(loaders.settings, null, ({ openSettings }) =>
-      openSettings(room, me, {
-        send: (msg) => this.send(msg),
-        rotate: async () => {
-          const rotated = await this.app.api.rotateHostKey(this.roomId);
-          this.sync.resync();
-          return rotated;
-        },
-      }),
+      openSettings(room, me, { send: (msg) => this.send(msg), api: this.app.api }),
     );
+  }
+
+  /** I lost host rights here; the socket reconnects as an attendee's. */
+  revoked() {
+    closeDialogs();
+    const text = "You are no longer a host";
+    this.board?.notice(notice(text));
+    this.app.announcer.say(text);
   }
 
   gone() {
@@ -306,6 +303,6 @@ class RoomPage {
     this.board?.status.dispose();
     for (const timer of this.timers) clearInterval(timer);
     for (const remove of this.listeners) remove();
-    for (const dialog of document.querySelectorAll("dialog")) dialog.close();
+    closeDialogs();
   }
 }
