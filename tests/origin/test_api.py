@@ -349,3 +349,41 @@ async def test_rooms_are_limited_per_address_behind_proxies(
             )
             statuses.append(status)
         assert statuses == [201, 429, 201]
+
+
+async def test_my_rooms_and_room_deletion(origin: Origin) -> None:
+    host, guest = await origin.host_and_guest()
+    status, refused = await origin.browser().request("GET", "/api/me/rooms")
+    assert (status, refused["error"]["code"]) == (401, "unauthenticated")
+    status, mine = await host.request("GET", "/api/me/rooms")
+    assert status == 200
+    [room] = mine["rooms"]
+    assert {k: room[k] for k in ("roomId", "displayName", "state", "role", "questions")} == {
+        "roomId": "town-hall",
+        "displayName": "New Room: town-hall",
+        "state": "open",
+        "role": "owner",
+        "questions": 0,
+    }
+    assert room["lastActivity"].endswith("Z")
+    assert (await guest.request("GET", "/api/me/rooms"))[1] == {"rooms": []}
+
+    path = "/api/rooms/town-hall"
+    status, refused = await guest.request("DELETE", path, {"confirmRoomId": "town-hall"})
+    assert (status, refused["error"]["code"]) == (403, "not_host")
+    status, refused = await host.request("DELETE", path)
+    assert (status, refused["error"]["code"]) == (415, "unsupported_media_type")
+    status, refused = await host.request("DELETE", path, {"confirmRoomId": "town"})
+    assert (status, refused["error"]["code"]) == (400, "confirmation_mismatch")
+    status, _ = await host.request("DELETE", path, {"confirmRoomId": "town-hall"})
+    assert status == 204
+    closes = [i for i in origin.recorder.items() if i["channel"] == "room-town-hall"]
+    assert closes[-1]["formats"]["ws-message"] == {
+        "action": "close",
+        "code": 4410,
+        "reason": "room_deleted",
+    }
+    assert (await host.request("GET", path))[0] == 404
+    assert (await host.request("GET", "/api/me/rooms"))[1] == {"rooms": []}
+    status, _ = await guest.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    assert status == 201

@@ -21,6 +21,8 @@ from liveqa.origin.messages import (
     QuestionDeleted,
     QuestionHighlight,
     QuestionPost,
+    QuestionsClear,
+    QuestionsCleared,
     QuestionUpdated,
     QuestionUpvote,
     QuestionUpvoted,
@@ -692,3 +694,72 @@ async def test_seq_increases_by_one_per_room_event(board: Board) -> None:
                 seqs.append(publication.message.seq)
     assert seqs == [2, 3, 4, 5]
     assert (await board.snapshot("town-hall", None)).seq == 5
+
+
+async def test_my_rooms_lists_the_rooms_i_host(board: Board) -> None:
+    host, guest = await _setup(board)
+    await board.create_room(guest.id, "guest-room")
+    mine = await board.my_rooms(host.id)
+    assert [(r.room_id, r.role, r.questions) for r in mine.rooms] == [("town-hall", "owner", 0)]
+    assert [r.room_id for r in (await board.my_rooms(guest.id)).rooms] == ["guest-room"]
+    with pytest.raises(Refused) as nobody:
+        await board.my_rooms("ffffffffffffffff")
+    assert nobody.value.status == 401
+
+
+async def test_only_the_owner_deletes_a_room_confirming_its_id(board: Board) -> None:
+    host, guest = await _setup(board)
+    created = await board.create_room(host.id, "other")
+    cohost = await board.create_participant("Cora")
+    await board.join_as_host(
+        "town-hall", cohost.id, (await board.host_key("town-hall", host.id)).host_key
+    )
+    await _ask(board, Actor(guest.id, "town-hall"))
+    for who, code in ((guest.id, "not_host"), (cohost.id, "not_owner")):
+        with pytest.raises(Refused) as refused:
+            await board.delete_room("town-hall", who, "town-hall")
+        assert (refused.value.status, refused.value.code) == (403, code)
+    with pytest.raises(Refused) as mismatch:
+        await board.delete_room("town-hall", host.id, "other")
+    assert (mismatch.value.status, mismatch.value.code) == (400, "confirmation_mismatch")
+    publications = await board.delete_room("town-hall", host.id, "town-hall")
+    assert [(p.channel, p.message) for p in publications] == [
+        ("room-town-hall", CloseSockets(4410, "room_deleted"))
+    ]
+    with pytest.raises(Refused) as gone:
+        await board.snapshot("town-hall", host.id)
+    assert gone.value.status == 404
+    with pytest.raises(Refused) as again:
+        await board.delete_room("town-hall", host.id, "town-hall")
+    assert again.value.status == 404
+    assert [r.room_id for r in (await board.my_rooms(host.id)).rooms] == [created.room.room_id]
+    # The id is free: anyone may make the room afresh, and it starts empty.
+    await board.create_room(guest.id, "town-hall")
+    snapshot = await board.snapshot("town-hall", host.id)
+    assert snapshot.questions == []
+    assert snapshot.me is not None
+    assert snapshot.me.is_host is False
+
+
+async def test_hosts_clear_all_or_answered_questions(board: Board) -> None:
+    host, guest = await _setup(board)
+    asking, hosting = Actor(guest.id, "town-hall"), Actor(host.id, "town-hall")
+    first = await _ask(board, asking, "First?", "n1")
+    second = await _ask(board, asking, "Second?", "n2")
+    await board.handle(hosting, QuestionAnswer(question_id=first, answer_text="Yes"))
+    await board.handle(hosting, QuestionHighlight(question_id=first))
+    refused = await _refused(board, asking, QuestionsClear())
+    assert refused.code == "not_host"
+    outcome = await board.handle(hosting, QuestionsClear(answered_only=True, ref="c"))
+    assert outcome.reply == Ack(ref="c", cleared=1)
+    cleared, unhighlighted = outcome.publications
+    assert cleared.message == QuestionsCleared(room_id="town-hall", seq=5, answered_only=True)
+    assert isinstance(unhighlighted.message, RoomUpdated)
+    assert unhighlighted.message.room.highlighted_question_id is None
+    snapshot = await board.snapshot("town-hall", host.id)
+    assert [q.question_id for q in snapshot.questions] == [second]
+    outcome = await board.handle(hosting, QuestionsClear())
+    assert (outcome.reply.cleared, _channels(outcome)) == (1, ["room-town-hall"])
+    nothing = await board.handle(hosting, QuestionsClear())
+    assert (nothing.reply.cleared, nothing.publications) == (0, [])
+    assert (await board.snapshot("town-hall", None)).seq == 7

@@ -449,3 +449,82 @@ async def test_connections_count_distinct_live_participants(database: Database) 
         assert await queries.count_attendees("room-b", 0) == 0
         assert await queries.prune_connections(150) == 1
         assert await queries.count_attendees("room-a", 0) == 1
+
+
+async def test_a_deleted_room_goes_with_everything_in_it(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p1")
+        await queries.create_participant("p2", "P2", 1)
+        await queries.add_host("room-a", "p2", 3, key_generation=1)
+        await queries.add_member("room-a", "p2", 3)
+        await queries.open_connection("c1", "room-a", "p2", 3)
+        await _question(queries, "qa", room_id="room-a")
+        await _question(queries, "qb", room_id="room-b")
+        await queries.set_vote("qa", "p2", True, 4)
+        for _ in range(3):
+            await queries.next_seq("room-a")
+        assert await queries.delete_room("room-a", 9) is True
+        assert await queries.delete_room("room-a", 9) is False
+    async with database.read() as queries:
+        gone = (
+            await queries.room("room-a"),
+            await queries.question("room-a", "qa"),
+            await queries.is_host("room-a", "p2"),
+            await queries.count_attendees("room-a", 0),
+            await queries.participant_rooms("p2"),
+        )
+        kept = await queries.question("room-b", "qb")
+    assert gone == (None, None, False, 0, [])
+    assert kept is not None
+    async with database.write() as queries:
+        # Made again, the room numbers its events on from the deleted one's (never 1, 2... again).
+        await _room(queries, "room-a", "p2")
+        room = await queries.room("room-a")
+        assert await queries.next_seq("room-a") == 4
+        await queries.delete_room("room-a", 10)
+        await _room(queries, "room-a", "p2")
+        again = await queries.room("room-a")
+    assert room is not None
+    assert (room.seq, room.created_by) == (3, "p2")
+    assert again is not None
+    assert again.seq == 4
+
+
+async def test_hosted_rooms_most_recently_active_first(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p2")
+        await _room(queries, "room-c", "p1")
+        await queries.add_host("room-b", "p1", 3, key_generation=1)
+        await _question(queries, "qqqqqqqqqq", room_id="room-b", author="p2")
+        await _question(queries, "q1", room_id="room-a")
+        await queries.set_answer("q1", text="yes", author_id="p1", now=50)
+        rooms = await queries.hosted_rooms("p1", 10)
+        limited = await queries.hosted_rooms("p1", 2)
+        none = await queries.hosted_rooms("p3", 10)
+    assert [(r.room_id, r.role, r.question_count, r.last_activity) for r in rooms] == [
+        ("room-a", "owner", 1, 50),
+        ("room-b", "cohost", 1, 20),
+        ("room-c", "owner", 0, 2),
+    ]
+    assert (rooms[0].display_name, rooms[0].state) == ("Room room-a", "open")
+    assert len(limited) == 2
+    assert none == []
+
+
+async def test_clear_questions_all_or_answered_only(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p1")
+        for question_id in ("q1", "q2", "q3"):
+            await _question(queries, question_id)
+        await _question(queries, "q4", pending=True)
+        await _question(queries, "qb", room_id="room-b")
+        await queries.set_answer("q2", text="yes", author_id="p1", now=5)
+        answered = await queries.clear_questions("room-a", answered_only=True)
+        left = [q.id for q in await queries.room_questions("room-a", None, pending="all")]
+        rest = await queries.clear_questions("room-a", answered_only=False)
+        other = await queries.room_questions("room-b", None)
+    assert (answered, left, rest) == (["q2"], ["q1", "q3", "q4"], ["q1", "q3", "q4"])
+    assert [q.id for q in other] == ["qb"]

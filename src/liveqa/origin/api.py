@@ -18,6 +18,7 @@ from liveqa.origin.errors import Refused, invalid, unauthenticated
 from liveqa.origin.qrcode import join_url, qr_svg
 from liveqa.origin.schemas import (
     CreateRoomRequest,
+    DeleteRoomRequest,
     ErrorBody,
     ErrorDetail,
     HostKeyRequest,
@@ -31,6 +32,7 @@ from liveqa.origin.views import (
     HostKeyView,
     HostsView,
     MeView,
+    MyRoomsView,
     ParticipantView,
     QuestionView,
     RoomCreated,
@@ -177,6 +179,15 @@ async def rename(request: web.Request) -> web.Response:
     return json_response(participant_view(participant))
 
 
+async def my_rooms(request: web.Request) -> web.Response:
+    """The rooms the caller hosts, most recently active first."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    response = json_response(await context.board.my_rooms(caller))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def create_room(request: web.Request) -> web.Response:
     """Create a room with the caller as host."""
     context = request.app[CONTEXT]
@@ -199,6 +210,18 @@ async def room_snapshot(request: web.Request) -> web.Response:
     response = json_response(snapshot)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+async def delete_room(request: web.Request) -> web.Response:
+    """Delete the room and everything in it (the owner only); its open pages are told."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    body = await decode_body(request, DeleteRoomRequest)
+    publications = await context.board.delete_room(
+        request.match_info["roomId"], caller, body.confirm_room_id
+    )
+    await context.publish(publications)
+    return web.Response(status=204)
 
 
 async def join_as_host(request: web.Request) -> web.Response:
@@ -360,6 +383,14 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 401, 415, 429),
     ),
     Operation(
+        "GET",
+        "/api/me/rooms",
+        my_rooms,
+        "The rooms you host, most recently active first",
+        responses=(Response(200, MyRoomsView, "your rooms"),),
+        errors=(401,),
+    ),
+    Operation(
         "POST",
         "/api/rooms",
         create_room,
@@ -375,6 +406,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "The room, its questions as you may see them, and its event number",
         responses=(Response(200, RoomSnapshot, "the room snapshot"),),
         errors=(404,),
+    ),
+    Operation(
+        "DELETE",
+        "/api/rooms/{roomId}",
+        delete_room,
+        "Delete the room with its questions and votes (the owner only, confirming its id); "
+        "the id is free again",
+        request=DeleteRoomRequest,
+        responses=(Response(204, None, "the room is gone; its open sockets are closed"),),
+        errors=(400, 401, 403, 404, 415),
     ),
     Operation(
         "POST",

@@ -38,6 +38,8 @@ from liveqa.origin.messages import (
     QuestionDeleted,
     QuestionHighlight,
     QuestionPost,
+    QuestionsClear,
+    QuestionsCleared,
     QuestionUpdated,
     QuestionUpvote,
     QuestionUpvoted,
@@ -55,11 +57,13 @@ from liveqa.origin.views import (
     HostKeyView,
     HostsView,
     MeView,
+    MyRoomsView,
     ParticipantView,
     RoomCreated,
     RoomSnapshot,
     host_link,
     hosts_view,
+    my_rooms_view,
     participant_view,
     question_view,
     room_view,
@@ -90,6 +94,10 @@ def host_sockets_channel(room_id: str, participant_id: str) -> str:
 # A socket closed because its participant no longer hosts the room: 4000 + 403, like the
 # refusals of socket.py; the client reconnects as an attendee.
 CLOSE_HOST_REVOKED = 4403
+# Every socket of a deleted room: 4000 + 410 Gone; the client reconnects and finds no room.
+CLOSE_ROOM_DELETED = 4410
+# How many rooms "Your rooms" lists.
+MY_ROOMS_LIMIT = 100
 
 
 def now_ms() -> int:
@@ -429,6 +437,29 @@ class Board:
             *_revocations(room_id, [cohost_id]),
         ]
 
+    async def my_rooms(self, participant_id: str) -> MyRoomsView:
+        """The rooms the participant hosts, most recently active first."""
+        async with self.database.read() as queries:
+            if await queries.participant(participant_id) is None:
+                raise unauthenticated()
+            return my_rooms_view(await queries.hosted_rooms(participant_id, MY_ROOMS_LIMIT))
+
+    async def delete_room(
+        self, room_id: str, participant_id: str, confirm_room_id: str
+    ) -> list[Publication]:
+        """Delete the room and everything in it (the owner only, who types its id to confirm);
+        every open socket in it is closed."""
+        async with self.database.write() as queries:
+            await self._room(queries, room_id, lock=True)
+            await self._require_owner(queries, room_id, participant_id)
+            if not hmac.compare_digest(confirm_room_id.encode(), room_id.encode()):
+                raise invalid(
+                    f"to delete the room, confirm with its id {room_id!r}", "confirmation_mismatch"
+                )
+            await queries.delete_room(room_id, self.clock())
+        close = CloseSockets(CLOSE_ROOM_DELETED, "room_deleted")
+        return [Publication(room_channel(room_id), close)]
+
     async def export(self, room_id: str, participant_id: str) -> tuple[Room, list[Question]]:
         """Everything in the room, pending questions included (hosts only)."""
         async with self.database.read() as queries:
@@ -502,6 +533,8 @@ class Board:
                 return await self._approve(actor, message)
             case QuestionHighlight():
                 return await self._highlight(actor, message)
+            case QuestionsClear():
+                return await self._clear(actor, message)
             case RoomInfoUpdate():
                 return await self._update_room(actor, message)
             case UserInfoUpdate():
@@ -714,6 +747,26 @@ class Board:
             await queries.set_highlight(actor.room_id, question_id)
             publication = await self._room_event(queries, actor.room_id)
         return Outcome(reply, [publication])
+
+    async def _clear(self, actor: Actor, message: QuestionsClear) -> Outcome:
+        async with self.database.write() as queries:
+            room = await self._host_action(queries, actor)
+            cleared = await queries.clear_questions(
+                actor.room_id, answered_only=message.answered_only
+            )
+            reply = Ack(ref=message.ref, cleared=len(cleared))
+            if not cleared:
+                return Outcome(reply)
+            event = QuestionsCleared(
+                room_id=actor.room_id,
+                seq=await queries.next_seq(actor.room_id),
+                answered_only=message.answered_only,
+            )
+            publications = [Publication(room_channel(actor.room_id), event)]
+            if room.highlighted_question_id in cleared:
+                await queries.set_highlight(actor.room_id, None)
+                publications.append(await self._room_event(queries, actor.room_id))
+        return Outcome(reply, publications)
 
     async def _update_room(self, actor: Actor, message: RoomInfoUpdate) -> Outcome:
         values: dict[str, Any] = {}

@@ -66,6 +66,12 @@ class QuestionHighlight(ClientMessage, tag="QUESTION_HIGHLIGHT", frozen=True, kw
     question_id: Id | None
 
 
+class QuestionsClear(ClientMessage, tag="QUESTIONS_CLEAR", frozen=True, kw_only=True):
+    """Delete all the room's questions, or only the answered ones (hosts)."""
+
+    answered_only: bool = False
+
+
 class RoomInfoUpdate(ClientMessage, tag="ROOMINFO_UPDATE", frozen=True, kw_only=True):
     """Change room settings (hosts); absent fields stay as they are."""
 
@@ -89,6 +95,7 @@ Incoming: TypeAlias = (
     | QuestionDelete
     | QuestionApprove
     | QuestionHighlight
+    | QuestionsClear
     | RoomInfoUpdate
     | UserInfoUpdate
 )
@@ -106,6 +113,7 @@ class Ack(ServerMessage, tag="ACK", frozen=True, kw_only=True):
     upvoted: bool | UnsetType = UNSET
     upvotes: int | UnsetType = UNSET
     pending: bool | UnsetType = UNSET
+    cleared: int | UnsetType = UNSET
 
 
 class Error(ServerMessage, tag="ERROR", frozen=True, kw_only=True):
@@ -140,6 +148,12 @@ class QuestionDeleted(RoomEvent, tag="QUESTION_DELETE_PASSIVE", frozen=True, kw_
     """A question was deleted."""
 
     question_id: str
+
+
+class QuestionsCleared(RoomEvent, tag="QUESTIONS_CLEAR_PASSIVE", frozen=True, kw_only=True):
+    """Every question, or every answered one, was deleted."""
+
+    answered_only: bool
 
 
 class RoomUpdated(RoomEvent, tag="ROOMINFO_UPDATE_PASSIVE", frozen=True, kw_only=True):
@@ -184,6 +198,7 @@ Outgoing: TypeAlias = (
     | QuestionUpdated
     | QuestionUpvoted
     | QuestionDeleted
+    | QuestionsCleared
     | RoomUpdated
     | UserUpdated
     | VoteChanged

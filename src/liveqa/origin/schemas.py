@@ -50,6 +50,12 @@ class RotateHostKeyRequest(Request, frozen=True, kw_only=True):
     keep_cohosts: bool = False
 
 
+class DeleteRoomRequest(Request, frozen=True, kw_only=True):
+    """Delete a room: its id, typed again, confirms it."""
+
+    confirm_room_id: Key
+
+
 class ErrorDetail(msgspec.Struct, frozen=True, kw_only=True):
     """A stable machine-readable code and a message for people."""
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from liveqa.store import Host, Participant, Question, Room
+from liveqa.store import Host, HostedRoom, Participant, Question, Room
 
 
 class View(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
@@ -110,6 +110,23 @@ class HostsView(View, frozen=True, kw_only=True):
     hosts: list[HostView]
 
 
+class HostedRoomView(View, frozen=True, kw_only=True):
+    """A room in its host's list: `role` is `owner` or `cohost`; `questions` counts pending ones."""
+
+    room_id: str
+    display_name: str
+    state: str
+    role: str
+    questions: int
+    last_activity: str
+
+
+class MyRoomsView(View, frozen=True, kw_only=True):
+    """The rooms the caller hosts, most recently active first."""
+
+    rooms: list[HostedRoomView]
+
+
 def iso_time(ms: int) -> str:
     """Epoch milliseconds as ISO-8601 UTC with milliseconds, like `2022-06-13T01:02:03.456Z`."""
     moment = datetime.fromtimestamp(ms / 1000, UTC)
@@ -132,6 +149,23 @@ def hosts_view(hosts: list[Host]) -> HostsView:
         hosts=[
             HostView(participant_id=h.participant_id, display_name=h.display_name, role=h.role)
             for h in hosts
+        ]
+    )
+
+
+def my_rooms_view(rooms: list[HostedRoom]) -> MyRoomsView:
+    """View of the rooms a participant hosts."""
+    return MyRoomsView(
+        rooms=[
+            HostedRoomView(
+                room_id=r.room_id,
+                display_name=r.display_name,
+                state=r.state,
+                role=r.role,
+                questions=r.question_count,
+                last_activity=iso_time(r.last_activity),
+            )
+            for r in rooms
         ]
     )
 

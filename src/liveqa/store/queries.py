@@ -23,9 +23,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from liveqa.store.records import Host, Participant, PostContext, Question, Room, VoteTarget
+from liveqa.store.records import (
+    Host,
+    HostedRoom,
+    Participant,
+    PostContext,
+    Question,
+    Room,
+    VoteTarget,
+)
 from liveqa.store.tables import (
     connections,
+    deleted_rooms,
     participants,
     questions,
     room_hosts,
@@ -273,7 +282,13 @@ class Queries:
         moderation: bool = False,
         allow_anonymous: bool = False,
     ) -> bool:
-        """Insert a room with its creator as owner; False when the id is taken."""
+        """Insert a room with its creator as owner; False when the id is taken.
+
+        A room made again under a deleted room's id numbers its events on from the old ones."""
+        previous = await self.connection.execute(
+            select(deleted_rooms.c.seq).where(deleted_rooms.c.room_id == room_id)
+        )
+        seq = int(previous.scalar_one_or_none() or 0)
         created = await self._insert_new(
             insert(rooms).values(
                 id=room_id,
@@ -284,7 +299,7 @@ class Queries:
                 allow_anonymous=allow_anonymous,
                 highlighted_question_id=None,
                 host_key=host_key,
-                seq=0,
+                seq=seq,
                 created_by=created_by,
                 created_at=now,
             )
@@ -295,7 +310,68 @@ class Queries:
                     room_id=room_id, participant_id=created_by, added_at=now, role="owner"
                 )
             )
+            await self.connection.execute(
+                delete(deleted_rooms).where(deleted_rooms.c.room_id == room_id)
+            )
         return created
+
+    async def delete_room(self, room_id: str, now: int) -> bool:
+        """Delete a room with everything in it, remembering its last event number."""
+        result = await self.connection.execute(
+            delete(rooms).where(rooms.c.id == room_id).returning(rooms.c.seq)
+        )
+        seq = result.scalar_one_or_none()
+        if seq is None:
+            return False
+        await self.connection.execute(
+            delete(deleted_rooms).where(deleted_rooms.c.room_id == room_id)
+        )
+        await self.connection.execute(
+            insert(deleted_rooms).values(room_id=room_id, seq=int(seq), deleted_at=now)
+        )
+        return True
+
+    async def hosted_rooms(self, participant_id: str, limit: int) -> list[HostedRoom]:
+        """The rooms the participant hosts (the `limit` newest), most recently active first."""
+        in_room = questions.c.room_id == rooms.c.id
+        statement = (
+            select(
+                rooms.c.id,
+                rooms.c.display_name,
+                rooms.c.state,
+                rooms.c.created_at,
+                room_hosts.c.role,
+                select(func.count()).where(in_room).scalar_subquery().label("question_count"),
+                select(func.max(questions.c.created_at))
+                .where(in_room)
+                .scalar_subquery()
+                .label("asked_at"),
+                select(func.max(questions.c.answered_at))
+                .where(in_room)
+                .scalar_subquery()
+                .label("answered_at"),
+            )
+            .join(room_hosts, room_hosts.c.room_id == rooms.c.id)
+            .where(room_hosts.c.participant_id == participant_id)
+            .order_by(rooms.c.created_at.desc(), rooms.c.id)
+            .limit(limit)
+        )
+        hosted = [
+            HostedRoom(
+                room_id=row.id,
+                display_name=row.display_name,
+                state=row.state,
+                role=row.role,
+                question_count=int(row.question_count),
+                last_activity=max(
+                    int(moment)
+                    for moment in (row.created_at, row.asked_at, row.answered_at)
+                    if moment is not None
+                ),
+            )
+            for row in await self.connection.execute(statement)
+        ]
+        return sorted(hosted, key=lambda room: (-room.last_activity, room.room_id))
 
     async def room(self, room_id: str, *, lock: bool = False) -> Room | None:
         """The room, if any; `lock` holds its row until commit, serialising writers per room."""
@@ -559,6 +635,18 @@ class Queries:
         await self.connection.execute(
             update(questions).where(questions.c.id == question_id).values(pending=False)
         )
+
+    async def clear_questions(self, room_id: str, *, answered_only: bool) -> list[str]:
+        """Delete the room's questions (only the answered ones if `answered_only`); their ids."""
+        chosen = questions.c.room_id == room_id
+        if answered_only:
+            chosen = chosen & questions.c.answer_text.is_not(None)
+        ids = select(questions.c.id).where(chosen)
+        await self.connection.execute(delete(votes).where(votes.c.question_id.in_(ids)))
+        result = await self.connection.execute(
+            delete(questions).where(chosen).returning(questions.c.id)
+        )
+        return sorted(str(row[0]) for row in result)
 
     async def delete_question(self, question_id: str) -> None:
         """Delete a question and its votes."""

@@ -44,6 +44,18 @@ class Host:
 
 
 @dataclass(frozen=True, slots=True)
+class HostedRoom:
+    """A room as its host's list shows it; `last_activity`: its newest question, answer or birth."""
+
+    room_id: str
+    display_name: str
+    state: str
+    role: str
+    question_count: int
+    last_activity: int
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
     """A question with its author and answerer names; `voted` is the viewer's own vote."""
 

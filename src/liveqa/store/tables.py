@@ -148,6 +148,16 @@ connections = Table(
     Index("ix_connections_room_id_seen_at", "room_id", "seen_at"),
 )
 
+# The last event number of each deleted room: a room made again under the same id goes on
+# from it, so a GRIP proxy never takes its events for repeats of the old room's (same ids).
+deleted_rooms = Table(
+    "deleted_rooms",
+    metadata,
+    Column("room_id", String(32), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("deleted_at", BigInteger, nullable=False),
+)
+
 # Instance-wide values shared by every origin process, such as the cookie signing key.
 settings = Table(
     "settings",

@@ -1,4 +1,4 @@
-/** The REST calls of a room's host settings: the owner's host key, and who hosts the room. */
+/** The REST calls of a room's host settings: the owner's host key, who hosts it, deleting it. */
 
 import { room } from "./api.js";
 
@@ -14,5 +14,7 @@ export function hostApi(api, roomId) {
     hosts: () => api.call("GET", `${base}/hosts`),
     /** Take a co-host's rights away (owner): the hosts left. */
     removeHost: (participantId) => api.call("DELETE", `${base}/hosts/${encodeURIComponent(participantId)}`),
+    /** Delete the room for good (owner), confirming with its id as typed. */
+    deleteRoom: (confirmRoomId) => api.call("DELETE", base, { confirmRoomId }),
   };
 }

@@ -121,28 +121,8 @@ class RoomPage {
   }
 
   async offerCreate() {
-    const { app, roomId } = this;
-    const { renderCreate, createdNotice } = await loaders.create();
-    if (!this.alive) return;
-    renderCreate(this.container, roomId, {
-      needsName: !app.isNamed(),
-      myName: app.cachedName(),
-      onCancel: () => app.navigate("/"),
-      create: async ({ displayName, themeColor, myName }) => {
-        if (myName !== null) {
-          if (myName !== app.cachedName()) await app.rename(myName);
-          app.markNamed();
-        }
-        try {
-          const created = await app.api.createRoom(roomId, displayName, themeColor);
-          this.notices.push(createdNotice(created, roomId, notice));
-        } catch (error) {
-          if (error.status !== 409) throw error;
-          this.notices.push(notice("Someone was quicker", h("p", { text: "This room was created by someone else a moment ago; you joined it as an attendee." })));
-        }
-        if (this.alive) this.connect();
-      },
-    });
+    const { offerCreate } = await loaders.create();
+    if (this.alive) offerCreate(this, notice);
   }
 
   show(state) {
@@ -268,12 +248,13 @@ class RoomPage {
 
   gone() {
     if (!this.alive) return;
+    closeDialogs();
     const back = h("a", { href: "/", class: "button-link", text: "Back to the start page" });
     back.addEventListener("click", (event) => {
       event.preventDefault();
       this.app.navigate("/");
     });
-    this.container.replaceChildren(message("This room no longer exists.", back));
+    this.container.replaceChildren(message("This room was deleted.", back));
   }
 
   scheduleRender() {

@@ -48,7 +48,7 @@ export function absoluteLink(path) {
 
 /** Open the settings of `room` for `me`: `send` applies changes through the socket, `api` is the REST client. */
 export function openSettings(room, me, { send, api }) {
-  const { hosts, hostKey, rotate, removeHost } = hostApi(api, room.roomId);
+  const { hosts, hostKey, rotate, removeHost, deleteRoom } = hostApi(api, room.roomId);
   const name = h("input", { type: "text", maxlength: LIMITS.roomName * 2 });
   name.value = room.displayName;
   const colours = palette("Theme colour", room.themeColor);
@@ -92,6 +92,15 @@ export function openSettings(room, me, { send, api }) {
           h("a", { href: exportUrl(room.roomId, "json"), download: `${room.roomId}.json`, text: "JSON" }),
         ),
       ),
+      h(
+        "details",
+        { class: "more" },
+        h("summary", { text: "Clear questions or delete the room" }),
+        clearPanel(send),
+        me.isOwner
+          ? deletePanel(room.roomId, deleteRoom)
+          : h("p", { class: "note", text: "Only the room's owner (its creator) can delete the room." }),
+      ),
     ],
     submitLabel: "Update",
     onSubmit: async () => {
@@ -108,6 +117,78 @@ export function openSettings(room, me, { send, api }) {
       if (Object.keys(changes).length > 0) await send({ type: "ROOMINFO_UPDATE", ...changes });
     },
   });
+}
+
+/** Delete all questions, or the answered ones, once the host ticked that they mean it. */
+function clearPanel(send) {
+  const answered = h("input", { type: "radio", name: "clear-which", checked: true });
+  const all = h("input", { type: "radio", name: "clear-which" });
+  const sure = h("input", { type: "checkbox" });
+  const status = h("p", { class: "note", role: "status" });
+  const button = h("button", {
+    type: "button",
+    class: "danger small",
+    text: "Clear questions",
+    onclick: async () => {
+      if (!sure.checked) {
+        setText(status, "Tick the box first: clearing cannot be undone.");
+        return;
+      }
+      button.disabled = true;
+      try {
+        const { cleared } = await send({ type: "QUESTIONS_CLEAR", answeredOnly: answered.checked });
+        sure.checked = false;
+        setText(status, cleared === 1 ? "1 question deleted." : `${cleared} questions deleted.`);
+      } catch (error) {
+        setText(status, `Nothing was cleared: ${error.message}`);
+      } finally {
+        button.disabled = false;
+      }
+    },
+  });
+  return h(
+    "fieldset",
+    { class: "states" },
+    h("legend", { text: "Clear questions" }),
+    h("label", { class: "check" }, answered, " Answered questions only"),
+    h("label", { class: "check" }, all, " All questions, waiting ones included"),
+    h("label", { class: "check" }, sure, " Delete them for everyone; this cannot be undone"),
+    h("div", { class: "share-row" }, button),
+    status,
+  );
+}
+
+/** Delete the room for good: the owner types its id to confirm. */
+function deletePanel(roomId, deleteRoom) {
+  const typed = h("input", { type: "text", autocomplete: "off", autocapitalize: "none", spellcheck: "false" });
+  const status = h("p", { class: "note", role: "status" });
+  const button = h("button", {
+    type: "button",
+    class: "danger small",
+    text: "Delete this room",
+    onclick: async () => {
+      if (typed.value.trim() !== roomId) {
+        setText(status, `Type the room's ID, ${roomId}, to confirm.`);
+        typed.focus();
+        return;
+      }
+      button.disabled = true;
+      try {
+        await deleteRoom(typed.value.trim());
+        setText(status, "The room was deleted.");
+      } catch (error) {
+        setText(status, `The room was not deleted: ${error.message}`);
+        button.disabled = false;
+      }
+    },
+  });
+  return h(
+    "div",
+    { class: "delete-room" },
+    field(`To delete this room with all its questions for everyone, type its ID (${roomId}):`, typed),
+    h("div", { class: "share-row" }, button),
+    status,
+  );
 }
 
 /**

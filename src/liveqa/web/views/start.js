@@ -3,7 +3,10 @@
 import { h, setText } from "../dom.js";
 import { LIMITS, normalizeRoomId, roomIdProblems, textProblem } from "../validate.js";
 import { roomPath } from "../router.js";
+import { relativeTime } from "../reltime.js";
 import { field } from "./dialog.js";
+
+const STATE_NAMES = { open: "open", voting: "voting only", closed: "closed" };
 
 function errorList(id) {
   return h("ul", { class: "error", id, role: "alert", hidden: true });
@@ -14,6 +17,36 @@ function showErrors(list, input, messages) {
   list.hidden = messages.length === 0;
   if (messages.length) input.setAttribute("aria-invalid", "true");
   else input.removeAttribute("aria-invalid");
+}
+
+/** "Your rooms": the rooms this participant hosts, each a link in; null when there are none. */
+async function yourRooms(app) {
+  let rooms;
+  try {
+    ({ rooms } = await app.api.call("GET", "/api/me/rooms"));
+  } catch {
+    return null;
+  }
+  if (rooms.length === 0) return null;
+  const now = Date.now();
+  const items = rooms.map((room) => {
+    const path = roomPath(room.roomId);
+    const link = h("a", { href: path, dir: "auto", text: room.displayName });
+    link.addEventListener("click", (event) => {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      app.navigate(path);
+    });
+    const details = [
+      room.roomId,
+      STATE_NAMES[room.state] ?? room.state,
+      room.questions === 1 ? "1 question" : `${room.questions} questions`,
+      room.role === "owner" ? "owner" : "co-host",
+      `active ${relativeTime(Date.parse(room.lastActivity), now)}`,
+    ];
+    return h("li", {}, link, h("p", { class: "hint", text: details.join(" · ") }));
+  });
+  return h("section", { class: "panel", "aria-labelledby": "your-rooms" }, h("h2", { id: "your-rooms", text: "Your rooms" }), h("ul", {}, items));
 }
 
 /**
@@ -60,7 +93,8 @@ export function renderStart(container, app, initial = {}) {
     formError,
     h("div", { class: "form-actions" }, submit),
   );
-  container.replaceChildren(h("main", { id: "main", class: "page" }, form));
+  const main = h("main", { id: "main", class: "page" }, form);
+  container.replaceChildren(main);
 
   room.value = initial.roomId ?? "";
   if (initial.problems?.length) showErrors(roomErrors, room, initial.problems);
@@ -76,6 +110,7 @@ export function renderStart(container, app, initial = {}) {
       // A name the server made up ("Guest 1234") is only a hint until the person picks one.
       if (app.isNamed()) name.value ||= me.displayName;
       else name.placeholder = me.displayName;
+      yourRooms(app).then((section) => section && main.append(section));
     },
     (error) => {
       setText(formError, error.message);
