@@ -43,3 +43,15 @@ def test_the_projector_follows_the_highlight(people: People, room_id: str) -> No
     expect(spotlight).to_contain_text("1 up-vote", timeout=LIVE_MS)
     host.vote_button("First question").click()
     expect(spotlight).to_contain_text("2 up-votes", timeout=LIVE_MS)
+
+
+def test_the_projector_warns_when_phones_cannot_open_its_link(people: People, room_id: str) -> None:
+    host = people("Hana", viewport=DESKTOP)
+    screen = people("Projector", viewport=DESKTOP)
+    host.create_room(room_id)
+    screen.open(f"/{room_id}/present")
+    join = screen.page.get_by_role("complementary", name="How to join")
+    expect(join).to_contain_text(f"127.0.0.1:{screen.base_url.rsplit(':', 1)[1]}/{room_id}")
+    expect(join).to_contain_text("Phones cannot open this link")
+    expect(join).to_contain_text("--host 0.0.0.0")
+    expect(join).to_contain_text("--public-url")

@@ -387,3 +387,39 @@ async def test_my_rooms_and_room_deletion(origin: Origin) -> None:
     assert (await host.request("GET", "/api/me/rooms"))[1] == {"rooms": []}
     status, _ = await guest.request("POST", "/api/rooms", {"roomId": "town-hall"})
     assert status == 201
+
+
+async def test_links_follow_the_request_without_a_public_url(origin: Origin) -> None:
+    _, guest = await origin.host_and_guest()
+    here = f"http://{origin.server.host}:{origin.server.port}/town-hall"
+    _, snapshot = await guest.request("GET", "/api/rooms/town-hall")
+    assert snapshot["joinUrl"] == here
+    headers = {"Host": "qa.example.org", "X-Forwarded-Proto": "https"}
+    _, proxied = await guest.request("GET", "/api/rooms/town-hall", headers=headers)
+    assert proxied["joinUrl"] == "https://qa.example.org/town-hall"
+    _, unnamed = await guest.request("GET", "/api/rooms/town-hall", headers={"Host": "x/y"})
+    assert unnamed["joinUrl"] is None
+
+
+async def test_a_public_url_is_the_base_of_every_link(
+    tmp_path: Path, recorder: PublishRecorder
+) -> None:
+    config = origin_config(
+        f"sqlite:///{tmp_path}/public.db", recorder, public_url="https://qa.example.org"
+    )
+    server = TestServer(create_app(config))
+    await server.start_server()
+    running = Origin(server, recorder)
+    try:
+        host = running.browser()
+        await host.join("Hana")
+        status, created = await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
+        assert (status, created["joinUrl"]) == (201, "https://qa.example.org/town-hall")
+        _, snapshot = await host.request("GET", "/api/rooms/town-hall")
+        assert snapshot["joinUrl"] == "https://qa.example.org/town-hall"
+        async with host.session.get(host.url("/api/rooms/town-hall/qr.svg")) as response:
+            assert await response.read() == qr_svg("https://qa.example.org/town-hall")
+        _, exported = await host.request("GET", "/api/rooms/town-hall/export.json")
+        assert exported["joinUrl"] == "https://qa.example.org/town-hall"
+    finally:
+        await running.close()

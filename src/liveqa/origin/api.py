@@ -71,6 +71,7 @@ class ExportDocument(msgspec.Struct, frozen=True, kw_only=True):
     """A room and all its questions, pending ones included (anonymous authors stay hidden)."""
 
     room: RoomView
+    join_url: str | None = msgspec.field(name="joinUrl", default=None)
     questions: list[QuestionView]
 
 
@@ -151,6 +152,14 @@ def _set_cookie(response: web.Response, context: OriginContext, participant: str
     )
 
 
+def room_link(request: web.Request, room_id: str) -> str | None:
+    """The room's absolute join URL (see `join_url`); None when the Host header is no host."""
+    try:
+        return join_url(request, room_id, request.app[CONTEXT].public_url)
+    except Refused:
+        return None
+
+
 async def create_session(request: web.Request) -> web.Response:
     """Return the caller's participant, creating one (and its cookie) when needed."""
     context = request.app[CONTEXT]
@@ -200,14 +209,16 @@ async def create_room(request: web.Request) -> web.Response:
         body.theme_color if isinstance(body.theme_color, str) else None,
         context.client_key(request),
     )
-    return json_response(created, 201)
+    linked = msgspec.structs.replace(created, join_url=room_link(request, created.room.room_id))
+    return json_response(linked, 201)
 
 
 async def room_snapshot(request: web.Request) -> web.Response:
     """The room as the caller may see it."""
     context = request.app[CONTEXT]
     snapshot = await context.board.snapshot(request.match_info["roomId"], participant_id(request))
-    response = json_response(snapshot)
+    linked = msgspec.structs.replace(snapshot, join_url=room_link(request, snapshot.room.room_id))
+    response = json_response(linked)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -284,7 +295,8 @@ async def room_qr(request: web.Request) -> web.Response:
     """The room's join URL as an SVG QR code (for the projector view)."""
     context = request.app[CONTEXT]
     room = await context.board.room(request.match_info["roomId"])
-    response = web.Response(body=qr_svg(join_url(request, room.id)), content_type=SVG)
+    url = join_url(request, room.id, context.public_url)
+    response = web.Response(body=qr_svg(url), content_type=SVG)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Vary"] = "X-Forwarded-Proto"
     return response
@@ -294,7 +306,11 @@ async def _export(request: web.Request) -> ExportDocument:
     context = request.app[CONTEXT]
     caller = require_participant(request)
     room, questions = await context.board.export(request.match_info["roomId"], caller)
-    return ExportDocument(room=room_view(room), questions=[question_view(q) for q in questions])
+    return ExportDocument(
+        room=room_view(room),
+        join_url=room_link(request, room.id),
+        questions=[question_view(q) for q in questions],
+    )
 
 
 def _attachment(response: web.Response, room_id: str, extension: str) -> web.Response:

@@ -49,6 +49,7 @@ class OriginContext:
     verify_sig: SigVerifier
     sockets: SocketSettings
     cookie_secure: bool = False
+    public_url: str | None = None
     publish_wait: float = 2.0
     session_signer: SessionSigner | None = None
     attendance: Attendance | None = None

@@ -73,6 +73,8 @@ class RoomSnapshot(View, frozen=True, kw_only=True):
     seq: int
     me: MeView | None
     attendees: int
+    # The absolute link attendees open (the QR code's), None when the request named no host.
+    join_url: str | None = None
 
 
 class RoomCreated(View, frozen=True, kw_only=True):
@@ -81,6 +83,7 @@ class RoomCreated(View, frozen=True, kw_only=True):
     room: RoomView
     host_key: str
     host_link: str
+    join_url: str | None = None
 
 
 class HostKeyView(View, frozen=True, kw_only=True):

@@ -39,6 +39,8 @@ export function emptyState() {
     deleted: new Set(),
     // People connected to the room, when the server tells (null until then).
     attendees: null,
+    // The absolute link attendees open, as the server builds it (its --public-url or host).
+    joinUrl: null,
   };
 }
 
@@ -64,6 +66,7 @@ export function fromSnapshot(previous, snapshot) {
     mine,
     deleted,
     attendees: typeof snapshot.attendees === "number" ? snapshot.attendees : previous.attendees,
+    joinUrl: snapshot.joinUrl ?? previous.joinUrl,
   };
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_THEME_COLOR } from "../contrast.js";
 import { field } from "./dialog.js";
 import { palette } from "./palette.js";
 import { absoluteLink, shareLink } from "./settings.js";
+import { loopbackWarning } from "../links.js";
 import { roomPath } from "../router.js";
 
 /**
@@ -106,7 +107,8 @@ function createdNotice(created, roomId, notice) {
   return notice(
     "Your room is ready",
     h("p", { text: "You are its owner. Share the host link with co-hosts only; attendees join with the room link." }),
-    shareLink("Host link", absoluteLink(created.hostLink)).element,
-    shareLink("Link for attendees", absoluteLink(roomPath(roomId))).element,
+    shareLink("Host link", absoluteLink(created.hostLink, created.joinUrl)).element,
+    shareLink("Link for attendees", created.joinUrl ?? absoluteLink(roomPath(roomId))).element,
+    loopbackWarning(created.joinUrl),
   );
 }

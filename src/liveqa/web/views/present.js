@@ -12,6 +12,7 @@ import { applyTheme } from "../theme.js";
 import { RoomSync } from "../sync.js";
 import { askerName } from "./card.js";
 import { votes } from "../words.js";
+import { loopbackWarning } from "../links.js";
 
 const TOP_COUNT = 5;
 
@@ -24,7 +25,7 @@ function addStylesheet() {
 /** Mount the projector view; returns the function that leaves it. */
 export function mountPresent(container, app, roomId) {
   addStylesheet();
-  const joinUrl = new URL(roomPath(roomId), location.origin).href;
+  let joinUrl = new URL(roomPath(roomId), location.origin).href;
   const roomName = h("h1", { class: "room-name" });
   const attendees = h("p", { class: "attendees", hidden: true });
   const spotText = h("p", { class: "spot-text" });
@@ -40,21 +41,31 @@ export function mountPresent(container, app, roomId) {
   const top = h("ol", { class: "top-list" });
   const topSection = h("section", { class: "top", "aria-labelledby": "top-title" }, h("h2", { id: "top-title", text: "Top questions" }), top);
   const status = h("p", { class: "present-status", role: "status" });
+  const qr = h("img", {
+    src: qrUrl(roomId),
+    width: 240,
+    height: 240,
+    // Without a code the link below still works; a broken-image icon would only distract.
+    onerror: (event) => {
+      event.target.hidden = true;
+    },
+  });
+  const joinText = h("p", { class: "join-url" });
+  const joinWarning = h("div");
+  // The server's link (its --public-url, or the address this page came from) once known.
+  const showJoin = (url) => {
+    joinUrl = url;
+    setText(joinText, url.replace(/^https?:\/\//, ""));
+    qr.alt = `QR code that opens ${url}`;
+    joinWarning.replaceChildren(loopbackWarning(url, "join-warning") ?? "");
+  };
   const join = h(
     "aside",
     { class: "join", "aria-label": "How to join" },
-    h("img", {
-      src: qrUrl(roomId),
-      alt: `QR code that opens ${joinUrl}`,
-      width: 240,
-      height: 240,
-      // Without a code the link below still works; a broken-image icon would only distract.
-      onerror: (event) => {
-        event.target.hidden = true;
-      },
-    }),
+    qr,
     h("p", { class: "join-label", text: "Join and ask at" }),
-    h("p", { class: "join-url", text: joinUrl.replace(/^https?:\/\//, "") }),
+    joinText,
+    joinWarning,
   );
   container.replaceChildren(
     h(
@@ -66,6 +77,7 @@ export function mountPresent(container, app, roomId) {
     ),
   );
   setText(roomName, "Loading…");
+  showJoin(joinUrl);
 
   let sync = null;
   let alive = true;
@@ -74,6 +86,7 @@ export function mountPresent(container, app, roomId) {
     applyTheme(room.themeColor);
     document.title = `${room.displayName} · Projector`;
     setText(roomName, room.displayName);
+    if (state.joinUrl && state.joinUrl !== joinUrl) showJoin(state.joinUrl);
     const highlighted = room.highlightedQuestionId ? state.questions.get(room.highlightedQuestionId) : null;
     spotlight.hidden = !highlighted;
     idle.hidden = Boolean(highlighted);

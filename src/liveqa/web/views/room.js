@@ -234,7 +234,7 @@ class RoomPage {
   settings() {
     const { room, me } = this.sync.state;
     this.withModule(loaders.settings, null, ({ openSettings }) =>
-      openSettings(room, me, { send: (msg) => this.send(msg), api: this.app.api }),
+      openSettings(room, me, { send: (msg) => this.send(msg), api: this.app.api, joinUrl: this.sync.state.joinUrl }),
     );
   }
 

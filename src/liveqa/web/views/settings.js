@@ -3,6 +3,7 @@
 import { h, setText } from "../dom.js";
 import { exportUrl } from "../api.js";
 import { hostApi } from "../hostapi.js";
+import { loopbackWarning } from "../links.js";
 import { roomPath } from "../router.js";
 import { LIMITS, textProblem } from "../validate.js";
 import { openDialog, field } from "./dialog.js";
@@ -41,13 +42,17 @@ export function shareLink(label, url, hint) {
   return { element, input };
 }
 
-/** Absolute URL of a host link path such as `/room#host=KEY`. */
-export function absoluteLink(path) {
-  return new URL(path, location.origin).href;
+/** Absolute URL of a path such as `/room#host=KEY`, on the server's join URL when known. */
+export function absoluteLink(path, joinUrl) {
+  return new URL(path, joinUrl ?? location.origin).href;
 }
 
-/** Open the settings of `room` for `me`: `send` applies changes through the socket, `api` is the REST client. */
-export function openSettings(room, me, { send, api }) {
+/**
+ * Open the settings of `room` for `me`: `send` applies changes through the socket, `api` is the
+ * REST client, `joinUrl` the room's link as the server gives it.
+ */
+export function openSettings(room, me, { send, api, joinUrl }) {
+  const attendeeLink = joinUrl ?? absoluteLink(roomPath(room.roomId));
   const { hosts, hostKey, rotate, removeHost, deleteRoom } = hostApi(api, room.roomId);
   const name = h("input", { type: "text", maxlength: LIMITS.roomName * 2 });
   name.value = room.displayName;
@@ -77,10 +82,11 @@ export function openSettings(room, me, { send, api }) {
         "details",
         { class: "more" },
         h("summary", { text: "Share, export and host key" }),
-        shareLink("Link for attendees", absoluteLink(roomPath(room.roomId))).element,
+        shareLink("Link for attendees", attendeeLink).element,
+        loopbackWarning(attendeeLink),
         h("p", {}, h("a", { href: roomPath(room.roomId, true), target: "_blank", rel: "noopener", text: "Open the projector view" })),
         me.isOwner
-          ? keyPanel(room.roomId, { hostKey, rotate, refreshHosts: hostList.refresh })
+          ? keyPanel({ hostKey, rotate, refreshHosts: hostList.refresh, joinUrl })
           : h("p", { class: "note", text: "Only the room's owner (its creator) sees and changes the host key." }),
         hostList.element,
         h(
@@ -195,12 +201,12 @@ function deletePanel(roomId, deleteRoom) {
  * The owner's host key: fetched only when asked for (it is a secret that makes anyone a host),
  * and rotated, which by default takes host rights away from every co-host.
  */
-function keyPanel(roomId, { hostKey, rotate, refreshHosts }) {
+function keyPanel({ hostKey, rotate, refreshHosts, joinUrl }) {
   const hostLink = shareLink("Host link", "", "Anyone who opens it becomes a co-host of this room: share it with co-hosts only.");
   hostLink.element.hidden = true;
   const status = h("p", { class: "note", role: "status" });
   const fill = (key) => {
-    hostLink.input.value = absoluteLink(key.hostLink);
+    hostLink.input.value = absoluteLink(key.hostLink, joinUrl);
     hostLink.element.hidden = false;
   };
   const show = h("button", {
