@@ -49,6 +49,14 @@ async function yourRooms(app) {
   return h("section", { class: "panel", "aria-labelledby": "your-rooms" }, h("h2", { id: "your-rooms", text: "Your rooms" }), h("ul", {}, items));
 }
 
+/** Whether no room has the id `roomId` yet (false when that cannot be told). */
+function isNewRoom(app, roomId) {
+  return app.api.room(roomId).then(
+    () => false,
+    (error) => error.status === 404,
+  );
+}
+
 /**
  * Render into `container`. `app` gives api, participant(), markNamed(), navigate();
  * `initial` may prefill the room id and show why it was refused.
@@ -126,7 +134,9 @@ export function renderStart(container, app, initial = {}) {
     const roomId = room.value;
     const nameProblem = textProblem(name.value, "Your name", LIMITS.displayName);
     const roomProblems = roomIdProblems(roomId);
-    const keyProblems = asHost.checked && hostKey.value.trim() === "" ? ["Enter the room's host key, or untick Join as Host."] : [];
+    // A room nobody made yet has no key: its creator becomes its host without one.
+    const keyNeeded = asHost.checked && hostKey.value.trim() === "" && roomProblems.length === 0 && !(await isNewRoom(app, roomId));
+    const keyProblems = keyNeeded ? ["Enter the room's host key, or untick Join as Host."] : [];
     showErrors(nameErrors, name, nameProblem ? [nameProblem] : []);
     showErrors(roomErrors, room, roomProblems);
     showErrors(keyErrors, hostKey, keyProblems);
@@ -149,7 +159,7 @@ export function renderStart(container, app, initial = {}) {
         }
       }
       app.markNamed();
-      if (asHost.checked) {
+      if (asHost.checked && hostKey.value.trim() !== "") {
         try {
           await app.api.becomeHost(roomId, hostKey.value.trim());
         } catch (error) {
