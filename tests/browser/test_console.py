@@ -40,6 +40,7 @@ def test_the_start_page_lists_the_rooms_i_host(people: People, room_id: str) -> 
     host.create_room(f"{room_id}-b", title="Afternoon session")
     guest.join(f"{room_id}-a")
     guest.ask("First?")
+    expect(guest.card("First?")).to_be_visible(timeout=LIVE_MS)
     expect(host.page.get_by_role("heading", level=1)).to_have_text("Afternoon session")
     host.open("/")
     rooms = host.page.get_by_role("region", name="Your rooms")

@@ -829,11 +829,9 @@ class Board:
             raise forbidden("only the owner of this room (its creator) may do this", "not_owner")
 
     async def _host_action(self, queries: Queries, actor: Actor) -> Room:
-        """Lock the room, check the actor hosts it and that it is not closed."""
+        """Lock the room and check the actor hosts it (a closed room stops attendees only)."""
         room = await self._room(queries, actor.room_id, lock=True)
         await self._require_host(queries, actor.room_id, actor.participant_id)
-        if room.state == "closed":
-            raise forbidden("the room is closed", "room_closed")
         return room
 
     async def _room_event(self, queries: Queries, room_id: str) -> Publication:

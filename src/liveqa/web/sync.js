@@ -14,7 +14,6 @@ const GAP_GRACE_MS = 1_000;
 // Close codes of a refused socket: 4000 + the HTTP status of the same refusal.
 const CLOSE_UNAUTHENTICATED = 4401;
 const CLOSE_NOT_FOUND = 4404;
-const CLOSE_HOST_REVOKED = 4403;
 // Sent to my sockets when I become a host (here or in another tab): only a socket opened since
 // then gets the hosts' events, so this one reconnects.
 const HOST_GRANTED = "HOST_GRANTED_SELF";
@@ -24,16 +23,14 @@ export class RoomSync {
    * `api`: the REST client; `onChange(state)` after every change; `onStatus(status, detail)`
    * for the connection; `onEvent(event, state)` for each applied event (announcements);
    * `onProblem(error)` when the room does not exist (the snapshot answered 404); `view`:
-   * "present" for a projector, which does not count as an attendee;
-   * `onRevoked()` when I lost host rights here.
+   * "present" for a projector, which does not count as an attendee.
    */
-  constructor(roomId, { api, onChange, onStatus, onEvent, onProblem, view = null, onRevoked }, deps = {}) {
+  constructor(roomId, { api, onChange, onStatus, onEvent, onProblem, view = null }, deps = {}) {
     this.roomId = roomId;
     this.api = api;
     this.onChange = onChange ?? (() => {});
     this.onEvent = onEvent ?? (() => {});
     this.onProblem = onProblem ?? (() => {});
-    this.onRevoked = onRevoked ?? (() => {});
     this.setTimeout = deps.setTimeout ?? globalThis.setTimeout.bind(globalThis);
     this.clearTimeout = deps.clearTimeout ?? globalThis.clearTimeout.bind(globalThis);
     this.state = emptyState();
@@ -135,7 +132,6 @@ export class RoomSync {
     // The next attempt needs a valid cookie; a vanished room shows up in the snapshot (404).
     if (code === CLOSE_UNAUTHENTICATED) this.renewSession();
     else if (code === CLOSE_NOT_FOUND) this.resync();
-    else if (code === CLOSE_HOST_REVOKED) this.onRevoked();
   }
 
   received(event) {

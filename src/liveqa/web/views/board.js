@@ -30,7 +30,7 @@ export class RoomBoard {
     this.cards = new Map();
     this.state = null;
 
-    this.roomName = h("h1", { class: "room-name" });
+    this.roomName = h("h1", { class: "room-name", dir: "auto" });
     this.settingsButton = h(
       "button",
       { type: "button", class: "icon-button", "aria-label": "Room settings", hidden: true, onclick: handlers.settings },

@@ -110,7 +110,6 @@ class RoomPage {
         for (const text of announcements(event, state, before)) this.app.announcer.say(text);
       },
       onProblem: () => (this.board ? this.gone() : this.offerCreate()),
-      onRevoked: () => this.revoked(),
     });
     this.sync.start();
   }
@@ -158,7 +157,7 @@ class RoomPage {
     this.listen(document, "visibilitychange", () => {
       if (document.visibilityState === "visible") this.sync.realtime.retryNow();
     });
-    if (!app.isNamed()) this.welcome();
+    if (!app.isNamed()) loaders.rename().then(({ welcome }) => this.alive && welcome(this, notice), () => {});
     // Hosts will need their tools, so fetch them while the network is there.
     if (state.me?.isHost) for (const name of ["reply", "remove", "rename", "settings"]) loaders[name]().catch(() => {});
   }
@@ -211,26 +210,6 @@ class RoomPage {
     );
   }
 
-  /** Someone who came by link has the server's "Guest …" name: offer to change it, once. */
-  welcome() {
-    const { app } = this;
-    app.markNamed();
-    const element = notice(
-      `Welcome to ${this.sync.state.room.displayName}!`,
-      h("p", {}, "Others see you as ", h("strong", { text: app.cachedName() }), "."),
-      h("button", {
-        type: "button",
-        class: "primary small",
-        text: "Choose your name",
-        onclick: () => {
-          element.remove();
-          this.rename();
-        },
-      }),
-    );
-    this.board.notice(element);
-  }
-
   settings() {
     const { room, me } = this.sync.state;
     this.withModule(loaders.settings, null, ({ openSettings }) =>
@@ -238,7 +217,7 @@ class RoomPage {
     );
   }
 
-  /** I lost host rights here; the socket reconnects as an attendee's. */
+  /** I lost host rights here: the server closed my host socket, and this snapshot says so. */
   revoked() {
     closeDialogs();
     const text = "You are no longer a host";
@@ -273,6 +252,9 @@ class RoomPage {
   render() {
     if (!this.alive || !this.board) return;
     const state = this.sync.state;
+    const isHost = Boolean(state.me?.isHost);
+    if (this.wasHost && !isHost) this.revoked();
+    this.wasHost = isHost;
     applyTheme(state.room.themeColor);
     document.title = `${state.room.displayName} · Interactive Question & Answer`;
     this.board.render(state);
