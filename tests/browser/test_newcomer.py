@@ -150,3 +150,24 @@ def test_a_long_room_name_takes_two_lines_of_the_header_at_most(
     box = heading.bounding_box()
     assert box is not None
     assert box["height"] <= 3 * font, (box, font)
+
+
+def test_the_question_form_is_one_key_press_away(people: People, room_id: str) -> None:
+    host, guest = people("Hana", viewport=DESKTOP), people("Gus", viewport=DESKTOP)
+    host.create_room(room_id)
+    for number in range(4):
+        host.ask(f"Question {number}?")
+    expect(host.card("Question 3?")).to_be_visible(timeout=LIVE_MS)
+    guest.join(room_id)
+    expect(guest.card("Question 3?")).to_be_visible()
+    # The room opens on its name; the next Tab is the skip link, and Enter reaches the form.
+    expect(guest.page.get_by_role("heading", level=1)).to_be_focused()
+    guest.page.keyboard.press("Tab")
+    skip = guest.page.get_by_role("link", name="Skip to the question form")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    guest.page.keyboard.press("Enter")
+    expect(guest.composer).to_be_focused()
+    guest.page.keyboard.type("Typed without a mouse?")
+    guest.page.keyboard.press("Control+Enter")
+    expect(host.card("Typed without a mouse?")).to_be_visible(timeout=LIVE_MS)

@@ -30,7 +30,16 @@ export class RoomBoard {
     this.cards = new Map();
     this.state = null;
 
-    this.roomName = h("h1", { class: "room-name", dir: "auto" });
+    this.roomName = h("h1", { class: "room-name", dir: "auto", tabindex: -1 });
+    const skip = h("a", {
+      href: "#ask",
+      class: "skip",
+      text: "Skip to the question form",
+      onclick: (event) => {
+        event.preventDefault();
+        this.composer.textarea.focus();
+      },
+    });
     this.settingsButton = h(
       "button",
       { type: "button", class: "icon-button", "aria-label": "Room settings", hidden: true, onclick: handlers.settings },
@@ -58,14 +67,14 @@ export class RoomBoard {
       "header",
       { class: "bar" },
       exit,
-      h("div", { class: "title" }, this.roomName, this.settingsButton),
+      h("div", { class: "title" }, this.roomName, skip, this.settingsButton),
       this.meButton,
     );
 
     this.status = new ConnectionStatus({ onRetry: handlers.retry, announce: handlers.announce });
     this.notices = h("div", { class: "notices" });
 
-    this.nowText = h("p", { class: "now-text" });
+    this.nowText = h("p", { class: "now-text", dir: "auto" });
     this.nowMeta = h("p", { class: "meta" });
     this.now = h(
       "section",

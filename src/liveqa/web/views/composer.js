@@ -63,7 +63,7 @@ export class Composer {
     );
     this.textarea.addEventListener("input", () => {
       this.changed();
-      // A problem shown on submit follows the text as it is fixed, and then goes.
+      // Shown on submit, a problem then follows the text.
       if (this.invalid) this.showError(textProblem(this.textarea.value, "Your question", LIMITS.question));
     });
     this.textarea.addEventListener("keydown", (event) => {
@@ -92,7 +92,7 @@ export class Composer {
     this.note.hidden = !note;
     const open = room.state === "open";
     this.textarea.disabled = !open;
-    // Not open: the note says so instead of a composer that only looks usable.
+    // Not open: the note, not a composer that looks usable.
     this.element.classList.toggle("shut", !open);
     this.anonymousField.hidden = !room.allowAnonymous;
     if (!room.allowAnonymous) this.anonymous.checked = false;
@@ -127,7 +127,7 @@ export class Composer {
       questionText: this.textarea.value.trim(),
       anonymous: this.anonymous.checked,
     };
-    // Anonymity is chosen per question: the next one is not anonymous by surprise.
+    // Anonymity is per question.
     this.anonymous.checked = false;
     this.queued.push(entry);
     save(this.queueKey, this.queued);

@@ -150,6 +150,8 @@ class RoomPage {
     });
     for (const node of this.notices) this.board.notice(node);
     this.container.replaceChildren(this.board.element);
+    // Its name first; Tab then reaches the skip link.
+    this.board.roomName.focus({ preventScroll: true });
     this.render();
     this.board.composer.resume();
     this.timers.push(setInterval(() => this.board.tick(Date.now()), TICK_MS));
