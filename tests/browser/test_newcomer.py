@@ -171,3 +171,37 @@ def test_the_question_form_is_one_key_press_away(people: People, room_id: str) -
     guest.page.keyboard.type("Typed without a mouse?")
     guest.page.keyboard.press("Control+Enter")
     expect(host.card("Typed without a mouse?")).to_be_visible(timeout=LIVE_MS)
+
+
+# Sockets of this page are refused (a path the server has no socket at) until the test sets
+# `window.blocked = false`.
+BLOCKED_SOCKETS = """
+window.blocked = true;
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  constructor(url, ...rest) {
+    super(window.blocked ? `ws://${location.host}/no-socket-here` : url, ...rest);
+  }
+};
+"""
+
+
+def test_a_room_whose_socket_cannot_open_still_shows_with_a_retry(
+    people: People, room_id: str
+) -> None:
+    host, guest = people("Hana"), people("Gus")
+    host.create_room(room_id, title="Hard to reach")
+    host.ask("Can you see me?")
+    guest.page.add_init_script(BLOCKED_SOCKETS)
+    guest.open("/")
+    guest.page.get_by_label("Enter your name:").fill("Gus")
+    guest.page.get_by_label("Enter the ID of the room that you want to join.").fill(room_id)
+    guest.page.get_by_role("button", name="Enter Room").click()
+    expect(guest.page.get_by_role("heading", level=1)).to_have_text("Hard to reach")
+    expect(guest.card("Can you see me?")).to_be_visible()
+    expect(guest.page.get_by_text(re.compile(r"Connection lost. Reconnecting in"))).to_be_visible()
+    guest.page.evaluate("window.blocked = false")
+    guest.page.get_by_role("button", name="Retry now").click()
+    expect(guest.page.get_by_text("Back online.")).to_be_visible()
+    guest.ask("Now I am in?")
+    expect(host.card("Now I am in?")).to_be_visible(timeout=LIVE_MS)

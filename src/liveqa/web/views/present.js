@@ -8,7 +8,7 @@ import { qrUrl } from "../api.js";
 import { roomIdProblems } from "../validate.js";
 import { roomPath } from "../router.js";
 import { topForScreen } from "../sort.js";
-import { applyTheme } from "../theme.js";
+import { applyTheme } from "../contrast.js";
 import { RoomSync } from "../sync.js";
 import { askerName } from "./card.js";
 import { votes } from "../words.js";

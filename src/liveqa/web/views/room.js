@@ -6,7 +6,7 @@
 import { h } from "../dom.js";
 import { roomIdProblems } from "../validate.js";
 import { hostKeyFromHash } from "../router.js";
-import { applyTheme } from "../theme.js";
+import { applyTheme } from "../contrast.js";
 import { RoomSync } from "../sync.js";
 import { sentence } from "../words.js";
 import { announcements } from "../announce.js";
@@ -41,7 +41,7 @@ function closeDialogs() {
 }
 
 function message(text, ...extra) {
-  return h("main", { id: "main", class: "page" }, h("div", { class: "panel" }, h("p", { text }), extra));
+  return h("main", { id: "main", class: "page" }, h("div", { class: "panel" }, h("h1", { text }), extra));
 }
 
 /** A dismissible notice block. */
@@ -116,7 +116,12 @@ class RoomPage {
 
   status(status, detail) {
     if (this.board) this.board.status.update(status, detail, this.sync.realtime.unsent);
-    else if (status === "reconnecting") this.container.replaceChildren(message("Still trying to reach the room…"));
+    else if (status === "reconnecting") {
+      const retry = h("button", { type: "button", class: "primary", text: "Try again", onclick: () => this.sync.realtime.retryNow() });
+      this.container.replaceChildren(message("Still trying to reach the room…", retry));
+      // Meanwhile the room itself, from a snapshot; its banner says it is reconnecting.
+      this.sync.resync();
+    }
   }
 
   async offerCreate() {
@@ -150,6 +155,7 @@ class RoomPage {
     });
     for (const node of this.notices) this.board.notice(node);
     this.container.replaceChildren(this.board.element);
+    this.status(this.sync.realtime.status, {});
     // Its name first; Tab then reaches the skip link.
     this.board.roomName.focus({ preventScroll: true });
     this.render();
