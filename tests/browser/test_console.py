@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, expect
 
-from .conftest import People
+from .conftest import DESKTOP, People
 from .people import LIVE_MS, Person
 
 pytestmark = pytest.mark.browser
@@ -142,3 +142,38 @@ def test_a_host_clears_answered_then_all_questions(people: People, room_id: str)
     guest.page.reload()
     expect(guest.composer).to_be_visible()
     expect(guest.page.locator("li.card")).to_have_count(0)
+
+
+def test_a_wide_screen_gives_a_moderating_host_the_queue_beside_the_list(
+    people: People, room_id: str
+) -> None:
+    host = people("Hana", viewport=DESKTOP)
+    guest = people("Gus", viewport=DESKTOP)
+    host.create_room(room_id)
+    host.settings(moderation=True)
+    page = host.page
+    page.get_by_role("region", name="Your room is ready").get_by_role(
+        "button", name="Dismiss"
+    ).click()
+    guest.join(room_id)
+    guest.ask("Waiting one?")
+    expect(page.get_by_text(re.compile(r"^2 people here$"))).to_be_visible(timeout=LIVE_MS * 5)
+    queue = page.get_by_role("heading", name=re.compile("Waiting for approval"))
+    expect(queue).to_contain_text("(1)", timeout=LIVE_MS)
+    host.card("Waiting one?").get_by_role("button", name="Approve").click()
+    expect(queue).to_contain_text("(0)", timeout=LIVE_MS)
+    guest.ask("Second one?")
+    expect(queue).to_contain_text("(1)", timeout=LIVE_MS)
+    waiting = host.card("Second one?").bounding_box()
+    listed = host.card("Waiting one?").bounding_box()
+    assert waiting is not None
+    assert listed is not None
+    assert waiting["x"] + waiting["width"] <= listed["x"], (waiting, listed)
+    assert abs(waiting["y"] - listed["y"]) < 250, (waiting, listed)
+    # The form is folded away until asked for.
+    expect(host.composer).to_be_hidden()
+    page.get_by_role("button", name="Ask a question").click()
+    expect(host.composer).to_be_focused()
+    # Attendees see no count and keep the form.
+    expect(guest.page.get_by_text(re.compile(r"people here$"))).to_be_hidden()
+    expect(guest.composer).to_be_visible()

@@ -44,6 +44,7 @@ def test_right_to_left_text_is_laid_out_right_to_left(people: People, room_id: s
     card = host.card("מה השעה?")
     expect(card).to_be_visible(timeout=LIVE_MS)
     host.reply("מה השעה?", "שלוש.")
+    expect(card.locator(".a-text")).to_have_text("שלוש.", timeout=LIVE_MS)
     assert style(card.locator(".q-text"), "direction") == "rtl"
     assert style(card.get_by_text("דנה", exact=True), "direction") == "rtl"
     assert style(card.locator(".a-text"), "direction") == "rtl"

@@ -37,7 +37,7 @@ export class RoomBoard {
       text: "Skip to the question form",
       onclick: (event) => {
         event.preventDefault();
-        this.composer.textarea.focus();
+        this.unfold();
       },
     });
     this.settingsButton = h(
@@ -94,6 +94,10 @@ export class RoomBoard {
       }),
     );
     const nav = h("nav", { class: "views", "aria-label": "Sort questions" }, this.tabs);
+    // For hosts: how many people have the room open.
+    this.attendees = h("p", { class: "meta attendees", hidden: true });
+    // On a wide screen a moderating host's form is folded away until asked for.
+    this.askButton = h("button", { type: "button", class: "secondary small ask", text: "Ask a question", onclick: () => this.unfold() });
 
     this.pendingTitle = h("h2", { id: "pending-title" });
     this.pendingList = h("ol", { class: "questions", "aria-labelledby": "pending-title" });
@@ -120,7 +124,7 @@ export class RoomBoard {
       h(
         "main",
         { id: "main", class: "room-main" },
-        h("div", { class: "column" }, this.notices, this.now, nav, this.pending, this.listElement, this.empty),
+        h("div", { class: "column" }, this.notices, this.now, this.attendees, this.askButton, nav, this.pending, this.listElement, this.empty),
       ),
       h("div", { class: "composer-dock" }, h("div", { class: "column" }, this.composer.element)),
     );
@@ -136,6 +140,12 @@ export class RoomBoard {
     if (this.state) this.render(this.state);
   }
 
+  /** Show the question form (folded away in the wide moderation layout) and go to it. */
+  unfold() {
+    this.element.classList.add("asking");
+    this.composer.textarea.focus();
+  }
+
   /** Put a notice (a node with its own dismiss button) above the questions. */
   notice(node) {
     this.notices.append(node);
@@ -148,6 +158,10 @@ export class RoomBoard {
     const isHost = Boolean(me?.isHost);
     setText(this.roomName, room.displayName);
     this.settingsButton.hidden = !isHost;
+    // Hosts of a moderated room get the queue beside the list on a wide screen (app.css).
+    this.element.classList.toggle("moderating", isHost && room.moderation);
+    this.attendees.hidden = !isHost || typeof state.attendees !== "number";
+    setText(this.attendees, `${state.attendees} ${state.attendees === 1 ? "person" : "people"} here`);
     setText(this.myName, me?.displayName ?? "No name yet");
     this.composer.setRoom(room);
 
@@ -170,7 +184,7 @@ export class RoomBoard {
     }
 
     setText(this.pendingTitle, isHost ? `Waiting for approval (${pending.length})` : "Your questions waiting for approval");
-    this.pending.hidden = pending.length === 0;
+    this.pending.hidden = pending.length === 0 && !(isHost && room.moderation);
     this.pendingView.render(pending, context);
     this.listView.render(list, context);
     for (const id of this.cards.keys()) {
