@@ -206,3 +206,37 @@ def test_a_room_whose_socket_cannot_open_still_shows_with_a_retry(
     expect(guest.page.get_by_text("Back online.")).to_be_visible()
     guest.ask("Now I am in?")
     expect(host.card("Now I am in?")).to_be_visible(timeout=LIVE_MS)
+
+
+def test_top_keeps_the_readers_place_and_sorts_again_on_demand(
+    people: People, room_id: str
+) -> None:
+    host = people("Hana")
+    reader = people("Rita", viewport={"width": 390, "height": 420})
+    voters = [people(name) for name in ("Vic", "Val", "Vera")]
+    host.create_room(room_id)
+    texts = [f"Question number {n}?" for n in range(5)]
+    for text in texts:
+        host.ask(text)
+        expect(host.card(text)).to_be_visible(timeout=LIVE_MS)
+    reader.join(room_id)
+    cards = reader.page.locator("li.card")
+    expect(cards).to_have_count(5)
+    order = [card.get_attribute("data-id") for card in cards.all()]
+    # Reading the list, away from its top.
+    reader.card(texts[3]).scroll_into_view_if_needed()
+    reader.page.mouse.wheel(0, 150)
+    listed = "document.querySelector('ol[aria-label=Questions]')"
+    reader.page.wait_for_function(f"{listed}.getBoundingClientRect().top < 0")
+    for voter in voters:
+        voter.join(room_id)
+        voter.vote_button(texts[4]).click()
+        expect(reader.vote_button(texts[4])).to_contain_text(
+            str(2 + voters.index(voter)), timeout=LIVE_MS
+        )
+    assert [card.get_attribute("data-id") for card in cards.all()] == order
+    resort = reader.page.get_by_role("button", name=re.compile(r"updates?: sort again"))
+    expect(resort).to_be_visible()
+    resort.click()
+    expect(cards.first).to_contain_text(texts[4])
+    expect(resort).to_be_hidden()

@@ -103,6 +103,17 @@ export class RoomBoard {
     this.pendingList = h("ol", { class: "questions", "aria-labelledby": "pending-title" });
     this.pending = h("section", { class: "pending-section", hidden: true }, this.pendingTitle, this.pendingList);
     this.listElement = h("ol", { class: "questions", "aria-label": "Questions" });
+    // Top keeps the reader's place once they scrolled into the list: this re-sorts on demand.
+    this.resortButton = h("button", {
+      type: "button",
+      class: "secondary small resort",
+      hidden: true,
+      onclick: () => {
+        this.order = null;
+        this.render(this.state);
+        this.listElement.scrollIntoView({ block: "start" });
+      },
+    });
     this.empty = h("div", { class: "empty", hidden: true });
     const actions = {
       vote: handlers.vote,
@@ -124,7 +135,7 @@ export class RoomBoard {
       h(
         "main",
         { id: "main", class: "room-main" },
-        h("div", { class: "column" }, this.notices, this.now, this.attendees, this.askButton, nav, this.pending, this.listElement, this.empty),
+        h("div", { class: "column" }, this.notices, this.now, this.attendees, this.askButton, nav, this.pending, this.resortButton, this.listElement, this.empty),
       ),
       h("div", { class: "composer-dock" }, h("div", { class: "column" }, this.composer.element)),
     );
@@ -132,6 +143,7 @@ export class RoomBoard {
 
   setView(view) {
     this.view = view;
+    this.order = null;
     try {
       localStorage.setItem(VIEW_KEY, view);
     } catch {
@@ -186,12 +198,30 @@ export class RoomBoard {
     setText(this.pendingTitle, isHost ? `Waiting for approval (${pending.length})` : "Your questions waiting for approval");
     this.pending.hidden = pending.length === 0 && !(isHost && room.moderation);
     this.pendingView.render(pending, context);
-    this.listView.render(list, context);
+    const shown = this.keepPlace(list);
+    this.listView.render(shown, context);
     for (const id of this.cards.keys()) {
       if (!state.questions.has(id)) this.cards.delete(id);
     }
     this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0);
     this.renderNow(state);
+  }
+
+  /**
+   * `list` in Top's fresh order while the reader is at the top of it; once they scrolled into
+   * it, in the order they are reading (new questions last), with a button to re-sort.
+   */
+  keepPlace(list) {
+    let shown = list;
+    if (this.view === "top" && this.order && this.listElement.getBoundingClientRect().top < 0) {
+      const rank = new Map(this.order.map((id, i) => [id, i]));
+      shown = [...list].sort((a, b) => (rank.get(a.id) ?? 1e9) - (rank.get(b.id) ?? 1e9));
+    }
+    const moved = shown.filter((q, i) => q !== list[i]).length;
+    this.resortButton.hidden = moved === 0;
+    setText(this.resortButton, `${moved} ${moved === 1 ? "update" : "updates"}: sort again`);
+    this.order = shown.map((q) => q.id);
+    return shown;
   }
 
   renderEmpty(empty, roomEmpty) {
