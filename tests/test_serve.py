@@ -26,9 +26,11 @@ from liveqa.serve import (
     configure,
     default_data_dir,
     load_master_key,
+    network_addresses,
     page_url,
     prepare_data_dir,
     start,
+    welcome,
 )
 
 
@@ -250,3 +252,63 @@ async def test_the_command_keeps_questions_and_key_across_a_restart(tmp_path: Pa
             async with asyncio.timeout(15):
                 output, _ = await process.communicate()
             assert process.returncode == 0, output.decode()
+
+
+def test_network_addresses_leave_out_loopback_and_link_local(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    named = ["127.0.1.1", "10.1.2.3", "fe80::1%eth0", "fd00::5", "::1"]
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda *_: [(0, 0, 0, "", (address, 0)) for address in named],
+    )
+    both = network_addresses("::")
+    assert {"10.1.2.3", "fd00::5"} <= set(both)
+    assert not {"127.0.1.1", "fe80::1%eth0", "fe80::1", "::1"} & set(both)
+    assert "fd00::5" not in network_addresses("0.0.0.0")
+
+
+def test_welcome_says_where_phones_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "http://127.0.0.1:7999/"
+    monkeypatch.setattr("liveqa.serve.network_addresses", lambda host: ["10.1.2.3", "fd00::5"])
+    assert welcome(url, "0.0.0.0", 7999, None) == [
+        f"liveqa is running: open {url}",
+        "phones and others on the network open:",
+        "  http://10.1.2.3:7999/",
+        "  http://[fd00::5]:7999/",
+    ]
+    assert welcome(url, "127.0.0.1", 7999, "https://qa.example.org")[1] == (
+        "links and QR codes point at https://qa.example.org/"
+    )
+    assert "--host 0.0.0.0 or --public-url" in welcome(url, "127.0.0.1", 7999, None)[1]
+    assert welcome("http://10.1.2.3:7999/", "10.1.2.3", 7999, None) == [
+        "liveqa is running: open http://10.1.2.3:7999/"
+    ]
+    monkeypatch.setattr("liveqa.serve.network_addresses", lambda host: [])
+    assert "this machine's address, port 7999" in welcome(url, "::", 7999, None)[1]
+
+
+def test_the_public_url_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parsed(*argv: str) -> str | None:
+        parser = argparse.ArgumentParser()
+        configure(parser)
+        value: str | None = parser.parse_args(argv).public_url
+        return value
+
+    monkeypatch.delenv("LIVEQA_PUBLIC_URL", raising=False)
+    assert parsed() is None
+    assert parsed("--public-url", "https://QA.example.org/") == "https://qa.example.org"
+    monkeypatch.setenv("LIVEQA_PUBLIC_URL", "https://env.example.org")
+    assert parsed() == "https://env.example.org"
+
+
+async def test_the_public_url_reaches_the_links(tmp_path: Path) -> None:
+    board = await start("127.0.0.1", 0, tmp_path, public_url="https://qa.example.org")
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            await http.post(board.url + "api/session", json={"displayName": "Ana"})
+            async with http.post(board.url + "api/rooms", json={"roomId": "town-hall"}) as made:
+                assert (await made.json())["joinUrl"] == "https://qa.example.org/town-hall"
+    finally:
+        await board.stop()

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from liveqa.settings import add_option, env_name, whole_number
+from liveqa.settings import add_option, env_name, public_url, whole_number
 
 
 def parser_with(**options: dict[str, object]) -> argparse.ArgumentParser:
@@ -61,3 +61,33 @@ def test_whole_number() -> None:
     for text in ("-1", "1.5", "ten", ""):
         with pytest.raises(argparse.ArgumentTypeError, match="a whole number, 0 or more"):
             whole_number(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://qa.example.org", "https://qa.example.org"),
+        (" https://QA.Example.org:8443/ ", "https://qa.example.org:8443"),
+        ("http://192.168.1.5:7999", "http://192.168.1.5:7999"),
+        ("http://[fd00::2]:7999", "http://[fd00::2]:7999"),
+    ],
+)
+def test_public_url_keeps_scheme_host_and_port(text: str, expected: str) -> None:
+    assert public_url(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("qa.example.org", "expected http:// or https://"),
+        ("ftp://qa.example.org", "expected http:// or https://"),
+        ("https://", "expected http:// or https://"),
+        ("https://user@qa.example.org", "expected http:// or https://"),
+        ("https://qa.example.org/qa", "served at the root"),
+        ("https://qa.example.org/?room=1", "served at the root"),
+        ("https://qa.example.org:99999", "is not a URL"),
+    ],
+)
+def test_public_url_refuses_what_is_not_a_base(text: str, problem: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=problem):
+        public_url(text)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import secrets
@@ -35,7 +37,7 @@ from liveqa.origin.bodies import server_settings
 from liveqa.origin.command import Allowances, add_limit_options, limits_from
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.sigcheck import key_verifier
-from liveqa.settings import add_option
+from liveqa.settings import add_option, add_public_url
 
 log = logging.getLogger("liveqa.serve")
 
@@ -141,6 +143,28 @@ def page_url(host: str, port: int) -> str:
     return f"http://{host}:{port}/"
 
 
+def network_addresses(host: str) -> list[str]:
+    """The addresses others on the network may reach this machine at, when listening on the
+    wildcard `host` ("0.0.0.0": IPv4 only): no loopback or link-local ones."""
+    found: set[str] = set()
+    with contextlib.suppress(OSError):
+        found.update(str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None))
+    # Connecting a UDP socket sends nothing: it only picks the address routes would leave from.
+    for family, probe in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as udp:
+            udp.connect((probe, 9))
+            found.add(str(udp.getsockname()[0]))
+    usable = []
+    for text in found:
+        address = ipaddress.ip_address(text.split("%")[0])
+        if address.is_loopback or address.is_link_local or address.is_unspecified:
+            continue
+        if host == "0.0.0.0" and address.version == 6:
+            continue
+        usable.append(address)
+    return [str(a) for a in sorted(usable, key=lambda a: (a.version, a))]
+
+
 class Board:
     """A running edge and origin; `stop()` ends them in that order."""
 
@@ -168,6 +192,7 @@ async def start(
     data_dir: Path,
     behind_tls: bool = False,
     allowances: Allowances | None = None,
+    public_url: str | None = None,
     **edge_limits: Any,
 ) -> Board:
     """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot.
@@ -215,6 +240,7 @@ async def start(
             verify_sig=key_verifier([(keys.grip_sig, SIG_ISS)]),
             secret_key=keys.session,
             cookie_secure=behind_tls,
+            public_url=public_url,
         )
         if allowances is not None:
             config.limits, config.rates, config.address_rates = allowances
@@ -234,6 +260,36 @@ async def start(
     return board
 
 
+def welcome(url: str, host: str, port: int, public_url: str | None) -> list[str]:
+    """What `liveqa serve` says once it runs: the page to open here, and where others go."""
+    lines = [f"liveqa is running: open {url}"]
+    if public_url is not None:
+        lines.append(f"links and QR codes point at {public_url}/")
+    elif host in WILDCARDS:
+        addresses = network_addresses(host)
+        if addresses:
+            lines.append("phones and others on the network open:")
+            lines.extend(f"  {page_url(address, port)}" for address in addresses)
+        else:
+            lines.append(f"(others on the network use this machine's address, port {port})")
+    elif is_loopback(host):
+        lines.append(
+            f"only this computer can open {url}: for phones, start with --host 0.0.0.0 "
+            "or --public-url"
+        )
+    return lines
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name) is this machine only."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 async def serve(
     host: str,
     port: int,
@@ -241,18 +297,18 @@ async def serve(
     behind_tls: bool,
     edge_limits: dict[str, Any],
     allowances: Allowances | None = None,
+    public_url: str | None = None,
 ) -> None:
     """Run until SIGTERM or SIGINT."""
-    board = await start(host, port, data_dir, behind_tls, allowances, **edge_limits)
+    board = await start(host, port, data_dir, behind_tls, allowances, public_url, **edge_limits)
     freeze_startup_heap()
     try:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        print(f"liveqa is running: open {board.url}", flush=True)
-        if host in WILDCARDS:
-            print(f"(others on the network use this machine's address, port {board.edge.port})")
+        for line in welcome(board.url, host, board.edge.port, public_url):
+            print(line, flush=True)
         print(f"data in {data_dir}; press Ctrl-C to stop", flush=True)
         await stop.wait()
         print("stopping...", flush=True)
@@ -279,6 +335,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="browsers reach this through an HTTPS front (nginx): Secure cookies, and the "
         "front's X-Forwarded-Proto and X-Forwarded-For are trusted",
     )
+    add_public_url(parser)
     add_client_limits(parser)
     add_limit_options(parser)
     add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
@@ -300,6 +357,7 @@ def run(args: argparse.Namespace) -> int:
                 args.behind_tls,
                 client_limits(args),
                 limits_from(args),
+                args.public_url,
             )
         )
     except ValueError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,3 +76,40 @@ def seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected seconds, more than 0, got {text!r}")
     return value
+
+
+def add_public_url(parser: argparse.ArgumentParser) -> None:
+    """`--public-url`, shared by `liveqa serve` and `liveqa origin`."""
+    add_option(
+        parser,
+        "--public-url",
+        type=public_url,
+        default=None,
+        help="the address people open, like https://qa.example.org: the base of every link "
+        "the app shows or encodes (QR code, join, host and projector links, export); "
+        "default: the address each request came to",
+    )
+
+
+# A host name or IPv4 address, or a bracketed IPv6 address, as a URL's host part.
+_URL_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\]")
+
+
+def public_url(text: str) -> str:
+    """An argparse type: the `http(s)://host[:port]` people reach the app at, without a slash."""
+    try:
+        parts = urllib.parse.urlsplit(text.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a URL: {exc}") from None
+    host = parts.netloc if port is None else parts.netloc.rsplit(":", 1)[0]
+    if parts.scheme not in ("http", "https") or not _URL_HOST.fullmatch(host):
+        raise argparse.ArgumentTypeError(
+            f"expected http:// or https:// and a host name, like https://qa.example.org, "
+            f"got {text!r}"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"expected only a scheme, host and port (liveqa is served at the root), got {text!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"

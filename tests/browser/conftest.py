@@ -28,8 +28,9 @@ DESKTOP = VIEWPORTS["desktop"]
 class Server:
     """`liveqa serve` as a subprocess on a free port and its own data directory."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, extra: tuple[str, ...] = ()) -> None:
         self.directory = directory
+        self.extra = extra
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -56,6 +57,7 @@ class Server:
                     str(self.port),
                     "--data-dir",
                     str(self.directory / "data"),
+                    *self.extra,
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,

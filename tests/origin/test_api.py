@@ -97,8 +97,9 @@ async def test_create_room_and_snapshot(origin: Origin) -> None:
         "participantId": host_id,
         "displayName": "Hana",
         "isHost": True,
-        "hostKey": created["hostKey"],
+        "isOwner": True,
     }
+    assert created["hostKey"] not in json.dumps(snapshot)
     other = origin.browser()
     status, taken = await other.request("POST", "/api/rooms", {"roomId": "town-hall"})
     assert status == 401
@@ -107,8 +108,7 @@ async def test_create_room_and_snapshot(origin: Origin) -> None:
     assert (status, taken["error"]["code"]) == (409, "room_exists")
     status, public = await other.request("GET", "/api/rooms/town-hall")
     assert status == 200
-    assert public["me"]["isHost"] is False
-    assert public["me"]["hostKey"] is None
+    assert (public["me"]["isHost"], public["me"]["isOwner"]) == (False, False)
     assert created["hostKey"] not in json.dumps(public)
     status, missing = await other.request("GET", "/api/rooms/nowhere")
     assert (status, missing["error"]["code"]) == (404, "not_found")
@@ -146,7 +146,7 @@ async def test_host_key_join_and_rotate(origin: Origin) -> None:
     await host.join("Hana")
     _, created = await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
     cohost = origin.browser()
-    await cohost.join("Cora")
+    cohost_id = await cohost.join("Cora")
     status, wrong = await cohost.request(
         "POST", "/api/rooms/town-hall/hosts", {"hostKey": "not-it"}
     )
@@ -154,10 +154,23 @@ async def test_host_key_join_and_rotate(origin: Origin) -> None:
     status, me = await cohost.request(
         "POST", "/api/rooms/town-hall/hosts", {"hostKey": created["hostKey"]}
     )
-    assert (status, me["isHost"]) == (200, True)
-    status, rotated = await cohost.request("POST", "/api/rooms/town-hall/host-key")
+    assert (status, me["isHost"], me["isOwner"]) == (200, True, False)
+    assert "hostKey" not in me
+    for method in ("GET", "POST"):
+        status, refused = await cohost.request(method, "/api/rooms/town-hall/host-key")
+        assert (status, refused["error"]["code"]) == (403, "not_owner")
+    status, key = await host.request("GET", "/api/rooms/town-hall/host-key")
+    assert (status, key) == (200, {"hostKey": created["hostKey"], "hostLink": created["hostLink"]})
+    status, rotated = await host.request("POST", "/api/rooms/town-hall/host-key")
     assert status == 200
     assert rotated["hostKey"] != created["hostKey"]
+    assert rotated["revoked"] == [{"participantId": cohost_id, "displayName": "Cora"}]
+    closes = [i for i in origin.recorder.items() if i["channel"] == f"host-{cohost_id}-town-hall"]
+    assert [i["formats"]["ws-message"] for i in closes] == [
+        {"action": "close", "code": 4403, "reason": "host_revoked"}
+    ]
+    _, snapshot = await cohost.request("GET", "/api/rooms/town-hall")
+    assert snapshot["me"]["isHost"] is False
     late = origin.browser()
     await late.join("Lee")
     status, _ = await late.request(
@@ -166,6 +179,52 @@ async def test_host_key_join_and_rotate(origin: Origin) -> None:
     assert status == 403
     status, refused = await late.request("POST", "/api/rooms/town-hall/host-key")
     assert (status, refused["error"]["code"]) == (403, "not_host")
+
+
+async def test_rotation_keeps_cohosts_when_asked(origin: Origin) -> None:
+    host = origin.browser()
+    await host.join("Hana")
+    _, created = await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    cohost = origin.browser()
+    await cohost.join("Cora")
+    await cohost.request("POST", "/api/rooms/town-hall/hosts", {"hostKey": created["hostKey"]})
+    status, refused = await host.request(
+        "POST", "/api/rooms/town-hall/host-key", {"keepCohosts": "yes"}
+    )
+    assert (status, refused["error"]["code"]) == (400, "invalid_request")
+    status, rotated = await host.request(
+        "POST", "/api/rooms/town-hall/host-key", {"keepCohosts": True}
+    )
+    assert (status, rotated["revoked"]) == (200, [])
+    _, snapshot = await cohost.request("GET", "/api/rooms/town-hall")
+    assert snapshot["me"]["isHost"] is True
+
+
+async def test_hosts_list_and_removal(origin: Origin) -> None:
+    host, guest = await origin.host_and_guest()
+    _, key = await host.request("GET", "/api/rooms/town-hall/host-key")
+    cohost = origin.browser()
+    cohost_id = await cohost.join("Cora")
+    await cohost.request("POST", "/api/rooms/town-hall/hosts", {"hostKey": key["hostKey"]})
+    status, refused = await guest.request("GET", "/api/rooms/town-hall/hosts")
+    assert (status, refused["error"]["code"]) == (403, "not_host")
+    status, hosts = await cohost.request("GET", "/api/rooms/town-hall/hosts")
+    assert status == 200
+    assert [(h["displayName"], h["role"]) for h in hosts["hosts"]] == [
+        ("Hana", "owner"),
+        ("Cora", "cohost"),
+    ]
+    owner_id = hosts["hosts"][0]["participantId"]
+    path = f"/api/rooms/town-hall/hosts/{cohost_id}"
+    status, refused = await cohost.request("DELETE", f"/api/rooms/town-hall/hosts/{owner_id}")
+    assert (status, refused["error"]["code"]) == (403, "not_owner")
+    status, refused = await host.request("DELETE", f"/api/rooms/town-hall/hosts/{owner_id}")
+    assert (status, refused["error"]["code"]) == (409, "owner")
+    status, after = await host.request("DELETE", path)
+    assert (status, [h["displayName"] for h in after["hosts"]]) == (200, ["Hana"])
+    status, refused = await host.request("DELETE", path)
+    assert (status, refused["error"]["code"]) == (404, "unknown_host")
+    assert origin.recorder.messages("hosts-town-hall")[-1]["hosts"] == after["hosts"]
 
 
 async def test_exports_for_hosts_only(origin: Origin) -> None:
@@ -290,3 +349,77 @@ async def test_rooms_are_limited_per_address_behind_proxies(
             )
             statuses.append(status)
         assert statuses == [201, 429, 201]
+
+
+async def test_my_rooms_and_room_deletion(origin: Origin) -> None:
+    host, guest = await origin.host_and_guest()
+    status, refused = await origin.browser().request("GET", "/api/me/rooms")
+    assert (status, refused["error"]["code"]) == (401, "unauthenticated")
+    status, mine = await host.request("GET", "/api/me/rooms")
+    assert status == 200
+    [room] = mine["rooms"]
+    assert {k: room[k] for k in ("roomId", "displayName", "state", "role", "questions")} == {
+        "roomId": "town-hall",
+        "displayName": "New Room: town-hall",
+        "state": "open",
+        "role": "owner",
+        "questions": 0,
+    }
+    assert room["lastActivity"].endswith("Z")
+    assert (await guest.request("GET", "/api/me/rooms"))[1] == {"rooms": []}
+
+    path = "/api/rooms/town-hall"
+    status, refused = await guest.request("DELETE", path, {"confirmRoomId": "town-hall"})
+    assert (status, refused["error"]["code"]) == (403, "not_host")
+    status, refused = await host.request("DELETE", path)
+    assert (status, refused["error"]["code"]) == (415, "unsupported_media_type")
+    status, refused = await host.request("DELETE", path, {"confirmRoomId": "town"})
+    assert (status, refused["error"]["code"]) == (400, "confirmation_mismatch")
+    status, _ = await host.request("DELETE", path, {"confirmRoomId": "town-hall"})
+    assert status == 204
+    closes = [i for i in origin.recorder.items() if i["channel"] == "room-town-hall"]
+    assert closes[-1]["formats"]["ws-message"] == {
+        "action": "close",
+        "code": 4410,
+        "reason": "room_deleted",
+    }
+    assert (await host.request("GET", path))[0] == 404
+    assert (await host.request("GET", "/api/me/rooms"))[1] == {"rooms": []}
+    status, _ = await guest.request("POST", "/api/rooms", {"roomId": "town-hall"})
+    assert status == 201
+
+
+async def test_links_follow_the_request_without_a_public_url(origin: Origin) -> None:
+    _, guest = await origin.host_and_guest()
+    here = f"http://{origin.server.host}:{origin.server.port}/town-hall"
+    _, snapshot = await guest.request("GET", "/api/rooms/town-hall")
+    assert snapshot["joinUrl"] == here
+    headers = {"Host": "qa.example.org", "X-Forwarded-Proto": "https"}
+    _, proxied = await guest.request("GET", "/api/rooms/town-hall", headers=headers)
+    assert proxied["joinUrl"] == "https://qa.example.org/town-hall"
+    _, unnamed = await guest.request("GET", "/api/rooms/town-hall", headers={"Host": "x/y"})
+    assert unnamed["joinUrl"] is None
+
+
+async def test_a_public_url_is_the_base_of_every_link(
+    tmp_path: Path, recorder: PublishRecorder
+) -> None:
+    config = origin_config(
+        f"sqlite:///{tmp_path}/public.db", recorder, public_url="https://qa.example.org"
+    )
+    server = TestServer(create_app(config))
+    await server.start_server()
+    running = Origin(server, recorder)
+    try:
+        host = running.browser()
+        await host.join("Hana")
+        status, created = await host.request("POST", "/api/rooms", {"roomId": "town-hall"})
+        assert (status, created["joinUrl"]) == (201, "https://qa.example.org/town-hall")
+        _, snapshot = await host.request("GET", "/api/rooms/town-hall")
+        assert snapshot["joinUrl"] == "https://qa.example.org/town-hall"
+        async with host.session.get(host.url("/api/rooms/town-hall/qr.svg")) as response:
+            assert await response.read() == qr_svg("https://qa.example.org/town-hall")
+        _, exported = await host.request("GET", "/api/rooms/town-hall/export.json")
+        assert exported["joinUrl"] == "https://qa.example.org/town-hall"
+    finally:
+        await running.close()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import msgspec
 import pytest
 from msgspec import UNSET
 
-from liveqa.origin.board import Actor, AddressRates, Board, Outcome, Rates, Refused
+from liveqa.origin.board import Actor, AddressRates, Board, CloseSockets, Outcome, Rates, Refused
 from liveqa.origin.limits import Limits
 from liveqa.origin.messages import (
     Ack,
+    HostGranted,
+    HostsUpdated,
     Incoming,
     QuestionAnswer,
     QuestionApprove,
@@ -18,6 +21,8 @@ from liveqa.origin.messages import (
     QuestionDeleted,
     QuestionHighlight,
     QuestionPost,
+    QuestionsClear,
+    QuestionsCleared,
     QuestionUpdated,
     QuestionUpvote,
     QuestionUpvoted,
@@ -30,6 +35,7 @@ from liveqa.origin.messages import (
     encode,
 )
 from liveqa.origin.ratelimit import Rate
+from liveqa.origin.views import HostView
 from liveqa.store import Participant
 
 
@@ -71,7 +77,7 @@ async def test_participants_get_server_ids_and_valid_names(board: Board) -> None
     assert refused.value.code == "text_too_long"
 
 
-async def test_create_room_makes_the_creator_host(board: Board) -> None:
+async def test_create_room_makes_the_creator_its_owner(board: Board) -> None:
     creator = await board.create_participant("Ada")
     created = await board.create_room(creator.id, "town-hall", None, "#D35192")
     assert created.room.room_id == "town-hall"
@@ -80,8 +86,9 @@ async def test_create_room_makes_the_creator_host(board: Board) -> None:
     assert created.host_link == f"/town-hall#host={created.host_key}"
     snapshot = await board.snapshot("town-hall", creator.id)
     assert snapshot.me is not None
-    assert snapshot.me.is_host
-    assert snapshot.me.host_key == created.host_key
+    assert (snapshot.me.is_host, snapshot.me.is_owner) == (True, True)
+    assert created.host_key not in msgspec.json.encode(snapshot).decode()
+    assert (await board.host_key("town-hall", creator.id)).host_key == created.host_key
     with pytest.raises(Refused) as taken:
         await board.create_room(creator.id, "town-hall")
     assert (taken.value.status, taken.value.code) == (409, "room_exists")
@@ -297,15 +304,19 @@ async def test_room_states(board: Board) -> None:
     assert (refused.status, refused.code) == (403, "room_voting_only")
     await board.handle(asking, QuestionUpvote(question_id=question_id, remove_upvote=True))
     await board.handle(hosting, RoomInfoUpdate(state="closed"))
-    closed: list[tuple[Actor, Incoming]] = [
-        (asking, QuestionPost(question_text="more", nonce="n3")),
-        (asking, QuestionUpvote(question_id=question_id)),
-        (hosting, QuestionAnswer(question_id=question_id, answer_text="a")),
-        (hosting, QuestionDelete(question_id=question_id)),
-        (hosting, QuestionHighlight(question_id=question_id)),
+    closed: list[Incoming] = [
+        QuestionPost(question_text="more", nonce="n3"),
+        QuestionUpvote(question_id=question_id),
     ]
-    for actor, message in closed:
-        assert (await _refused(board, actor, message)).code == "room_closed"
+    for message in closed:
+        assert (await _refused(board, asking, message)).code == "room_closed"
+    # A closed room stops attendees, not its hosts.
+    for hosted in (
+        QuestionAnswer(question_id=question_id, answer_text="a"),
+        QuestionHighlight(question_id=question_id),
+        QuestionDelete(question_id=question_id),
+    ):
+        assert isinstance((await board.handle(hosting, hosted)).reply, Ack)
     reopened = await board.handle(hosting, RoomInfoUpdate(state="open"))
     assert _channels(reopened) == ["room-town-hall"]
 
@@ -452,8 +463,10 @@ async def test_host_only_actions_are_refused_for_attendees(board: Board) -> None
     with pytest.raises(Refused) as refused_export:
         await board.export("town-hall", guest.id)
     assert refused_export.value.code == "not_host"
-    with pytest.raises(Refused):
-        await board.rotate_host_key("town-hall", guest.id)
+    for owner_only in (board.rotate_host_key, board.host_key, board.hosts):
+        with pytest.raises(Refused) as refused_key:
+            await owner_only("town-hall", guest.id)
+        assert refused_key.value.code == "not_host"
     assert (await board.snapshot("town-hall", None)).seq == 1
 
 
@@ -557,17 +570,42 @@ async def test_host_key_joins_and_rotation(board: Board) -> None:
         await board.join_as_host("town-hall", cohost.id, "guess")
     assert (wrong.value.status, wrong.value.code) == (403, "wrong_host_key")
     me, publications = await board.join_as_host("town-hall", cohost.id, created.host_key)
-    assert me.is_host
-    # The new host's open sockets are told to reconnect (and join the hosts' channel), once.
-    assert [(p.channel, encode(p.message)) for p in publications] == [
-        (f"participant-{cohost.id}", b'{"type":"HOST_GRANTED_SELF","roomId":"town-hall"}')
+    assert (me.is_host, me.is_owner) == (True, False)
+    # The new host's open sockets are told to reconnect (and join the hosts' channel), once;
+    # the hosts see the new list.
+    assert [(p.channel, p.message) for p in publications] == [
+        (f"participant-{cohost.id}", HostGranted(room_id="town-hall")),
+        (
+            "hosts-town-hall",
+            HostsUpdated(
+                room_id="town-hall",
+                hosts=[
+                    HostView(participant_id=creator.id, display_name="Ada", role="owner"),
+                    HostView(participant_id=cohost.id, display_name="Bea", role="cohost"),
+                ],
+            ),
+        ),
     ]
     _, again = await board.join_as_host("town-hall", cohost.id, created.host_key)
     assert again == []
-    _, creator_again = await board.join_as_host("town-hall", creator.id, created.host_key)
-    assert creator_again == []
-    rotated = await board.rotate_host_key("town-hall", cohost.id)
+    creator_again, none = await board.join_as_host("town-hall", creator.id, created.host_key)
+    assert (creator_again.is_owner, none) == (True, [])
+    # Only the owner sees and rotates the key.
+    for owner_only in (board.rotate_host_key, board.host_key):
+        with pytest.raises(Refused) as not_owner:
+            await owner_only("town-hall", cohost.id)
+        assert (not_owner.value.status, not_owner.value.code) == (403, "not_owner")
+    rotated, revocations = await board.rotate_host_key("town-hall", creator.id)
     assert rotated.host_key != created.host_key
+    assert rotated.host_link == f"/town-hall#host={rotated.host_key}"
+    assert (await board.host_key("town-hall", creator.id)).host_key == rotated.host_key
+    assert [p.display_name for p in rotated.revoked] == ["Bea"]
+    # The hosts hear of it first: nothing of this change follows the close of Bea's sockets.
+    assert revocations[0].channel == "hosts-town-hall"
+    assert [(p.channel, p.message) for p in revocations[1:]] == [
+        (f"host-{cohost.id}-town-hall", CloseSockets(4403, "host_revoked")),
+    ]
+    assert not (await board.join("town-hall", cohost.id)).is_host
     late = await board.create_participant("Cy")
     with pytest.raises(Refused):
         await board.join_as_host("town-hall", late.id, created.host_key)
@@ -575,6 +613,53 @@ async def test_host_key_joins_and_rotation(board: Board) -> None:
     with pytest.raises(Refused) as missing:
         await board.join_as_host("no-room", late.id, rotated.host_key)
     assert missing.value.status == 404
+
+
+async def test_rotation_may_keep_the_cohosts(board: Board) -> None:
+    creator = await board.create_participant("Ada")
+    created = await board.create_room(creator.id, "town-hall")
+    cohost = await board.create_participant("Bea")
+    await board.join_as_host("town-hall", cohost.id, created.host_key)
+    kept, publications = await board.rotate_host_key("town-hall", creator.id, keep_cohosts=True)
+    assert (kept.revoked, publications) == ([], [])
+    assert (await board.join("town-hall", cohost.id)).is_host
+    # The next rotation revokes a co-host who never used a newer key.
+    rotated, _ = await board.rotate_host_key("town-hall", creator.id)
+    assert [p.participant_id for p in rotated.revoked] == [cohost.id]
+
+
+async def test_the_owner_lists_and_removes_cohosts(board: Board) -> None:
+    creator = await board.create_participant("Ada")
+    created = await board.create_room(creator.id, "town-hall")
+    first, second = [await board.create_participant(name) for name in ("Bea", "Cy")]
+    for cohost in (first, second):
+        await board.join_as_host("town-hall", cohost.id, created.host_key)
+    hosts = await board.hosts("town-hall", second.id)
+    assert [(h.display_name, h.role) for h in hosts.hosts] == [
+        ("Ada", "owner"),
+        ("Bea", "cohost"),
+        ("Cy", "cohost"),
+    ]
+    for target in (creator.id, second.id):
+        with pytest.raises(Refused) as not_owner:
+            await board.remove_host("town-hall", first.id, target)
+        assert not_owner.value.code == "not_owner"
+    with pytest.raises(Refused) as owner:
+        await board.remove_host("town-hall", creator.id, creator.id)
+    assert (owner.value.status, owner.value.code) == (409, "owner")
+    after, publications = await board.remove_host("town-hall", creator.id, first.id)
+    assert [h.display_name for h in after.hosts] == ["Ada", "Cy"]
+    assert [p.channel for p in publications] == ["hosts-town-hall", f"host-{first.id}-town-hall"]
+    for target in (first.id, "ffffffffffffffff"):
+        with pytest.raises(Refused) as unknown:
+            await board.remove_host("town-hall", creator.id, target)
+        assert (unknown.value.status, unknown.value.code) == (404, "unknown_host")
+    with pytest.raises(Refused) as gone:
+        await board.hosts("town-hall", first.id)
+    assert gone.value.code == "not_host"
+    with pytest.raises(Refused) as nowhere:
+        await board.remove_host("no-room", creator.id, first.id)
+    assert nowhere.value.status == 404
 
 
 async def test_join_checks_participant_and_room(board: Board) -> None:
@@ -614,3 +699,72 @@ async def test_seq_increases_by_one_per_room_event(board: Board) -> None:
                 seqs.append(publication.message.seq)
     assert seqs == [2, 3, 4, 5]
     assert (await board.snapshot("town-hall", None)).seq == 5
+
+
+async def test_my_rooms_lists_the_rooms_i_host(board: Board) -> None:
+    host, guest = await _setup(board)
+    await board.create_room(guest.id, "guest-room")
+    mine = await board.my_rooms(host.id)
+    assert [(r.room_id, r.role, r.questions) for r in mine.rooms] == [("town-hall", "owner", 0)]
+    assert [r.room_id for r in (await board.my_rooms(guest.id)).rooms] == ["guest-room"]
+    with pytest.raises(Refused) as nobody:
+        await board.my_rooms("ffffffffffffffff")
+    assert nobody.value.status == 401
+
+
+async def test_only_the_owner_deletes_a_room_confirming_its_id(board: Board) -> None:
+    host, guest = await _setup(board)
+    created = await board.create_room(host.id, "other")
+    cohost = await board.create_participant("Cora")
+    await board.join_as_host(
+        "town-hall", cohost.id, (await board.host_key("town-hall", host.id)).host_key
+    )
+    await _ask(board, Actor(guest.id, "town-hall"))
+    for who, code in ((guest.id, "not_host"), (cohost.id, "not_owner")):
+        with pytest.raises(Refused) as refused:
+            await board.delete_room("town-hall", who, "town-hall")
+        assert (refused.value.status, refused.value.code) == (403, code)
+    with pytest.raises(Refused) as mismatch:
+        await board.delete_room("town-hall", host.id, "other")
+    assert (mismatch.value.status, mismatch.value.code) == (400, "confirmation_mismatch")
+    publications = await board.delete_room("town-hall", host.id, "town-hall")
+    assert [(p.channel, p.message) for p in publications] == [
+        ("room-town-hall", CloseSockets(4410, "room_deleted"))
+    ]
+    with pytest.raises(Refused) as gone:
+        await board.snapshot("town-hall", host.id)
+    assert gone.value.status == 404
+    with pytest.raises(Refused) as again:
+        await board.delete_room("town-hall", host.id, "town-hall")
+    assert again.value.status == 404
+    assert [r.room_id for r in (await board.my_rooms(host.id)).rooms] == [created.room.room_id]
+    # The id is free: anyone may make the room afresh, and it starts empty.
+    await board.create_room(guest.id, "town-hall")
+    snapshot = await board.snapshot("town-hall", host.id)
+    assert snapshot.questions == []
+    assert snapshot.me is not None
+    assert snapshot.me.is_host is False
+
+
+async def test_hosts_clear_all_or_answered_questions(board: Board) -> None:
+    host, guest = await _setup(board)
+    asking, hosting = Actor(guest.id, "town-hall"), Actor(host.id, "town-hall")
+    first = await _ask(board, asking, "First?", "n1")
+    second = await _ask(board, asking, "Second?", "n2")
+    await board.handle(hosting, QuestionAnswer(question_id=first, answer_text="Yes"))
+    await board.handle(hosting, QuestionHighlight(question_id=first))
+    refused = await _refused(board, asking, QuestionsClear())
+    assert refused.code == "not_host"
+    outcome = await board.handle(hosting, QuestionsClear(answered_only=True, ref="c"))
+    assert outcome.reply == Ack(ref="c", cleared=1)
+    cleared, unhighlighted = outcome.publications
+    assert cleared.message == QuestionsCleared(room_id="town-hall", seq=5, answered_only=True)
+    assert isinstance(unhighlighted.message, RoomUpdated)
+    assert unhighlighted.message.room.highlighted_question_id is None
+    snapshot = await board.snapshot("town-hall", host.id)
+    assert [q.question_id for q in snapshot.questions] == [second]
+    outcome = await board.handle(hosting, QuestionsClear())
+    assert (outcome.reply.cleared, _channels(outcome)) == (1, ["room-town-hall"])
+    nothing = await board.handle(hosting, QuestionsClear())
+    assert (nothing.reply.cleared, nothing.publications) == (0, [])
+    assert (await board.snapshot("town-hall", None)).seq == 7

@@ -39,6 +39,13 @@ def test_join_url_uses_host_and_forwarded_proto(headers: dict[str, str], expecte
     assert join_url(_request(**headers), "town-hall") == expected
 
 
+def test_a_public_url_is_the_base_whatever_the_request_says() -> None:
+    request = _request(Host="127.0.0.1:7999", **{"X-Forwarded-Proto": "http"})
+    assert join_url(request, "town-hall", "https://qa.example.org") == (
+        "https://qa.example.org/town-hall"
+    )
+
+
 @pytest.mark.parametrize(
     "host", ["evil.example/phish?x=", "user@qa.example.org", "qa example.org", "-qa.example", ""]
 )

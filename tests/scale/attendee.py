@@ -251,6 +251,11 @@ async def open_room(host: Attendee, everyone: list[Attendee]) -> int:
     await host.call("POST", "/api/rooms", {"roomId": host.room_id})
     for attendee in everyone:
         await attendee.connect()
+    return await all_live(host, everyone)
+
+
+async def all_live(host: Attendee, everyone: list[Attendee]) -> int:
+    """Wait until every connected socket receives room events live (see `open_room`)."""
     for attempt in range(50):
         ack = await host.send(type="ROOMINFO_UPDATE", displayName=f"Warming up {attempt}")
         assert ack["type"] == "ACK", ack

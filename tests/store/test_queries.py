@@ -76,15 +76,60 @@ async def test_creator_is_host_and_hosts_are_per_room(database: Database) -> Non
     async with database.write() as queries:
         await _room(queries, "room-a", "p1")
         await _room(queries, "room-b", "p2")
-        assert await queries.add_host("room-a", "p2", 9) is True
-        assert await queries.add_host("room-a", "p2", 9) is False
+        assert await queries.add_host("room-a", "p2", 9, key_generation=1) is True
+        assert await queries.add_host("room-a", "p2", 9, key_generation=1) is False
     async with database.read() as queries:
         hosts = [
             await queries.is_host(room, person)
             for room in ("room-a", "room-b")
             for person in ("p1", "p2")
         ]
+        roles = [await queries.host_role("room-a", person) for person in ("p1", "p2", "p3")]
     assert hosts == [True, True, False, True]
+    assert roles == ["owner", "cohost", None]
+
+
+async def test_rotation_revokes_cohosts_of_older_keys(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        for person in ("p2", "p3", "p4"):
+            await queries.create_participant(person, person.upper(), 1)
+        await queries.add_host("room-a", "p3", 5, key_generation=1)
+        await queries.add_host("room-a", "p2", 6, key_generation=1)
+        assert await queries.rotate_host_key("room-a", "key-2", keep_cohosts=True) == []
+        # p2 joins again with the new key: it survives the next rotation only if kept again.
+        await queries.add_host("room-a", "p2", 7, key_generation=2)
+        await queries.add_host("room-a", "p4", 8, key_generation=2)
+        # The owner joining with the key stays owner.
+        assert await queries.add_host("room-a", "p1", 9, key_generation=2) is False
+        hosts = await queries.hosts("room-a")
+        assert await queries.rotate_host_key("room-a", "key-3", keep_cohosts=False) == [
+            "p2",
+            "p3",
+            "p4",
+        ]
+        room = await queries.room("room-a")
+        left = await queries.hosts("room-a")
+    assert [(h.participant_id, h.role, h.key_generation) for h in hosts] == [
+        ("p1", "owner", None),
+        ("p3", "cohost", 1),
+        ("p2", "cohost", 2),
+        ("p4", "cohost", 2),
+    ]
+    assert room is not None
+    assert (room.host_key, room.host_key_generation) == ("key-3", 3)
+    assert [(h.participant_id, h.display_name) for h in left] == [("p1", "P1")]
+
+
+async def test_only_cohosts_can_be_removed(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await queries.create_participant("p2", "P2", 1)
+        await queries.add_host("room-a", "p2", 5, key_generation=1)
+        removed = [await queries.remove_cohost("room-a", p) for p in ("p1", "p2", "p2")]
+        roles = [await queries.host_role("room-a", p) for p in ("p1", "p2")]
+    assert removed == [False, True, False]
+    assert roles == ["owner", None]
 
 
 async def test_update_room_and_highlight(database: Database) -> None:
@@ -404,3 +449,82 @@ async def test_connections_count_distinct_live_participants(database: Database) 
         assert await queries.count_attendees("room-b", 0) == 0
         assert await queries.prune_connections(150) == 1
         assert await queries.count_attendees("room-a", 0) == 1
+
+
+async def test_a_deleted_room_goes_with_everything_in_it(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p1")
+        await queries.create_participant("p2", "P2", 1)
+        await queries.add_host("room-a", "p2", 3, key_generation=1)
+        await queries.add_member("room-a", "p2", 3)
+        await queries.open_connection("c1", "room-a", "p2", 3)
+        await _question(queries, "qa", room_id="room-a")
+        await _question(queries, "qb", room_id="room-b")
+        await queries.set_vote("qa", "p2", True, 4)
+        for _ in range(3):
+            await queries.next_seq("room-a")
+        assert await queries.delete_room("room-a", 9) is True
+        assert await queries.delete_room("room-a", 9) is False
+    async with database.read() as queries:
+        gone = (
+            await queries.room("room-a"),
+            await queries.question("room-a", "qa"),
+            await queries.is_host("room-a", "p2"),
+            await queries.count_attendees("room-a", 0),
+            await queries.participant_rooms("p2"),
+        )
+        kept = await queries.question("room-b", "qb")
+    assert gone == (None, None, False, 0, [])
+    assert kept is not None
+    async with database.write() as queries:
+        # Made again, the room numbers its events on from the deleted one's (never 1, 2... again).
+        await _room(queries, "room-a", "p2")
+        room = await queries.room("room-a")
+        assert await queries.next_seq("room-a") == 4
+        await queries.delete_room("room-a", 10)
+        await _room(queries, "room-a", "p2")
+        again = await queries.room("room-a")
+    assert room is not None
+    assert (room.seq, room.created_by) == (3, "p2")
+    assert again is not None
+    assert again.seq == 4
+
+
+async def test_hosted_rooms_most_recently_active_first(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p2")
+        await _room(queries, "room-c", "p1")
+        await queries.add_host("room-b", "p1", 3, key_generation=1)
+        await _question(queries, "qqqqqqqqqq", room_id="room-b", author="p2")
+        await _question(queries, "q1", room_id="room-a")
+        await queries.set_answer("q1", text="yes", author_id="p1", now=50)
+        rooms = await queries.hosted_rooms("p1", 10)
+        limited = await queries.hosted_rooms("p1", 2)
+        none = await queries.hosted_rooms("p3", 10)
+    assert [(r.room_id, r.role, r.question_count, r.last_activity) for r in rooms] == [
+        ("room-a", "owner", 1, 50),
+        ("room-b", "cohost", 1, 20),
+        ("room-c", "owner", 0, 2),
+    ]
+    assert (rooms[0].display_name, rooms[0].state) == ("Room room-a", "open")
+    assert len(limited) == 2
+    assert none == []
+
+
+async def test_clear_questions_all_or_answered_only(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await _room(queries, "room-b", "p1")
+        for question_id in ("q1", "q2", "q3"):
+            await _question(queries, question_id)
+        await _question(queries, "q4", pending=True)
+        await _question(queries, "qb", room_id="room-b")
+        await queries.set_answer("q2", text="yes", author_id="p1", now=5)
+        answered = await queries.clear_questions("room-a", answered_only=True)
+        left = [q.id for q in await queries.room_questions("room-a", None, pending="all")]
+        rest = await queries.clear_questions("room-a", answered_only=False)
+        other = await queries.room_questions("room-b", None)
+    assert (answered, left, rest) == (["q2"], ["q1", "q3", "q4"], ["q1", "q3", "q4"])
+    assert [q.id for q in other] == ["qb"]

@@ -1,6 +1,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { makeApi, exportUrl, qrUrl } from "../../src/liveqa/web/api.js";
+import { hostApi } from "../../src/liveqa/web/hostapi.js";
 
 function fakeFetch(status, body, calls = []) {
   return async (url, init) => {
@@ -67,4 +68,24 @@ test("an unreachable server is reported as offline", async () => {
 test("export and QR addresses", () => {
   assert.equal(exportUrl("demo", "csv"), "/api/rooms/demo/export.csv");
   assert.equal(qrUrl("demo"), "/api/rooms/demo/qr.svg");
+});
+
+test("host calls go to the room's host endpoints", async () => {
+  const calls = [];
+  const host = hostApi(makeApi(fakeFetch(200, {}, calls)), "a b");
+  await host.hostKey();
+  await host.rotate();
+  await host.rotate(true);
+  await host.hosts();
+  await host.removeHost("x/y");
+  assert.deepEqual(
+    calls.map((call) => [call.init.method, call.url, call.init.body]),
+    [
+      ["GET", "/api/rooms/a%20b/host-key", undefined],
+      ["POST", "/api/rooms/a%20b/host-key", '{"keepCohosts":false}'],
+      ["POST", "/api/rooms/a%20b/host-key", '{"keepCohosts":true}'],
+      ["GET", "/api/rooms/a%20b/hosts", undefined],
+      ["DELETE", "/api/rooms/a%20b/hosts/x%2Fy", undefined],
+    ],
+  );
 });

@@ -36,7 +36,7 @@ const snapshot = (questions, seq = 10, extra = {}) => ({
   room: room(),
   questions,
   seq,
-  me: { participantId: ME, displayName: "Me", isHost: false, hostKey: null },
+  me: { participantId: ME, displayName: "Me", isHost: false, isOwner: false },
   ...extra,
 });
 
@@ -230,4 +230,18 @@ test("a host's question is marked, and the mark alone is a change worth showing"
   const again = fromSnapshot(state, snapshot([view("q1", { authorIsHost: true }), view("q2", { authorIsHost: true })]));
   assert.notEqual(again.questions.get("q1"), state.questions.get("q1"));
   assert.equal(again.questions.get("q2"), state.questions.get("q2"));
+});
+
+test("clearing removes every question, or only the answered ones, for good", () => {
+  const answered = { answerText: "Yes", answerTimestamp: "2024-05-01T10:05:00.000Z" };
+  const state = loaded([view("q1"), view("q2", answered), view("q3", { pending: true })]);
+  const clear = (answeredOnly, seq) => ({ type: "QUESTIONS_CLEAR_PASSIVE", roomId: "demo", seq, answeredOnly });
+  const { state: some } = applyEvent(state, clear(true, 11));
+  assert.deepEqual([...some.questions.keys()], ["q1", "q3"]);
+  assert.equal(some.seq, 11);
+  const { state: none } = applyEvent(some, clear(false, 12));
+  assert.equal(none.questions.size, 0);
+  // A late copy of a held question (hosts' channel, no seq) does not bring it back.
+  const { state: late } = applyEvent(none, { type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", question: view("q3", { pending: true }) });
+  assert.equal(late.questions.size, 0);
 });

@@ -18,16 +18,21 @@ from liveqa.origin.errors import Refused, invalid, unauthenticated
 from liveqa.origin.qrcode import join_url, qr_svg
 from liveqa.origin.schemas import (
     CreateRoomRequest,
+    DeleteRoomRequest,
     ErrorBody,
     ErrorDetail,
     HostKeyRequest,
     RenameRequest,
+    RotateHostKeyRequest,
     SessionRequest,
 )
 from liveqa.origin.session import COOKIE_MAX_AGE, COOKIE_NAME
 from liveqa.origin.views import (
+    HostKeyRotated,
     HostKeyView,
+    HostsView,
     MeView,
+    MyRoomsView,
     ParticipantView,
     QuestionView,
     RoomCreated,
@@ -66,6 +71,7 @@ class ExportDocument(msgspec.Struct, frozen=True, kw_only=True):
     """A room and all its questions, pending ones included (anonymous authors stay hidden)."""
 
     room: RoomView
+    join_url: str | None = msgspec.field(name="joinUrl", default=None)
     questions: list[QuestionView]
 
 
@@ -146,6 +152,14 @@ def _set_cookie(response: web.Response, context: OriginContext, participant: str
     )
 
 
+def room_link(request: web.Request, room_id: str) -> str | None:
+    """The room's absolute join URL (see `join_url`); None when the Host header is no host."""
+    try:
+        return join_url(request, room_id, request.app[CONTEXT].public_url)
+    except Refused:
+        return None
+
+
 async def create_session(request: web.Request) -> web.Response:
     """Return the caller's participant, creating one (and its cookie) when needed."""
     context = request.app[CONTEXT]
@@ -174,6 +188,15 @@ async def rename(request: web.Request) -> web.Response:
     return json_response(participant_view(participant))
 
 
+async def my_rooms(request: web.Request) -> web.Response:
+    """The rooms the caller hosts, most recently active first."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    response = json_response(await context.board.my_rooms(caller))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def create_room(request: web.Request) -> web.Response:
     """Create a room with the caller as host."""
     context = request.app[CONTEXT]
@@ -186,16 +209,30 @@ async def create_room(request: web.Request) -> web.Response:
         body.theme_color if isinstance(body.theme_color, str) else None,
         context.client_key(request),
     )
-    return json_response(created, 201)
+    linked = msgspec.structs.replace(created, join_url=room_link(request, created.room.room_id))
+    return json_response(linked, 201)
 
 
 async def room_snapshot(request: web.Request) -> web.Response:
     """The room as the caller may see it."""
     context = request.app[CONTEXT]
     snapshot = await context.board.snapshot(request.match_info["roomId"], participant_id(request))
-    response = json_response(snapshot)
+    linked = msgspec.structs.replace(snapshot, join_url=room_link(request, snapshot.room.room_id))
+    response = json_response(linked)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+async def delete_room(request: web.Request) -> web.Response:
+    """Delete the room and everything in it (the owner only); its open pages are told."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    body = await decode_body(request, DeleteRoomRequest)
+    publications = await context.board.delete_room(
+        request.match_info["roomId"], caller, body.confirm_room_id
+    )
+    await context.publish(publications)
+    return web.Response(status=204)
 
 
 async def join_as_host(request: web.Request) -> web.Response:
@@ -210,18 +247,56 @@ async def join_as_host(request: web.Request) -> web.Response:
     return json_response(me)
 
 
-async def rotate_host_key(request: web.Request) -> web.Response:
-    """Replace the room's host key (hosts only)."""
+async def host_key(request: web.Request) -> web.Response:
+    """The room's host key and host link (the owner only)."""
     context = request.app[CONTEXT]
     caller = require_participant(request)
-    return json_response(await context.board.rotate_host_key(request.match_info["roomId"], caller))
+    response = json_response(await context.board.host_key(request.match_info["roomId"], caller))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def rotate_host_key(request: web.Request) -> web.Response:
+    """Replace the room's host key (the owner only), revoking co-hosts unless kept."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    body = await decode_body(request, RotateHostKeyRequest, optional=True)
+    rotated, publications = await context.board.rotate_host_key(
+        request.match_info["roomId"], caller, keep_cohosts=body.keep_cohosts
+    )
+    await context.publish(publications)
+    response = json_response(rotated)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def list_hosts(request: web.Request) -> web.Response:
+    """Who hosts the room (hosts only)."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    hosts = await context.board.hosts(request.match_info["roomId"], caller)
+    response = json_response(hosts)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def remove_host(request: web.Request) -> web.Response:
+    """Take a co-host's rights away (the owner only); their open pages turn into attendees'."""
+    context = request.app[CONTEXT]
+    caller = require_participant(request)
+    hosts, publications = await context.board.remove_host(
+        request.match_info["roomId"], caller, request.match_info["participantId"]
+    )
+    await context.publish(publications)
+    return json_response(hosts)
 
 
 async def room_qr(request: web.Request) -> web.Response:
     """The room's join URL as an SVG QR code (for the projector view)."""
     context = request.app[CONTEXT]
     room = await context.board.room(request.match_info["roomId"])
-    response = web.Response(body=qr_svg(join_url(request, room.id)), content_type=SVG)
+    url = join_url(request, room.id, context.public_url)
+    response = web.Response(body=qr_svg(url), content_type=SVG)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Vary"] = "X-Forwarded-Proto"
     return response
@@ -231,7 +306,11 @@ async def _export(request: web.Request) -> ExportDocument:
     context = request.app[CONTEXT]
     caller = require_participant(request)
     room, questions = await context.board.export(request.match_info["roomId"], caller)
-    return ExportDocument(room=room_view(room), questions=[question_view(q) for q in questions])
+    return ExportDocument(
+        room=room_view(room),
+        join_url=room_link(request, room.id),
+        questions=[question_view(q) for q in questions],
+    )
 
 
 def _attachment(response: web.Response, room_id: str, extension: str) -> web.Response:
@@ -320,6 +399,14 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(400, 401, 415, 429),
     ),
     Operation(
+        "GET",
+        "/api/me/rooms",
+        my_rooms,
+        "The rooms you host, most recently active first",
+        responses=(Response(200, MyRoomsView, "your rooms"),),
+        errors=(401,),
+    ),
+    Operation(
         "POST",
         "/api/rooms",
         create_room,
@@ -337,21 +424,58 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(404,),
     ),
     Operation(
+        "DELETE",
+        "/api/rooms/{roomId}",
+        delete_room,
+        "Delete the room with its questions and votes (the owner only, confirming its id); "
+        "the id is free again",
+        request=DeleteRoomRequest,
+        responses=(Response(204, None, "the room is gone; its open sockets are closed"),),
+        errors=(400, 401, 403, 404, 415),
+    ),
+    Operation(
         "POST",
         "/api/rooms/{roomId}/hosts",
         join_as_host,
-        "Become a host of the room with its host key",
+        "Become a co-host of the room with its host key",
         request=HostKeyRequest,
         responses=(Response(200, MeView, "you, now a host"),),
         errors=(400, 401, 403, 404, 415, 429),
     ),
     Operation(
+        "GET",
+        "/api/rooms/{roomId}/hosts",
+        list_hosts,
+        "Who hosts the room, the owner first (hosts only)",
+        responses=(Response(200, HostsView, "the room's hosts"),),
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "DELETE",
+        "/api/rooms/{roomId}/hosts/{participantId}",
+        remove_host,
+        "Take a co-host's rights away (the owner only); their open sockets are closed",
+        responses=(Response(200, HostsView, "the room's hosts now"),),
+        errors=(401, 403, 404, 409),
+    ),
+    Operation(
+        "GET",
+        "/api/rooms/{roomId}/host-key",
+        host_key,
+        "The room's host key and host link (the owner only)",
+        responses=(Response(200, HostKeyView, "the host key"),),
+        errors=(401, 403, 404),
+    ),
+    Operation(
         "POST",
         "/api/rooms/{roomId}/host-key",
         rotate_host_key,
-        "Replace the room's host key (hosts only)",
-        responses=(Response(200, HostKeyView, "the new host key"),),
-        errors=(401, 403, 404),
+        "Replace the room's host key (the owner only); co-hosts who joined with the old key "
+        "lose their rights unless keepCohosts is true",
+        request=RotateHostKeyRequest,
+        request_optional=True,
+        responses=(Response(200, HostKeyRotated, "the new host key and who lost their rights"),),
+        errors=(400, 401, 403, 404, 415),
     ),
     Operation(
         "GET",

@@ -56,6 +56,8 @@ class OriginConfig:
     verify_sig: SigVerifier
     secret_key: str | None = None
     cookie_secure: bool = False
+    # `http(s)://host[:port]` people reach the app at; None: each request's Host and scheme.
+    public_url: str | None = None
     limits: Limits = field(default_factory=Limits)
     rates: Rates = field(default_factory=Rates)
     address_rates: AddressRates = field(default_factory=AddressRates)
@@ -190,6 +192,7 @@ def create_app(config: OriginConfig) -> web.Application:
         verify_sig=config.verify_sig,
         sockets=config.sockets,
         cookie_secure=config.cookie_secure,
+        public_url=config.public_url,
         publish_wait=config.publish_wait,
         trusted_proxies=TrustedProxies(config.trusted_proxies),
     )

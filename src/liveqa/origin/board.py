@@ -30,6 +30,7 @@ from liveqa.origin.limits import (
 from liveqa.origin.messages import (
     Ack,
     HostGranted,
+    HostsUpdated,
     Incoming,
     QuestionAnswer,
     QuestionApprove,
@@ -37,6 +38,8 @@ from liveqa.origin.messages import (
     QuestionDeleted,
     QuestionHighlight,
     QuestionPost,
+    QuestionsClear,
+    QuestionsCleared,
     QuestionUpdated,
     QuestionUpvote,
     QuestionUpvoted,
@@ -50,16 +53,22 @@ from liveqa.origin.messages import (
 from liveqa.origin.presence import Presence
 from liveqa.origin.ratelimit import Buckets, MemoryBuckets, Rate, RateLimiter
 from liveqa.origin.views import (
+    HostKeyRotated,
     HostKeyView,
+    HostsView,
     MeView,
+    MyRoomsView,
+    ParticipantView,
     RoomCreated,
     RoomSnapshot,
     host_link,
+    hosts_view,
+    my_rooms_view,
     participant_view,
     question_view,
     room_view,
 )
-from liveqa.store import Database, Participant, Queries, Question, Room
+from liveqa.store import Database, Host, Participant, Queries, Question, Room
 
 
 def room_channel(room_id: str) -> str:
@@ -75,6 +84,20 @@ def hosts_channel(room_id: str) -> str:
 def participant_channel(participant_id: str) -> str:
     """Every socket of one participant (their own votes and pending questions)."""
     return f"participant-{participant_id}"
+
+
+def host_sockets_channel(room_id: str, participant_id: str) -> str:
+    """One host's sockets in one room: closed when that host loses the rights."""
+    return f"host-{participant_id}-{room_id}"
+
+
+# A socket closed because its participant no longer hosts the room: 4000 + 403, like the
+# refusals of socket.py; the client reconnects as an attendee.
+CLOSE_HOST_REVOKED = 4403
+# Every socket of a deleted room: 4000 + 410 Gone; the client reconnects and finds no room.
+CLOSE_ROOM_DELETED = 4410
+# How many rooms "Your rooms" lists.
+MY_ROOMS_LIMIT = 100
 
 
 def now_ms() -> int:
@@ -110,11 +133,19 @@ class AddressRates:
 
 
 @dataclass(frozen=True)
+class CloseSockets:
+    """Close every socket subscribed to the channel, with a WebSocket close code and reason."""
+
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Publication:
-    """A message to publish to a channel once the write is committed."""
+    """A message to publish to a channel (or its sockets to close) once the write is committed."""
 
     channel: str
-    message: ServerMessage
+    message: ServerMessage | CloseSockets
 
 
 @dataclass(frozen=True)
@@ -292,12 +323,13 @@ class Board:
             if participant_id is not None:
                 participant = await queries.participant(participant_id)
                 if participant is not None:
-                    is_host = await queries.is_host(room_id, participant_id)
+                    role = await queries.host_role(room_id, participant_id)
+                    is_host = role is not None
                     me = MeView(
                         participant_id=participant.id,
                         display_name=participant.display_name,
                         is_host=is_host,
-                        host_key=room.host_key if is_host else None,
+                        is_owner=role == "owner",
                     )
             viewer = None if me is None else me.participant_id
             questions = await queries.room_questions(
@@ -315,7 +347,7 @@ class Board:
     async def join_as_host(
         self, room_id: str, participant_id: str, host_key: str
     ) -> tuple[MeView, list[Publication]]:
-        """Make the participant a host if `host_key` is the room's key.
+        """Make the participant a co-host if `host_key` is the room's key.
 
         A new host's open sockets are told to reconnect: the hosts' channel is only joined
         when a socket opens."""
@@ -324,27 +356,109 @@ class Board:
             participant = await queries.participant(participant_id)
             if participant is None:
                 raise unauthenticated()
-            room = await self._room(queries, room_id)
+            # Locked, so a rotation either sees this co-host (and may revoke it) or this
+            # check sees the new key.
+            room = await self._room(queries, room_id, lock=True)
             if not hmac.compare_digest(room.host_key.encode(), host_key.encode()):
                 raise forbidden("wrong host key", "wrong_host_key")
-            added = await queries.add_host(room_id, participant_id, self.clock())
+            added = await queries.add_host(
+                room_id, participant_id, self.clock(), key_generation=room.host_key_generation
+            )
+            role = await queries.host_role(room_id, participant_id)
+            hosts = await queries.hosts(room_id) if added else []
         me = MeView(
             participant_id=participant.id,
             display_name=participant.display_name,
             is_host=True,
-            host_key=room.host_key,
+            is_owner=role == "owner",
         )
+        if not added:
+            return me, []
         granted = HostGranted(room_id=room_id)
-        return me, [Publication(participant_channel(participant_id), granted)] if added else []
+        return me, [
+            Publication(participant_channel(participant_id), granted),
+            _hosts_event(room_id, hosts),
+        ]
 
-    async def rotate_host_key(self, room_id: str, participant_id: str) -> HostKeyView:
-        """Give the room a new host key; existing hosts stay hosts."""
+    async def host_key(self, room_id: str, participant_id: str) -> HostKeyView:
+        """The room's host key and host link (the owner only)."""
+        async with self.database.read() as queries:
+            room = await self._room(queries, room_id)
+            await self._require_owner(queries, room_id, participant_id)
+        return HostKeyView(host_key=room.host_key, host_link=host_link(room_id, room.host_key))
+
+    async def rotate_host_key(
+        self, room_id: str, participant_id: str, *, keep_cohosts: bool = False
+    ) -> tuple[HostKeyRotated, list[Publication]]:
+        """Give the room a new host key (the owner only); co-hosts who joined with an older
+        key lose their rights unless `keep_cohosts`, and their open sockets are closed."""
         key = secrets.token_urlsafe(24)
         async with self.database.write() as queries:
             await self._room(queries, room_id, lock=True)
+            await self._require_owner(queries, room_id, participant_id)
+            before = await queries.hosts(room_id)
+            revoked = await queries.rotate_host_key(room_id, key, keep_cohosts=keep_cohosts)
+            hosts = await queries.hosts(room_id) if revoked else []
+        gone = [h for h in before if h.participant_id in revoked]
+        rotated = HostKeyRotated(
+            host_key=key,
+            host_link=host_link(room_id, key),
+            revoked=[
+                ParticipantView(participant_id=h.participant_id, display_name=h.display_name)
+                for h in gone
+            ],
+        )
+        if not revoked:
+            return rotated, []
+        return rotated, [_hosts_event(room_id, hosts), *_revocations(room_id, revoked)]
+
+    async def hosts(self, room_id: str, participant_id: str) -> HostsView:
+        """Who hosts the room (hosts only)."""
+        async with self.database.read() as queries:
+            await self._room(queries, room_id)
             await self._require_host(queries, room_id, participant_id)
-            await queries.update_room(room_id, {"host_key": key})
-        return HostKeyView(host_key=key, host_link=host_link(room_id, key))
+            return hosts_view(await queries.hosts(room_id))
+
+    async def remove_host(
+        self, room_id: str, participant_id: str, cohost_id: str
+    ) -> tuple[HostsView, list[Publication]]:
+        """Take a co-host's rights away (the owner only); their open sockets are closed."""
+        async with self.database.write() as queries:
+            await self._room(queries, room_id, lock=True)
+            await self._require_owner(queries, room_id, participant_id)
+            role = await queries.host_role(room_id, cohost_id)
+            if role == "owner":
+                raise conflict("the owner of a room cannot be removed", "owner")
+            if role is None or not await queries.remove_cohost(room_id, cohost_id):
+                raise not_found(f"{cohost_id!r} is not a host of this room", "unknown_host")
+            hosts = await queries.hosts(room_id)
+        return hosts_view(hosts), [
+            _hosts_event(room_id, hosts),
+            *_revocations(room_id, [cohost_id]),
+        ]
+
+    async def my_rooms(self, participant_id: str) -> MyRoomsView:
+        """The rooms the participant hosts, most recently active first."""
+        async with self.database.read() as queries:
+            if await queries.participant(participant_id) is None:
+                raise unauthenticated()
+            return my_rooms_view(await queries.hosted_rooms(participant_id, MY_ROOMS_LIMIT))
+
+    async def delete_room(
+        self, room_id: str, participant_id: str, confirm_room_id: str
+    ) -> list[Publication]:
+        """Delete the room and everything in it (the owner only, who types its id to confirm);
+        every open socket in it is closed."""
+        async with self.database.write() as queries:
+            await self._room(queries, room_id, lock=True)
+            await self._require_owner(queries, room_id, participant_id)
+            if not hmac.compare_digest(confirm_room_id.encode(), room_id.encode()):
+                raise invalid(
+                    f"to delete the room, confirm with its id {room_id!r}", "confirmation_mismatch"
+                )
+            await queries.delete_room(room_id, self.clock())
+        close = CloseSockets(CLOSE_ROOM_DELETED, "room_deleted")
+        return [Publication(room_channel(room_id), close)]
 
     async def export(self, room_id: str, participant_id: str) -> tuple[Room, list[Question]]:
         """Everything in the room, pending questions included (hosts only)."""
@@ -419,6 +533,8 @@ class Board:
                 return await self._approve(actor, message)
             case QuestionHighlight():
                 return await self._highlight(actor, message)
+            case QuestionsClear():
+                return await self._clear(actor, message)
             case RoomInfoUpdate():
                 return await self._update_room(actor, message)
             case UserInfoUpdate():
@@ -632,6 +748,26 @@ class Board:
             publication = await self._room_event(queries, actor.room_id)
         return Outcome(reply, [publication])
 
+    async def _clear(self, actor: Actor, message: QuestionsClear) -> Outcome:
+        async with self.database.write() as queries:
+            room = await self._host_action(queries, actor)
+            cleared = await queries.clear_questions(
+                actor.room_id, answered_only=message.answered_only
+            )
+            reply = Ack(ref=message.ref, cleared=len(cleared))
+            if not cleared:
+                return Outcome(reply)
+            event = QuestionsCleared(
+                room_id=actor.room_id,
+                seq=await queries.next_seq(actor.room_id),
+                answered_only=message.answered_only,
+            )
+            publications = [Publication(room_channel(actor.room_id), event)]
+            if room.highlighted_question_id in cleared:
+                await queries.set_highlight(actor.room_id, None)
+                publications.append(await self._room_event(queries, actor.room_id))
+        return Outcome(reply, publications)
+
     async def _update_room(self, actor: Actor, message: RoomInfoUpdate) -> Outcome:
         values: dict[str, Any] = {}
         if isinstance(message.display_name, str):
@@ -685,12 +821,17 @@ class Board:
         if not await queries.is_host(room_id, participant_id):
             raise forbidden("only hosts of this room may do this", "not_host")
 
+    async def _require_owner(self, queries: Queries, room_id: str, participant_id: str) -> None:
+        role = await queries.host_role(room_id, participant_id)
+        if role is None:
+            raise forbidden("only hosts of this room may do this", "not_host")
+        if role != "owner":
+            raise forbidden("only the owner of this room (its creator) may do this", "not_owner")
+
     async def _host_action(self, queries: Queries, actor: Actor) -> Room:
-        """Lock the room, check the actor hosts it and that it is not closed."""
+        """Lock the room and check the actor hosts it (a closed room stops attendees only)."""
         room = await self._room(queries, actor.room_id, lock=True)
         await self._require_host(queries, actor.room_id, actor.participant_id)
-        if room.state == "closed":
-            raise forbidden("the room is closed", "room_closed")
         return room
 
     async def _room_event(self, queries: Queries, room_id: str) -> Publication:
@@ -699,6 +840,21 @@ class Board:
         return Publication(
             room_channel(room_id), RoomUpdated(room_id=room_id, seq=seq, room=room_view(room))
         )
+
+
+def _revocations(room_id: str, participant_ids: list[str]) -> list[Publication]:
+    """Close each former host's sockets in the room: a socket stays subscribed to the hosts'
+    channel until it closes, whatever its client does; the client reconnects as an attendee.
+    Published last, so that no frame of this change follows the close frame."""
+    close = CloseSockets(CLOSE_HOST_REVOKED, "host_revoked")
+    return [Publication(host_sockets_channel(room_id, pid), close) for pid in participant_ids]
+
+
+def _hosts_event(room_id: str, hosts: list[Host]) -> Publication:
+    return Publication(
+        hosts_channel(room_id),
+        HostsUpdated(room_id=room_id, hosts=hosts_view(hosts).hosts),
+    )
 
 
 async def _announce(queries: Queries, question: Question) -> list[Publication]:
@@ -719,6 +875,7 @@ __all__ = [
     "Actor",
     "AddressRates",
     "Board",
+    "CloseSockets",
     "Joined",
     "Outcome",
     "Publication",

@@ -26,7 +26,7 @@ from liveqa.origin.ratelimit import Rate
 from liveqa.origin.sigcheck import key_verifier
 from liveqa.origin.static import WEB_ROOT
 from liveqa.origin.verifykey import load_verify_key
-from liveqa.settings import add_option, seconds
+from liveqa.settings import add_option, add_public_url, seconds
 from liveqa.store.command import DEFAULT_DATABASE_URL
 
 log = logging.getLogger("liveqa.origin")
@@ -99,6 +99,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser, "--cookie-secure", action="store_true", help="send the cookie over HTTPS only"
     )
+    add_public_url(parser)
     add_option(
         parser,
         "--publish-wait",
@@ -266,6 +267,7 @@ def build_config(args: argparse.Namespace) -> OriginConfig:
         verify_sig=sig_verifier(urls),
         secret_key=args.secret_key,
         cookie_secure=args.cookie_secure,
+        public_url=args.public_url,
         limits=limits,
         rates=rates,
         address_rates=address_rates,

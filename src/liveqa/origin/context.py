@@ -13,9 +13,9 @@ from aiohttp import web
 from msgspec import UNSET
 
 from liveqa.addresses import TrustedProxies, address_key, forwarded_client, is_loopback
-from liveqa.grip.publish import PublishItem, ws_item
+from liveqa.grip.publish import PublishItem, ws_close_item, ws_item
 from liveqa.origin.attendance import Attendance
-from liveqa.origin.board import Board, Publication
+from liveqa.origin.board import Board, CloseSockets, Publication
 from liveqa.origin.messages import encode
 from liveqa.origin.publisher import Publisher
 from liveqa.origin.session import SessionSigner
@@ -49,6 +49,7 @@ class OriginContext:
     verify_sig: SigVerifier
     sockets: SocketSettings
     cookie_secure: bool = False
+    public_url: str | None = None
     publish_wait: float = 2.0
     session_signer: SessionSigner | None = None
     attendance: Attendance | None = None
@@ -99,6 +100,11 @@ def _item(publication: Publication) -> PublishItem:
     edges sharing a bus). A room event's id is its seq and it names its predecessor, so a GRIP
     proxy delivers room events in seq order even when several origins publish out of order;
     other items are `no-seq`, outside that order."""
+    if isinstance(publication.message, CloseSockets):
+        close = ws_close_item(
+            publication.channel, publication.message.code, publication.message.reason
+        )
+        return msgspec.structs.replace(close, id=uuid.uuid4().hex, no_seq=True)
     seq = getattr(publication.message, "seq", UNSET)
     content = encode(publication.message).decode()
     if seq is UNSET:

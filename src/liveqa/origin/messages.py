@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeAlias
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from liveqa.origin.views import ParticipantView, QuestionView, RoomView
+from liveqa.origin.views import HostView, ParticipantView, QuestionView, RoomView
 
 Ref: TypeAlias = Annotated[str, msgspec.Meta(max_length=64)] | int | None
 Id = Annotated[str, msgspec.Meta(max_length=64)]
@@ -66,6 +66,12 @@ class QuestionHighlight(ClientMessage, tag="QUESTION_HIGHLIGHT", frozen=True, kw
     question_id: Id | None
 
 
+class QuestionsClear(ClientMessage, tag="QUESTIONS_CLEAR", frozen=True, kw_only=True):
+    """Delete all the room's questions, or only the answered ones (hosts)."""
+
+    answered_only: bool = False
+
+
 class RoomInfoUpdate(ClientMessage, tag="ROOMINFO_UPDATE", frozen=True, kw_only=True):
     """Change room settings (hosts); absent fields stay as they are."""
 
@@ -89,6 +95,7 @@ Incoming: TypeAlias = (
     | QuestionDelete
     | QuestionApprove
     | QuestionHighlight
+    | QuestionsClear
     | RoomInfoUpdate
     | UserInfoUpdate
 )
@@ -106,6 +113,7 @@ class Ack(ServerMessage, tag="ACK", frozen=True, kw_only=True):
     upvoted: bool | UnsetType = UNSET
     upvotes: int | UnsetType = UNSET
     pending: bool | UnsetType = UNSET
+    cleared: int | UnsetType = UNSET
 
 
 class Error(ServerMessage, tag="ERROR", frozen=True, kw_only=True):
@@ -142,6 +150,12 @@ class QuestionDeleted(RoomEvent, tag="QUESTION_DELETE_PASSIVE", frozen=True, kw_
     question_id: str
 
 
+class QuestionsCleared(RoomEvent, tag="QUESTIONS_CLEAR_PASSIVE", frozen=True, kw_only=True):
+    """Every question, or every answered one, was deleted."""
+
+    answered_only: bool
+
+
 class RoomUpdated(RoomEvent, tag="ROOMINFO_UPDATE_PASSIVE", frozen=True, kw_only=True):
     """The room's settings or highlighted question changed."""
 
@@ -166,6 +180,12 @@ class HostGranted(RoomEvent, tag="HOST_GRANTED_SELF", frozen=True, kw_only=True)
     """To a new host's own sockets: reconnect, so the socket joins the hosts' channel."""
 
 
+class HostsUpdated(RoomEvent, tag="HOSTS_UPDATE_PASSIVE", frozen=True, kw_only=True):
+    """To the hosts' channel: who hosts the room now (not numbered: it is not room state)."""
+
+    hosts: list[HostView]
+
+
 class AttendanceChanged(RoomEvent, tag="ATTENDANCE_PASSIVE", frozen=True, kw_only=True):
     """How many people have the room open now (never numbered: it is not room state)."""
 
@@ -178,10 +198,12 @@ Outgoing: TypeAlias = (
     | QuestionUpdated
     | QuestionUpvoted
     | QuestionDeleted
+    | QuestionsCleared
     | RoomUpdated
     | UserUpdated
     | VoteChanged
     | HostGranted
+    | HostsUpdated
     | AttendanceChanged
 )
 

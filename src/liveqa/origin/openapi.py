@@ -16,10 +16,10 @@ REF = "#/components/schemas/{name}"
 ERROR_DESCRIPTIONS = {
     400: "the request is malformed or breaks a limit",
     401: "no valid session (or, for the socket endpoint, no valid Grip-Sig)",
-    403: "not allowed for you (host only, wrong host key, room closed...), or no JSON body "
-    f"and no {CLIENT_HEADER} header",
-    404: "no such room",
-    409: "conflicts with the current state (room id taken)",
+    403: "not allowed for you (hosts or the owner only, wrong host key, room closed...), or no "
+    f"JSON body and no {CLIENT_HEADER} header",
+    404: "no such room (or no such host in it)",
+    409: "conflicts with the current state (room id taken, the owner cannot be removed)",
     413: "the request body is too large",
     415: "the body must be application/json",
     429: "too many requests of this kind: slow down",

@@ -15,8 +15,11 @@ from liveqa.origin.errors import invalid
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?")
 
 
-def join_url(request: web.Request, room_id: str) -> str:
-    """`scheme://host/roomId` from the Host header and X-Forwarded-Proto (set by our proxy)."""
+def join_url(request: web.Request, room_id: str, public_url: str | None = None) -> str:
+    """`public_url/roomId`, or without one `scheme://host/roomId` from the Host header and
+    X-Forwarded-Proto (set by our proxy)."""
+    if public_url is not None:
+        return f"{public_url}/{room_id}"
     host = request.host
     if not _HOST.fullmatch(host):
         raise invalid(f"the Host header {host!r} is not a host name", "invalid_host")

@@ -44,6 +44,18 @@ class HostKeyRequest(Request, frozen=True, kw_only=True):
     host_key: Key
 
 
+class RotateHostKeyRequest(Request, frozen=True, kw_only=True):
+    """Replace the host key; co-hosts who joined with the old one lose their rights unless kept."""
+
+    keep_cohosts: bool = False
+
+
+class DeleteRoomRequest(Request, frozen=True, kw_only=True):
+    """Delete a room: its id, typed again, confirms it."""
+
+    confirm_room_id: Key
+
+
 class ErrorDetail(msgspec.Struct, frozen=True, kw_only=True):
     """A stable machine-readable code and a message for people."""
 

@@ -36,6 +36,7 @@ from liveqa.grip.events import (
 from liveqa.origin.api import error_response
 from liveqa.origin.board import (
     Actor,
+    host_sockets_channel,
     hosts_channel,
     participant_channel,
     room_channel,
@@ -204,6 +205,7 @@ async def _open(context: OriginContext, request: web.Request, reply: Reply) -> A
     reply.control(Subscribe(channel=participant_channel(actor.participant_id)))
     if joined.is_host:
         reply.control(Subscribe(channel=hosts_channel(actor.room_id)))
+        reply.control(Subscribe(channel=host_sockets_channel(actor.room_id, actor.participant_id)))
     reply.control(KeepAlive(content="{}", timeout=context.sockets.keep_alive))
     return actor
 

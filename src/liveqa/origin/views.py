@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from liveqa.store import Participant, Question, Room
+from liveqa.store import Host, HostedRoom, Participant, Question, Room
 
 
 class View(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
@@ -57,12 +57,12 @@ class QuestionView(View, frozen=True, kw_only=True):
 
 
 class MeView(View, frozen=True, kw_only=True):
-    """The caller in a room; `hostKey` is given to hosts only."""
+    """The caller in a room; the owner (its creator) fetches the host key on its own."""
 
     participant_id: str
     display_name: str
     is_host: bool
-    host_key: str | None = None
+    is_owner: bool = False
 
 
 class RoomSnapshot(View, frozen=True, kw_only=True):
@@ -73,6 +73,8 @@ class RoomSnapshot(View, frozen=True, kw_only=True):
     seq: int
     me: MeView | None
     attendees: int
+    # The absolute link attendees open (the QR code's), None when the request named no host.
+    join_url: str | None = None
 
 
 class RoomCreated(View, frozen=True, kw_only=True):
@@ -81,13 +83,51 @@ class RoomCreated(View, frozen=True, kw_only=True):
     room: RoomView
     host_key: str
     host_link: str
+    join_url: str | None = None
 
 
 class HostKeyView(View, frozen=True, kw_only=True):
-    """A room's current host key and the link that carries it."""
+    """A room's current host key and the link that carries it (for the owner only)."""
 
     host_key: str
     host_link: str
+
+
+class HostKeyRotated(HostKeyView, frozen=True, kw_only=True):
+    """A new host key, and the co-hosts who lost their rights with the old one."""
+
+    revoked: list[ParticipantView]
+
+
+class HostView(View, frozen=True, kw_only=True):
+    """A host of a room: `owner` (the creator, who holds the key) or `cohost`."""
+
+    participant_id: str
+    display_name: str
+    role: str
+
+
+class HostsView(View, frozen=True, kw_only=True):
+    """A room's hosts, the owner first."""
+
+    hosts: list[HostView]
+
+
+class HostedRoomView(View, frozen=True, kw_only=True):
+    """A room in its host's list: `role` is `owner` or `cohost`; `questions` counts pending ones."""
+
+    room_id: str
+    display_name: str
+    state: str
+    role: str
+    questions: int
+    last_activity: str
+
+
+class MyRoomsView(View, frozen=True, kw_only=True):
+    """The rooms the caller hosts, most recently active first."""
+
+    rooms: list[HostedRoomView]
 
 
 def iso_time(ms: int) -> str:
@@ -104,6 +144,33 @@ def host_link(room_id: str, host_key: str) -> str:
 def participant_view(participant: Participant) -> ParticipantView:
     """View of a participant."""
     return ParticipantView(participant_id=participant.id, display_name=participant.display_name)
+
+
+def hosts_view(hosts: list[Host]) -> HostsView:
+    """View of a room's hosts (never the key generation they joined with)."""
+    return HostsView(
+        hosts=[
+            HostView(participant_id=h.participant_id, display_name=h.display_name, role=h.role)
+            for h in hosts
+        ]
+    )
+
+
+def my_rooms_view(rooms: list[HostedRoom]) -> MyRoomsView:
+    """View of the rooms a participant hosts."""
+    return MyRoomsView(
+        rooms=[
+            HostedRoomView(
+                room_id=r.room_id,
+                display_name=r.display_name,
+                state=r.state,
+                role=r.role,
+                questions=r.question_count,
+                last_activity=iso_time(r.last_activity),
+            )
+            for r in rooms
+        ]
+    )
 
 
 def room_view(room: Room) -> RoomView:

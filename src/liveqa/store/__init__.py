@@ -3,10 +3,20 @@
 from liveqa.store.database import Database
 from liveqa.store.engine import create_engine, database_url
 from liveqa.store.queries import Queries
-from liveqa.store.records import Participant, PostContext, Question, Room, VoteTarget
+from liveqa.store.records import (
+    Host,
+    HostedRoom,
+    Participant,
+    PostContext,
+    Question,
+    Room,
+    VoteTarget,
+)
 
 __all__ = [
     "Database",
+    "Host",
+    "HostedRoom",
     "Participant",
     "PostContext",
     "Queries",

@@ -23,9 +23,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from liveqa.store.records import Participant, PostContext, Question, Room, VoteTarget
+from liveqa.store.records import (
+    Host,
+    HostedRoom,
+    Participant,
+    PostContext,
+    Question,
+    Room,
+    VoteTarget,
+)
 from liveqa.store.tables import (
     connections,
+    deleted_rooms,
     participants,
     questions,
     room_hosts,
@@ -35,9 +44,7 @@ from liveqa.store.tables import (
     votes,
 )
 
-ROOM_FIELDS = frozenset(
-    {"display_name", "theme_color", "state", "moderation", "allow_anonymous", "host_key"}
-)
+ROOM_FIELDS = frozenset({"display_name", "theme_color", "state", "moderation", "allow_anonymous"})
 
 _authors = aliased(participants, name="authors")
 _answerers = aliased(participants, name="answerers")
@@ -183,6 +190,7 @@ def _room(row: Any) -> Room:
         allow_anonymous=bool(row.allow_anonymous),
         highlighted_question_id=row.highlighted_question_id,
         host_key=row.host_key,
+        host_key_generation=int(row.host_key_generation),
         seq=int(row.seq),
         created_by=row.created_by,
         created_at=int(row.created_at),
@@ -274,7 +282,13 @@ class Queries:
         moderation: bool = False,
         allow_anonymous: bool = False,
     ) -> bool:
-        """Insert a room with its creator as host; False when the id is taken."""
+        """Insert a room with its creator as owner; False when the id is taken.
+
+        A room made again under a deleted room's id numbers its events on from the old ones."""
+        previous = await self.connection.execute(
+            select(deleted_rooms.c.seq).where(deleted_rooms.c.room_id == room_id)
+        )
+        seq = int(previous.scalar_one_or_none() or 0)
         created = await self._insert_new(
             insert(rooms).values(
                 id=room_id,
@@ -285,14 +299,79 @@ class Queries:
                 allow_anonymous=allow_anonymous,
                 highlighted_question_id=None,
                 host_key=host_key,
-                seq=0,
+                seq=seq,
                 created_by=created_by,
                 created_at=now,
             )
         )
         if created:
-            await self.add_host(room_id, created_by, now)
+            await self.connection.execute(
+                insert(room_hosts).values(
+                    room_id=room_id, participant_id=created_by, added_at=now, role="owner"
+                )
+            )
+            await self.connection.execute(
+                delete(deleted_rooms).where(deleted_rooms.c.room_id == room_id)
+            )
         return created
+
+    async def delete_room(self, room_id: str, now: int) -> bool:
+        """Delete a room with everything in it, remembering its last event number."""
+        result = await self.connection.execute(
+            delete(rooms).where(rooms.c.id == room_id).returning(rooms.c.seq)
+        )
+        seq = result.scalar_one_or_none()
+        if seq is None:
+            return False
+        await self.connection.execute(
+            delete(deleted_rooms).where(deleted_rooms.c.room_id == room_id)
+        )
+        await self.connection.execute(
+            insert(deleted_rooms).values(room_id=room_id, seq=int(seq), deleted_at=now)
+        )
+        return True
+
+    async def hosted_rooms(self, participant_id: str, limit: int) -> list[HostedRoom]:
+        """The rooms the participant hosts (the `limit` newest), most recently active first."""
+        in_room = questions.c.room_id == rooms.c.id
+        statement = (
+            select(
+                rooms.c.id,
+                rooms.c.display_name,
+                rooms.c.state,
+                rooms.c.created_at,
+                room_hosts.c.role,
+                select(func.count()).where(in_room).scalar_subquery().label("question_count"),
+                select(func.max(questions.c.created_at))
+                .where(in_room)
+                .scalar_subquery()
+                .label("asked_at"),
+                select(func.max(questions.c.answered_at))
+                .where(in_room)
+                .scalar_subquery()
+                .label("answered_at"),
+            )
+            .join(room_hosts, room_hosts.c.room_id == rooms.c.id)
+            .where(room_hosts.c.participant_id == participant_id)
+            .order_by(rooms.c.created_at.desc(), rooms.c.id)
+            .limit(limit)
+        )
+        hosted = [
+            HostedRoom(
+                room_id=row.id,
+                display_name=row.display_name,
+                state=row.state,
+                role=row.role,
+                question_count=int(row.question_count),
+                last_activity=max(
+                    int(moment)
+                    for moment in (row.created_at, row.asked_at, row.answered_at)
+                    if moment is not None
+                ),
+            )
+            for row in await self.connection.execute(statement)
+        ]
+        return sorted(hosted, key=lambda room: (-room.last_activity, room.room_id))
 
     async def room(self, room_id: str, *, lock: bool = False) -> Room | None:
         """The room, if any; `lock` holds its row until commit, serialising writers per room."""
@@ -338,11 +417,100 @@ class Queries:
         params = {"room_id": room_id, "participant_id": participant_id}
         return (await self.connection.execute(_IS_HOST, params)).first() is not None
 
-    async def add_host(self, room_id: str, participant_id: str, now: int) -> bool:
-        """Make the participant a host; False when they already were."""
-        return await self._insert_new(
-            insert(room_hosts).values(room_id=room_id, participant_id=participant_id, added_at=now)
+    async def host_role(self, room_id: str, participant_id: str) -> str | None:
+        """`owner`, `cohost`, or None when the participant does not host the room."""
+        result = await self.connection.execute(
+            select(room_hosts.c.role).where(
+                room_hosts.c.room_id == room_id, room_hosts.c.participant_id == participant_id
+            )
         )
+        role = result.scalar_one_or_none()
+        return None if role is None else str(role)
+
+    async def add_host(
+        self, room_id: str, participant_id: str, now: int, *, key_generation: int
+    ) -> bool:
+        """Make the participant a co-host by key `key_generation`; False when already a host.
+
+        A co-host joining again records the newer key; the owner stays owner.
+        """
+        added = await self._insert_new(
+            insert(room_hosts).values(
+                room_id=room_id,
+                participant_id=participant_id,
+                added_at=now,
+                role="cohost",
+                key_generation=key_generation,
+            )
+        )
+        if not added:
+            await self.connection.execute(
+                update(room_hosts)
+                .where(
+                    room_hosts.c.room_id == room_id,
+                    room_hosts.c.participant_id == participant_id,
+                    room_hosts.c.role == "cohost",
+                )
+                .values(key_generation=key_generation)
+            )
+        return added
+
+    async def hosts(self, room_id: str) -> list[Host]:
+        """The room's hosts, the owner first, then co-hosts in the order they joined."""
+        statement = (
+            select(room_hosts, participants.c.display_name)
+            .join(participants, participants.c.id == room_hosts.c.participant_id)
+            .where(room_hosts.c.room_id == room_id)
+            .order_by(
+                (room_hosts.c.role != "owner"), room_hosts.c.added_at, room_hosts.c.participant_id
+            )
+        )
+        return [
+            Host(
+                participant_id=row.participant_id,
+                display_name=row.display_name,
+                role=row.role,
+                key_generation=None if row.key_generation is None else int(row.key_generation),
+                added_at=int(row.added_at),
+            )
+            for row in await self.connection.execute(statement)
+        ]
+
+    async def remove_cohost(self, room_id: str, participant_id: str) -> bool:
+        """Take a co-host's rights away; False when they are not a co-host (the owner stays)."""
+        result = await self.connection.execute(
+            delete(room_hosts).where(
+                room_hosts.c.room_id == room_id,
+                room_hosts.c.participant_id == participant_id,
+                room_hosts.c.role == "cohost",
+            )
+        )
+        return bool(result.rowcount)
+
+    async def rotate_host_key(
+        self, room_id: str, host_key: str, *, keep_cohosts: bool
+    ) -> list[str]:
+        """Set a new host key (the next generation); unless `keep_cohosts`, revoke every co-host
+        who joined with an older key. Returns the revoked participants' ids, sorted."""
+        result = await self.connection.execute(
+            update(rooms)
+            .where(rooms.c.id == room_id)
+            .values(host_key=host_key, host_key_generation=rooms.c.host_key_generation + 1)
+            .returning(rooms.c.host_key_generation)
+        )
+        generation = int(result.scalar_one())
+        if keep_cohosts:
+            return []
+        revoked = await self.connection.execute(
+            delete(room_hosts)
+            .where(
+                room_hosts.c.room_id == room_id,
+                room_hosts.c.role == "cohost",
+                room_hosts.c.key_generation < generation,
+            )
+            .returning(room_hosts.c.participant_id)
+        )
+        return sorted(str(row[0]) for row in revoked)
 
     async def is_member(self, room_id: str, participant_id: str) -> bool:
         """Whether the participant has joined the room before."""
@@ -467,6 +635,18 @@ class Queries:
         await self.connection.execute(
             update(questions).where(questions.c.id == question_id).values(pending=False)
         )
+
+    async def clear_questions(self, room_id: str, *, answered_only: bool) -> list[str]:
+        """Delete the room's questions (only the answered ones if `answered_only`); their ids."""
+        chosen = questions.c.room_id == room_id
+        if answered_only:
+            chosen = chosen & questions.c.answer_text.is_not(None)
+        ids = select(questions.c.id).where(chosen)
+        await self.connection.execute(delete(votes).where(votes.c.question_id.in_(ids)))
+        result = await self.connection.execute(
+            delete(questions).where(chosen).returning(questions.c.id)
+        )
+        return sorted(str(row[0]) for row in result)
 
     async def delete_question(self, question_id: str) -> None:
         """Delete a question and its votes."""

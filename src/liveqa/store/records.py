@@ -26,9 +26,33 @@ class Room:
     allow_anonymous: bool
     highlighted_question_id: str | None
     host_key: str
+    host_key_generation: int
     seq: int
     created_by: str
     created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A host of a room: its `owner` (the creator) or a `cohost` who joined with key N."""
+
+    participant_id: str
+    display_name: str
+    role: str
+    key_generation: int | None
+    added_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class HostedRoom:
+    """A room as its host's list shows it; `last_activity`: its newest question, answer or birth."""
+
+    room_id: str
+    display_name: str
+    state: str
+    role: str
+    question_count: int
+    last_activity: int
 
 
 @dataclass(frozen=True, slots=True)

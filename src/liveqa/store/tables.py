@@ -50,6 +50,8 @@ rooms = Table(
     # No foreign key: a question row may go while the room row is locked by the same writer.
     Column("highlighted_question_id", String(32), nullable=True),
     Column("host_key", String(64), nullable=False),
+    # Bumped by every rotation: co-hosts record the generation of the key they joined with.
+    Column("host_key_generation", Integer, nullable=False, server_default="1"),
     Column("seq", BigInteger, nullable=False),
     Column("created_by", String(32), ForeignKey("participants.id"), nullable=False),
     Column("created_at", BigInteger, nullable=False),
@@ -68,6 +70,11 @@ room_hosts = Table(
         primary_key=True,
     ),
     Column("added_at", BigInteger, nullable=False),
+    # The owner created the room; a co-host joined with a host key and can lose the rights.
+    Column("role", String(16), nullable=False),
+    # The generation of the host key a co-host joined with; None for the owner.
+    Column("key_generation", Integer, nullable=True),
+    CheckConstraint("role IN ('owner', 'cohost')", name="role"),
 )
 
 # Rooms a participant has opened a socket in: where a display-name change is published.
@@ -139,6 +146,16 @@ connections = Table(
     Column("opened_at", BigInteger, nullable=False),
     Column("seen_at", BigInteger, nullable=False),
     Index("ix_connections_room_id_seen_at", "room_id", "seen_at"),
+)
+
+# The last event number of each deleted room: a room made again under the same id goes on
+# from it, so a GRIP proxy never takes its events for repeats of the old room's (same ids).
+deleted_rooms = Table(
+    "deleted_rooms",
+    metadata,
+    Column("room_id", String(32), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("deleted_at", BigInteger, nullable=False),
 )
 
 # Instance-wide values shared by every origin process, such as the cookie signing key.

@@ -40,7 +40,7 @@ async function request(method, path, body, fetchImpl) {
   return payload;
 }
 
-const room = (roomId) => `/api/rooms/${encodeURIComponent(roomId)}`;
+export const room = (roomId) => `/api/rooms/${encodeURIComponent(roomId)}`;
 
 /** REST calls of the app; `fetchImpl` is replaceable for tests. */
 export function makeApi(fetchImpl = globalThis.fetch.bind(globalThis)) {
@@ -58,7 +58,8 @@ export function makeApi(fetchImpl = globalThis.fetch.bind(globalThis)) {
     /** Become a host of the room with its host key. */
     becomeHost: (roomId, hostKey) => call("POST", `${room(roomId)}/hosts`, { hostKey }),
     /** Replace the room's host key; resolves with {hostKey, hostLink}. */
-    rotateHostKey: (roomId) => call("POST", `${room(roomId)}/host-key`),
+    /** Any other request, for modules loaded on demand (see hostapi.js). */
+    call,
   };
 }
 

@@ -1,4 +1,4 @@
-/** WCAG contrast arithmetic and the theme colours derived from a room's colour. */
+/** WCAG contrast arithmetic, the theme colours derived from a room's colour, and applying them. */
 
 export const THEME_COLORS = ["#038cfc", "#d35192", "#188c2d", "#765f09", "#6e1786", "#af2c37"];
 export const THEME_NAMES = ["blue", "pink", "green", "olive", "purple", "red"];
@@ -67,4 +67,14 @@ export function themeVariables(color) {
     "--accent-text-light": readableOn(color, SURFACES.light),
     "--accent-text-dark": readableOn(color, SURFACES.dark),
   };
+}
+
+/** Set the page's theme variables for `color` (unknown colours fall back to the default). */
+export function applyTheme(color) {
+  const chosen = THEME_COLORS.includes(color) ? color : DEFAULT_THEME_COLOR;
+  const root = document.documentElement;
+  for (const [name, value] of Object.entries(themeVariables(chosen))) {
+    root.style.setProperty(name, value);
+  }
+  document.querySelector('meta[name="theme-color"]')?.setAttribute("content", chosen);
 }

@@ -3,8 +3,7 @@
 import { makeApi } from "./api.js";
 import { Announcer } from "./live.js";
 import { parseRoute } from "./router.js";
-import { applyTheme } from "./theme.js";
-import { DEFAULT_THEME_COLOR } from "./contrast.js";
+import { applyTheme, DEFAULT_THEME_COLOR } from "./contrast.js";
 import { h } from "./dom.js";
 
 const NAMED_KEY = "liveqa.named";

@@ -1,9 +1,20 @@
 /**
- * The room's WebSocket: reconnects with backoff and jitter, and keeps every message in an
- * outbox until the server answers it with ACK or ERROR, resending what a lost connection ate.
+ * The room's WebSocket: reconnects with exponential backoff and "equal jitter", so a restarted
+ * server is not stampeded, and keeps every message in an outbox until the server answers it
+ * with ACK or ERROR, resending what a lost connection ate.
  */
 
-import { backoffDelay } from "./backoff.js";
+export const BASE_DELAY_MS = 500;
+export const MAX_DELAY_MS = 30_000;
+
+/**
+ * Delay before reconnect attempt number `attempt` (0-based): between half and all of
+ * min(cap, base * 2^attempt).
+ */
+export function backoffDelay(attempt, { base = BASE_DELAY_MS, cap = MAX_DELAY_MS, random = Math.random } = {}) {
+  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
 
 const CONNECT_TIMEOUT_MS = 10_000;
 // The server sends a `{}` keep-alive after 25 s of quiet; this much silence means a dead link

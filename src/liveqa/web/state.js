@@ -39,6 +39,8 @@ export function emptyState() {
     deleted: new Set(),
     // People connected to the room, when the server tells (null until then).
     attendees: null,
+    // The absolute link attendees open, as the server builds it (its --public-url or host).
+    joinUrl: null,
   };
 }
 
@@ -64,6 +66,7 @@ export function fromSnapshot(previous, snapshot) {
     mine,
     deleted,
     attendees: typeof snapshot.attendees === "number" ? snapshot.attendees : previous.attendees,
+    joinUrl: snapshot.joinUrl ?? previous.joinUrl,
   };
 }
 
@@ -124,6 +127,13 @@ function removeQuestion(state, questionId) {
   return withQuestions(state, questions, { deleted });
 }
 
+function clearQuestions(state, answeredOnly) {
+  const gone = [...state.questions.values()].filter((q) => !answeredOnly || q.answerText !== null).map((q) => q.id);
+  const questions = new Map(state.questions);
+  for (const id of gone) questions.delete(id);
+  return withQuestions(state, questions, { deleted: new Set([...state.deleted, ...gone]) });
+}
+
 function renamePerson(state, participant) {
   const who = person(participant);
   let questions = null;
@@ -152,6 +162,7 @@ const ROOM_EVENTS = new Set([
   "QUESTION_UPVOTE_PASSIVE",
   "QUESTION_UPVOTE_SELF",
   "QUESTION_DELETE_PASSIVE",
+  "QUESTIONS_CLEAR_PASSIVE",
   "ROOMINFO_UPDATE_PASSIVE",
   "USERINFO_UPDATE_PASSIVE",
   "ATTENDANCE_PASSIVE",
@@ -184,6 +195,8 @@ function reduce(state, event) {
       return setMyVote(state, event.questionId, event.upvoted);
     case "QUESTION_DELETE_PASSIVE":
       return removeQuestion(state, event.questionId);
+    case "QUESTIONS_CLEAR_PASSIVE":
+      return clearQuestions(state, event.answeredOnly);
     case "ROOMINFO_UPDATE_PASSIVE":
       return { ...state, room: event.room };
     case "USERINFO_UPDATE_PASSIVE":

@@ -30,7 +30,16 @@ export class RoomBoard {
     this.cards = new Map();
     this.state = null;
 
-    this.roomName = h("h1", { class: "room-name" });
+    this.roomName = h("h1", { class: "room-name", dir: "auto", tabindex: -1 });
+    const skip = h("a", {
+      href: "#ask",
+      class: "skip",
+      text: "Skip to the question form",
+      onclick: (event) => {
+        event.preventDefault();
+        this.unfold();
+      },
+    });
     this.settingsButton = h(
       "button",
       { type: "button", class: "icon-button", "aria-label": "Room settings", hidden: true, onclick: handlers.settings },
@@ -58,14 +67,14 @@ export class RoomBoard {
       "header",
       { class: "bar" },
       exit,
-      h("div", { class: "title" }, this.roomName, this.settingsButton),
+      h("div", { class: "title" }, this.roomName, skip, this.settingsButton),
       this.meButton,
     );
 
     this.status = new ConnectionStatus({ onRetry: handlers.retry, announce: handlers.announce });
     this.notices = h("div", { class: "notices" });
 
-    this.nowText = h("p", { class: "now-text" });
+    this.nowText = h("p", { class: "now-text", dir: "auto" });
     this.nowMeta = h("p", { class: "meta" });
     this.now = h(
       "section",
@@ -85,11 +94,26 @@ export class RoomBoard {
       }),
     );
     const nav = h("nav", { class: "views", "aria-label": "Sort questions" }, this.tabs);
+    // For hosts: how many people have the room open.
+    this.attendees = h("p", { class: "meta attendees", hidden: true });
+    // On a wide screen a moderating host's form is folded away until asked for.
+    this.askButton = h("button", { type: "button", class: "secondary small ask", text: "Ask a question", onclick: () => this.unfold() });
 
     this.pendingTitle = h("h2", { id: "pending-title" });
     this.pendingList = h("ol", { class: "questions", "aria-labelledby": "pending-title" });
     this.pending = h("section", { class: "pending-section", hidden: true }, this.pendingTitle, this.pendingList);
     this.listElement = h("ol", { class: "questions", "aria-label": "Questions" });
+    // Top keeps the reader's place once they scrolled into the list: this re-sorts on demand.
+    this.resortButton = h("button", {
+      type: "button",
+      class: "secondary small resort",
+      hidden: true,
+      onclick: () => {
+        this.order = null;
+        this.render(this.state);
+        this.listElement.scrollIntoView({ block: "start" });
+      },
+    });
     this.empty = h("div", { class: "empty", hidden: true });
     const actions = {
       vote: handlers.vote,
@@ -111,7 +135,7 @@ export class RoomBoard {
       h(
         "main",
         { id: "main", class: "room-main" },
-        h("div", { class: "column" }, this.notices, this.now, nav, this.pending, this.listElement, this.empty),
+        h("div", { class: "column" }, this.notices, this.now, this.attendees, this.askButton, nav, this.pending, this.resortButton, this.listElement, this.empty),
       ),
       h("div", { class: "composer-dock" }, h("div", { class: "column" }, this.composer.element)),
     );
@@ -119,12 +143,19 @@ export class RoomBoard {
 
   setView(view) {
     this.view = view;
+    this.order = null;
     try {
       localStorage.setItem(VIEW_KEY, view);
     } catch {
       // Private mode: the choice lasts for this page only.
     }
     if (this.state) this.render(this.state);
+  }
+
+  /** Show the question form (folded away in the wide moderation layout) and go to it. */
+  unfold() {
+    this.element.classList.add("asking");
+    this.composer.textarea.focus();
   }
 
   /** Put a notice (a node with its own dismiss button) above the questions. */
@@ -139,6 +170,10 @@ export class RoomBoard {
     const isHost = Boolean(me?.isHost);
     setText(this.roomName, room.displayName);
     this.settingsButton.hidden = !isHost;
+    // Hosts of a moderated room get the queue beside the list on a wide screen (app.css).
+    this.element.classList.toggle("moderating", isHost && room.moderation);
+    this.attendees.hidden = !isHost || typeof state.attendees !== "number";
+    setText(this.attendees, `${state.attendees} ${state.attendees === 1 ? "person" : "people"} here`);
     setText(this.myName, me?.displayName ?? "No name yet");
     this.composer.setRoom(room);
 
@@ -161,14 +196,32 @@ export class RoomBoard {
     }
 
     setText(this.pendingTitle, isHost ? `Waiting for approval (${pending.length})` : "Your questions waiting for approval");
-    this.pending.hidden = pending.length === 0;
+    this.pending.hidden = pending.length === 0 && !(isHost && room.moderation);
     this.pendingView.render(pending, context);
-    this.listView.render(list, context);
+    const shown = this.keepPlace(list);
+    this.listView.render(shown, context);
     for (const id of this.cards.keys()) {
       if (!state.questions.has(id)) this.cards.delete(id);
     }
     this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0);
     this.renderNow(state);
+  }
+
+  /**
+   * `list` in Top's fresh order while the reader is at the top of it; once they scrolled into
+   * it, in the order they are reading (new questions last), with a button to re-sort.
+   */
+  keepPlace(list) {
+    let shown = list;
+    if (this.view === "top" && this.order && this.listElement.getBoundingClientRect().top < 0) {
+      const rank = new Map(this.order.map((id, i) => [id, i]));
+      shown = [...list].sort((a, b) => (rank.get(a.id) ?? 1e9) - (rank.get(b.id) ?? 1e9));
+    }
+    const moved = shown.filter((q, i) => q !== list[i]).length;
+    this.resortButton.hidden = moved === 0;
+    setText(this.resortButton, `${moved} ${moved === 1 ? "update" : "updates"}: sort again`);
+    this.order = shown.map((q) => q.id);
+    return shown;
   }
 
   renderEmpty(empty, roomEmpty) {

@@ -29,14 +29,14 @@ export class QuestionCard {
     this.question = null;
     this.key = "";
     const textId = `q-${question.id}`;
-    this.text = h("p", { class: "q-text", id: textId });
+    this.text = h("p", { class: "q-text", id: textId, dir: "auto" });
     this.badge = h("span", { class: "badge" });
-    this.asker = h("b");
+    this.asker = h("b", { dir: "auto" });
     this.host = h("span", { class: "badge", hidden: true, text: "HOST" });
     this.askedAt = h("time");
     this.meta = h("p", { class: "meta" }, "asked by ", this.asker, " ", this.host, " (", this.askedAt, ")");
-    this.answerText = h("p", { class: "a-text" });
-    this.answerer = h("b");
+    this.answerText = h("p", { class: "a-text", dir: "auto" });
+    this.answerer = h("b", { dir: "auto" });
     this.answeredAt = h("time");
     this.answer = h(
       "div",
@@ -120,7 +120,7 @@ export class QuestionCard {
     if (key === this.hostKey) return;
     this.hostKey = key;
     const buttons = [];
-    if (ctx.isHost && ctx.roomState !== "closed") {
+    if (ctx.isHost) {
       const button = (label, iconName, onclick, extra = {}) =>
         h("button", { type: "button", class: "tool", onclick, ...extra }, icon(iconName), h("span", { text: label }));
       if (question.pending) {
@@ -134,7 +134,7 @@ export class QuestionCard {
             "aria-pressed": String(ctx.highlighted),
           }),
         );
-        buttons.push(button("Delete", "delete", () => this.actions.remove(this.question, this)));
+        buttons.push(button("Delete", "delete", () => this.actions.remove(this.question, this), { class: "tool delete" }));
       }
     }
     // Keep the focused button when its card re-renders, so keyboard users are not thrown out.

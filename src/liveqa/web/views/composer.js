@@ -38,6 +38,7 @@ export class Composer {
 
     this.textarea = h("textarea", {
       id: "ask",
+      dir: "auto",
       rows: 2,
       autocomplete: "off",
       "aria-describedby": "ask-count ask-error ask-note",
@@ -60,7 +61,11 @@ export class Composer {
       this.note,
       this.queue,
     );
-    this.textarea.addEventListener("input", () => this.changed());
+    this.textarea.addEventListener("input", () => {
+      this.changed();
+      // Shown on submit, a problem then follows the text.
+      if (this.invalid) this.showError(textProblem(this.textarea.value, "Your question", LIMITS.question));
+    });
     this.textarea.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
@@ -87,6 +92,8 @@ export class Composer {
     this.note.hidden = !note;
     const open = room.state === "open";
     this.textarea.disabled = !open;
+    // Not open: the note, not a composer that looks usable.
+    this.element.classList.toggle("shut", !open);
     this.anonymousField.hidden = !room.allowAnonymous;
     if (!room.allowAnonymous) this.anonymous.checked = false;
     this.open = open;
@@ -108,6 +115,7 @@ export class Composer {
 
   post() {
     const problem = textProblem(this.textarea.value, "Your question", LIMITS.question);
+    this.invalid = problem !== null;
     if (problem) {
       this.showError(problem);
       this.textarea.focus();
@@ -119,6 +127,8 @@ export class Composer {
       questionText: this.textarea.value.trim(),
       anonymous: this.anonymous.checked,
     };
+    // Anonymity is per question.
+    this.anonymous.checked = false;
     this.queued.push(entry);
     save(this.queueKey, this.queued);
     this.textarea.value = "";

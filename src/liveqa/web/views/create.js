@@ -5,13 +5,16 @@ import { LIMITS, textProblem } from "../validate.js";
 import { DEFAULT_THEME_COLOR } from "../contrast.js";
 import { field } from "./dialog.js";
 import { palette } from "./palette.js";
+import { absoluteLink, shareLink } from "./settings.js";
+import { loopbackWarning } from "../links.js";
+import { roomPath } from "../router.js";
 
 /**
  * Render the form into `container`. `needsName` adds a name field; `create({displayName,
  * themeColor, myName})` does the work and rejects with the server's error, which is shown
  * next to the button; `onCancel()` returns to the start page.
  */
-export function renderCreate(container, roomId, { needsName, myName, create, onCancel }) {
+function renderCreate(container, roomId, { needsName, myName, create, onCancel }) {
   const nameInput = h("input", { type: "text", autocomplete: "nickname", maxlength: LIMITS.displayName * 2 });
   nameInput.value = myName;
   const roomName = h("input", { type: "text", maxlength: LIMITS.roomName * 2 });
@@ -70,4 +73,42 @@ export function renderCreate(container, roomId, { needsName, myName, create, onC
   });
   container.replaceChildren(h("main", { id: "main", class: "page" }, form));
   (needsName ? nameInput : roomName).focus();
+}
+
+/**
+ * The room page `page` found no room: offer to create it; once made (or made by someone else
+ * meanwhile) the page connects, with `notice(title, ...body)` blocks saying what happened.
+ */
+export function offerCreate(page, notice) {
+  const { app, roomId } = page;
+  renderCreate(page.container, roomId, {
+    needsName: !app.isNamed(),
+    myName: app.cachedName(),
+    onCancel: () => app.navigate("/"),
+    create: async ({ displayName, themeColor, myName }) => {
+      if (myName !== null) {
+        if (myName !== app.cachedName()) await app.rename(myName);
+        app.markNamed();
+      }
+      try {
+        const created = await app.api.createRoom(roomId, displayName, themeColor);
+        page.notices.push(createdNotice(created, roomId, notice));
+      } catch (error) {
+        if (error.status !== 409) throw error;
+        page.notices.push(notice("Someone was quicker", h("p", { text: "This room was created by someone else a moment ago; you joined it as an attendee." })));
+      }
+      if (page.alive) page.connect();
+    },
+  });
+}
+
+/** What the creator sees once the room is made. */
+function createdNotice(created, roomId, notice) {
+  return notice(
+    "Your room is ready",
+    h("p", { text: "You are its owner. Share the host link with co-hosts only; attendees join with the room link." }),
+    shareLink("Host link", absoluteLink(created.hostLink, created.joinUrl)).element,
+    shareLink("Link for attendees", created.joinUrl ?? absoluteLink(roomPath(roomId))).element,
+    loopbackWarning(created.joinUrl),
+  );
 }

@@ -6,16 +6,16 @@ let counter = 0;
 
 /**
  * Open a modal dialog. `body` is a list of nodes placed in its form; `submitLabel` names the
- * main button; `onSubmit()` may return a promise (the dialog shows it is busy meanwhile) and
- * closes the dialog unless it throws, whose message is then shown inside.
- * Returns `{element, close}`.
+ * main button, in the danger style when `destructive`; `onSubmit()` may return a promise (the
+ * dialog shows it is busy meanwhile) and closes the dialog unless it throws, whose message is
+ * then shown inside. Returns `{element, close}`.
  */
-export function openDialog({ title, body, submitLabel, onSubmit }) {
+export function openDialog({ title, body, submitLabel, onSubmit, destructive = false }) {
   counter += 1;
   const titleId = `dialog-title-${counter}`;
   const errorId = `dialog-error-${counter}`;
   const error = h("p", { class: "error", id: errorId, role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "primary", text: submitLabel });
+  const submit = h("button", { type: "submit", class: destructive ? "danger" : "primary", text: submitLabel });
   const cancel = h("button", { type: "button", class: "secondary", text: "Cancel" });
   const form = h(
     "form",

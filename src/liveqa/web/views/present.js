@@ -8,12 +8,19 @@ import { qrUrl } from "../api.js";
 import { roomIdProblems } from "../validate.js";
 import { roomPath } from "../router.js";
 import { topForScreen } from "../sort.js";
-import { applyTheme } from "../theme.js";
+import { applyTheme } from "../contrast.js";
 import { RoomSync } from "../sync.js";
 import { askerName } from "./card.js";
 import { votes } from "../words.js";
+import { loopbackWarning } from "../links.js";
 
 const TOP_COUNT = 5;
+// What the big screen invites people to do, by room state: [idle text, join label].
+const INVITATIONS = {
+  open: ["Ask your questions now!", "Join and ask at"],
+  voting: ["Vote for the questions you want answered!", "Join and vote at"],
+  closed: ["Questions are closed.", "See the questions at"],
+};
 
 /** Load the projector's own stylesheet once. */
 function addStylesheet() {
@@ -21,40 +28,60 @@ function addStylesheet() {
   document.head.append(h("link", { rel: "stylesheet", href: "/static/present.css" }));
 }
 
+/** What the big screen shows for a room id nobody uses: no empty boxes, no join link. */
+function missing(container) {
+  const start = h("a", { href: "/", text: "Go to the start page" });
+  container.replaceChildren(
+    h("main", { id: "main", class: "present" }, h("h1", { class: "room-name", text: "This room does not exist." }), h("p", {}, start)),
+  );
+}
+
 /** Mount the projector view; returns the function that leaves it. */
 export function mountPresent(container, app, roomId) {
   addStylesheet();
-  const joinUrl = new URL(roomPath(roomId), location.origin).href;
-  const roomName = h("h1", { class: "room-name" });
+  let joinUrl = new URL(roomPath(roomId), location.origin).href;
+  const roomName = h("h1", { class: "room-name", dir: "auto" });
   const attendees = h("p", { class: "attendees", hidden: true });
-  const spotText = h("p", { class: "spot-text" });
+  const spotText = h("p", { class: "spot-text", dir: "auto" });
   const spotMeta = h("p", { class: "spot-meta" });
   const spotlight = h(
     "section",
-    { class: "spotlight", "aria-labelledby": "spot-title" },
+    { class: "spotlight", "aria-labelledby": "spot-title", hidden: true },
     h("h2", { id: "spot-title", text: "Now answering" }),
     spotText,
     spotMeta,
   );
-  const idle = h("section", { class: "spotlight idle", hidden: true }, h("p", { class: "spot-text", text: "Ask your questions now!" }));
+  const idleText = h("p", { class: "spot-text" });
+  const idle = h("section", { class: "spotlight idle", hidden: true }, idleText);
   const top = h("ol", { class: "top-list" });
-  const topSection = h("section", { class: "top", "aria-labelledby": "top-title" }, h("h2", { id: "top-title", text: "Top questions" }), top);
+  const topSection = h("section", { class: "top", "aria-labelledby": "top-title", hidden: true }, h("h2", { id: "top-title", text: "Top questions" }), top);
   const status = h("p", { class: "present-status", role: "status" });
+  const qr = h("img", {
+    src: qrUrl(roomId),
+    width: 240,
+    height: 240,
+    // Without a code the link below still works; a broken-image icon would only distract.
+    onerror: (event) => {
+      event.target.hidden = true;
+    },
+  });
+  const joinText = h("p", { class: "join-url", dir: "auto" });
+  const joinLabel = h("p", { class: "join-label", text: INVITATIONS.open[1] });
+  const joinWarning = h("div");
+  // The server's link (its --public-url, or the address this page came from) once known.
+  const showJoin = (url) => {
+    joinUrl = url;
+    setText(joinText, url.replace(/^https?:\/\//, ""));
+    qr.alt = `QR code that opens ${url}`;
+    joinWarning.replaceChildren(loopbackWarning(url, "join-warning") ?? "");
+  };
   const join = h(
     "aside",
     { class: "join", "aria-label": "How to join" },
-    h("img", {
-      src: qrUrl(roomId),
-      alt: `QR code that opens ${joinUrl}`,
-      width: 240,
-      height: 240,
-      // Without a code the link below still works; a broken-image icon would only distract.
-      onerror: (event) => {
-        event.target.hidden = true;
-      },
-    }),
-    h("p", { class: "join-label", text: "Join and ask at" }),
-    h("p", { class: "join-url", text: joinUrl.replace(/^https?:\/\//, "") }),
+    qr,
+    joinLabel,
+    joinText,
+    joinWarning,
   );
   container.replaceChildren(
     h(
@@ -66,6 +93,7 @@ export function mountPresent(container, app, roomId) {
     ),
   );
   setText(roomName, "Loading…");
+  showJoin(joinUrl);
 
   let sync = null;
   let alive = true;
@@ -74,7 +102,11 @@ export function mountPresent(container, app, roomId) {
     applyTheme(room.themeColor);
     document.title = `${room.displayName} · Projector`;
     setText(roomName, room.displayName);
+    if (state.joinUrl && state.joinUrl !== joinUrl) showJoin(state.joinUrl);
     const highlighted = room.highlightedQuestionId ? state.questions.get(room.highlightedQuestionId) : null;
+    const [invitation, joinWords] = INVITATIONS[room.state] ?? INVITATIONS.open;
+    setText(idleText, invitation);
+    setText(joinLabel, joinWords);
     spotlight.hidden = !highlighted;
     idle.hidden = Boolean(highlighted);
     if (highlighted) {
@@ -89,12 +121,12 @@ export function mountPresent(container, app, roomId) {
           "li",
           { class: q.answeredAt === null ? "" : "answered" },
           h("span", { class: "top-votes", "aria-label": votes(q.upvotes) }, String(q.upvotes), icon("thumb")),
-          h("span", { class: "top-text", text: q.text }),
+          h("span", { class: "top-text", dir: "auto", text: q.text }),
         ),
       ),
     );
     topSection.hidden = list.length === 0;
-    if (typeof state.attendees === "number") {
+    if (typeof state.attendees === "number" && sync.realtime.status === "open") {
       attendees.hidden = false;
       setText(attendees, `${state.attendees} ${state.attendees === 1 ? "person" : "people"} here`);
     }
@@ -118,8 +150,12 @@ export function mountPresent(container, app, roomId) {
       api: app.api,
       view: "present",
       onChange: render,
-      onStatus: (value) => setText(status, value === "reconnecting" ? "Reconnecting…" : ""),
-      onProblem: () => setText(roomName, "This room does not exist."),
+      onStatus: (value) => {
+        setText(status, value === "reconnecting" ? "Reconnecting…" : "");
+        // A count from before the connection dropped is stale: show none until the next one.
+        if (value !== "open") attendees.hidden = true;
+      },
+      onProblem: () => missing(container),
     });
     sync.start();
   };

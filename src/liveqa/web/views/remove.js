@@ -22,6 +22,7 @@ export function openRemove(question, { mine, send }) {
     title: "Really delete this question?",
     body,
     submitLabel: "Delete",
+    destructive: true,
     onSubmit: () => send({ type: "QUESTION_DELETE", questionId: question.id }),
   });
   dialog.element.querySelector("button.secondary").focus();

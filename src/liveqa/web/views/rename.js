@@ -1,4 +1,4 @@
-/** "Edit User Details": anyone changes their own display name. */
+/** "Edit User Details": anyone changes their own display name; the welcome that offers it. */
 
 import { h } from "../dom.js";
 import { LIMITS, textProblem } from "../validate.js";
@@ -21,4 +21,27 @@ export function openRename(current, rename) {
     },
   });
   input.select();
+}
+
+/**
+ * Someone who came by link has the server's "Guest …" name: offer the room page `page` a
+ * notice (built by `notice(title, ...body)`) to change it, once.
+ */
+export function welcome(page, notice) {
+  const { app } = page;
+  app.markNamed();
+  const element = notice(
+    `Welcome to ${page.sync.state.room.displayName}!`,
+    h("p", {}, "Others see you as ", h("strong", { text: app.cachedName() }), "."),
+    h("button", {
+      type: "button",
+      class: "primary small",
+      text: "Choose your name",
+      onclick: () => {
+        element.remove();
+        page.rename();
+      },
+    }),
+  );
+  page.board.notice(element);
 }

@@ -5,8 +5,8 @@
 
 import { h } from "../dom.js";
 import { roomIdProblems } from "../validate.js";
-import { hostKeyFromHash, roomPath } from "../router.js";
-import { applyTheme } from "../theme.js";
+import { hostKeyFromHash } from "../router.js";
+import { applyTheme } from "../contrast.js";
 import { RoomSync } from "../sync.js";
 import { sentence } from "../words.js";
 import { announcements } from "../announce.js";
@@ -36,8 +36,12 @@ export function mountRoom(container, app, roomId) {
   return () => page.leave();
 }
 
+function closeDialogs() {
+  for (const dialog of document.querySelectorAll("dialog")) dialog.close();
+}
+
 function message(text, ...extra) {
-  return h("main", { id: "main", class: "page" }, h("div", { class: "panel" }, h("p", { text }), extra));
+  return h("main", { id: "main", class: "page" }, h("div", { class: "panel" }, h("h1", { text }), extra));
 }
 
 /** A dismissible notice block. */
@@ -112,41 +116,17 @@ class RoomPage {
 
   status(status, detail) {
     if (this.board) this.board.status.update(status, detail, this.sync.realtime.unsent);
-    else if (status === "reconnecting") this.container.replaceChildren(message("Still trying to reach the room…"));
+    else if (status === "reconnecting") {
+      const retry = h("button", { type: "button", class: "primary", text: "Try again", onclick: () => this.sync.realtime.retryNow() });
+      this.container.replaceChildren(message("Still trying to reach the room…", retry));
+      // Meanwhile the room itself, from a snapshot; its banner says it is reconnecting.
+      this.sync.resync();
+    }
   }
 
   async offerCreate() {
-    const { app, roomId } = this;
-    const [{ renderCreate }, { shareLink, absoluteLink }] = await Promise.all([loaders.create(), loaders.settings()]);
-    if (!this.alive) return;
-    renderCreate(this.container, roomId, {
-      needsName: !app.isNamed(),
-      myName: app.cachedName(),
-      onCancel: () => app.navigate("/"),
-      create: async ({ displayName, themeColor, myName }) => {
-        if (myName !== null) {
-          if (myName !== app.cachedName()) await app.rename(myName);
-          app.markNamed();
-        }
-        try {
-          const created = await app.api.createRoom(roomId, displayName, themeColor);
-          this.notices.push(this.createdNotice(created, shareLink, absoluteLink));
-        } catch (error) {
-          if (error.status !== 409) throw error;
-          this.notices.push(notice("Someone was quicker", h("p", { text: "This room was created by someone else a moment ago; you joined it as an attendee." })));
-        }
-        if (this.alive) this.connect();
-      },
-    });
-  }
-
-  createdNotice(created, shareLink, absoluteLink) {
-    return notice(
-      "Your room is ready",
-      h("p", { text: "You are its host. Share the host link with co-hosts only; attendees join with the room link." }),
-      shareLink("Host link", absoluteLink(created.hostLink)).element,
-      shareLink("Link for attendees", absoluteLink(roomPath(this.roomId))).element,
-    );
+    const { offerCreate } = await loaders.create();
+    if (this.alive) offerCreate(this, notice);
   }
 
   show(state) {
@@ -175,6 +155,9 @@ class RoomPage {
     });
     for (const node of this.notices) this.board.notice(node);
     this.container.replaceChildren(this.board.element);
+    this.status(this.sync.realtime.status, {});
+    // Its name first; Tab then reaches the skip link.
+    this.board.roomName.focus({ preventScroll: true });
     this.render();
     this.board.composer.resume();
     this.timers.push(setInterval(() => this.board.tick(Date.now()), TICK_MS));
@@ -182,7 +165,7 @@ class RoomPage {
     this.listen(document, "visibilitychange", () => {
       if (document.visibilityState === "visible") this.sync.realtime.retryNow();
     });
-    if (!app.isNamed()) this.welcome();
+    if (!app.isNamed()) loaders.rename().then(({ welcome }) => this.alive && welcome(this, notice), () => {});
     // Hosts will need their tools, so fetch them while the network is there.
     if (state.me?.isHost) for (const name of ["reply", "remove", "rename", "settings"]) loaders[name]().catch(() => {});
   }
@@ -235,48 +218,30 @@ class RoomPage {
     );
   }
 
-  /** Someone who came by link has the server's "Guest …" name: offer to change it, once. */
-  welcome() {
-    const { app } = this;
-    app.markNamed();
-    const element = notice(
-      `Welcome to ${this.sync.state.room.displayName}!`,
-      h("p", {}, "Others see you as ", h("strong", { text: app.cachedName() }), "."),
-      h("button", {
-        type: "button",
-        class: "primary small",
-        text: "Choose your name",
-        onclick: () => {
-          element.remove();
-          this.rename();
-        },
-      }),
-    );
-    this.board.notice(element);
-  }
-
   settings() {
     const { room, me } = this.sync.state;
     this.withModule(loaders.settings, null, ({ openSettings }) =>
-      openSettings(room, me, {
-        send: (msg) => this.send(msg),
-        rotate: async () => {
-          const rotated = await this.app.api.rotateHostKey(this.roomId);
-          this.sync.resync();
-          return rotated;
-        },
-      }),
+      openSettings(room, me, { send: (msg) => this.send(msg), api: this.app.api, joinUrl: this.sync.state.joinUrl }),
     );
+  }
+
+  /** I lost host rights here: the server closed my host socket, and this snapshot says so. */
+  revoked() {
+    closeDialogs();
+    const text = "You are no longer a host";
+    this.board?.notice(notice(text));
+    this.app.announcer.say(text);
   }
 
   gone() {
     if (!this.alive) return;
+    closeDialogs();
     const back = h("a", { href: "/", class: "button-link", text: "Back to the start page" });
     back.addEventListener("click", (event) => {
       event.preventDefault();
       this.app.navigate("/");
     });
-    this.container.replaceChildren(message("This room no longer exists.", back));
+    this.container.replaceChildren(message("This room was deleted.", back));
   }
 
   scheduleRender() {
@@ -295,6 +260,9 @@ class RoomPage {
   render() {
     if (!this.alive || !this.board) return;
     const state = this.sync.state;
+    const isHost = Boolean(state.me?.isHost);
+    if (this.wasHost && !isHost) this.revoked();
+    this.wasHost = isHost;
     applyTheme(state.room.themeColor);
     document.title = `${state.room.displayName} · Interactive Question & Answer`;
     this.board.render(state);
@@ -306,6 +274,6 @@ class RoomPage {
     this.board?.status.dispose();
     for (const timer of this.timers) clearInterval(timer);
     for (const remove of this.listeners) remove();
-    for (const dialog of document.querySelectorAll("dialog")) dialog.close();
+    closeDialogs();
   }
 }

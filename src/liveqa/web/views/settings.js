@@ -1,7 +1,9 @@
-/** Hosts' room settings: name, colour, state, moderation, anonymity, host link, export. */
+/** Hosts' room settings: name, colour, state, moderation, anonymity, hosts, host link, export. */
 
 import { h, setText } from "../dom.js";
 import { exportUrl } from "../api.js";
+import { hostApi } from "../hostapi.js";
+import { loopbackWarning } from "../links.js";
 import { roomPath } from "../router.js";
 import { LIMITS, textProblem } from "../validate.js";
 import { openDialog, field } from "./dialog.js";
@@ -40,16 +42,18 @@ export function shareLink(label, url, hint) {
   return { element, input };
 }
 
-/** Absolute URL of a host link path such as `/room#host=KEY`. */
-export function absoluteLink(path) {
-  return new URL(path, location.origin).href;
+/** Absolute URL of a path such as `/room#host=KEY`, on the server's join URL when known. */
+export function absoluteLink(path, joinUrl) {
+  return new URL(path, joinUrl ?? location.origin).href;
 }
 
 /**
- * Open the settings of `room`; `me` carries the host key. `send` applies changes through the
- * socket, `rotate()` asks the server for a new host key.
+ * Open the settings of `room` for `me`: `send` applies changes through the socket, `api` is the
+ * REST client, `joinUrl` the room's link as the server gives it.
  */
-export function openSettings(room, me, { send, rotate }) {
+export function openSettings(room, me, { send, api, joinUrl }) {
+  const attendeeLink = joinUrl ?? absoluteLink(roomPath(room.roomId));
+  const { hosts, hostKey, rotate, removeHost, deleteRoom } = hostApi(api, room.roomId);
   const name = h("input", { type: "text", maxlength: LIMITS.roomName * 2 });
   name.value = room.displayName;
   const colours = palette("Theme colour", room.themeColor);
@@ -64,30 +68,7 @@ export function openSettings(room, me, { send, rotate }) {
   );
   const moderation = h("input", { type: "checkbox", checked: room.moderation });
   const anonymous = h("input", { type: "checkbox", checked: room.allowAnonymous });
-
-  const hostLink = shareLink(
-    "Host link",
-    absoluteLink(hostPath(room.roomId, me.hostKey ?? "")),
-    "Anyone who opens it becomes a host of this room: share it with co-hosts only.",
-  );
-  const rotateStatus = h("p", { class: "note", role: "status" });
-  const rotateButton = h("button", {
-    type: "button",
-    class: "secondary small",
-    text: "Rotate host key",
-    onclick: async () => {
-      rotateButton.disabled = true;
-      try {
-        const rotated = await rotate();
-        hostLink.input.value = absoluteLink(rotated.hostLink);
-        setText(rotateStatus, "New host key made: the old host link no longer works. Hosts stay hosts.");
-      } catch (error) {
-        setText(rotateStatus, `The host key was not rotated: ${error.message}`);
-      } finally {
-        rotateButton.disabled = false;
-      }
-    },
-  });
+  const hostList = hostsPanel(me, { hosts, removeHost });
 
   openDialog({
     title: "Room Settings",
@@ -101,11 +82,13 @@ export function openSettings(room, me, { send, rotate }) {
         "details",
         { class: "more" },
         h("summary", { text: "Share, export and host key" }),
-        shareLink("Link for attendees", absoluteLink(roomPath(room.roomId))).element,
+        shareLink("Link for attendees", attendeeLink).element,
+        loopbackWarning(attendeeLink),
         h("p", {}, h("a", { href: roomPath(room.roomId, true), target: "_blank", rel: "noopener", text: "Open the projector view" })),
-        hostLink.element,
-        h("div", { class: "share-row" }, rotateButton),
-        rotateStatus,
+        me.isOwner
+          ? keyPanel({ hostKey, rotate, refreshHosts: hostList.refresh, joinUrl })
+          : h("p", { class: "note", text: "Only the room's owner (its creator) sees and changes the host key." }),
+        hostList.element,
         h(
           "p",
           { class: "exports" },
@@ -114,6 +97,15 @@ export function openSettings(room, me, { send, rotate }) {
           " · ",
           h("a", { href: exportUrl(room.roomId, "json"), download: `${room.roomId}.json`, text: "JSON" }),
         ),
+      ),
+      h(
+        "details",
+        { class: "more" },
+        h("summary", { text: "Clear questions or delete the room" }),
+        clearPanel(send),
+        me.isOwner
+          ? deletePanel(room.roomId, deleteRoom)
+          : h("p", { class: "note", text: "Only the room's owner (its creator) can delete the room." }),
       ),
     ],
     submitLabel: "Update",
@@ -133,7 +125,179 @@ export function openSettings(room, me, { send, rotate }) {
   });
 }
 
-/** Path of the host link for a room and key. */
-export function hostPath(roomId, hostKey) {
-  return `${roomPath(roomId)}#host=${encodeURIComponent(hostKey)}`;
+/** Delete all questions, or the answered ones, once the host ticked that they mean it. */
+function clearPanel(send) {
+  const answered = h("input", { type: "radio", name: "clear-which", checked: true });
+  const all = h("input", { type: "radio", name: "clear-which" });
+  const sure = h("input", { type: "checkbox" });
+  const status = h("p", { class: "note", role: "status" });
+  const button = h("button", {
+    type: "button",
+    class: "danger small",
+    text: "Clear questions",
+    onclick: async () => {
+      if (!sure.checked) {
+        setText(status, "Tick the box first: clearing cannot be undone.");
+        return;
+      }
+      button.disabled = true;
+      try {
+        const { cleared } = await send({ type: "QUESTIONS_CLEAR", answeredOnly: answered.checked });
+        sure.checked = false;
+        setText(status, cleared === 1 ? "1 question deleted." : `${cleared} questions deleted.`);
+      } catch (error) {
+        setText(status, `Nothing was cleared: ${error.message}`);
+      } finally {
+        button.disabled = false;
+      }
+    },
+  });
+  return h(
+    "fieldset",
+    { class: "states" },
+    h("legend", { text: "Clear questions" }),
+    h("label", { class: "check" }, answered, " Answered questions only"),
+    h("label", { class: "check" }, all, " All questions, waiting ones included"),
+    h("label", { class: "check" }, sure, " Delete them for everyone; this cannot be undone"),
+    h("div", { class: "share-row" }, button),
+    status,
+  );
+}
+
+/** Delete the room for good: the owner types its id to confirm. */
+function deletePanel(roomId, deleteRoom) {
+  const typed = h("input", { type: "text", autocomplete: "off", autocapitalize: "none", spellcheck: "false" });
+  const status = h("p", { class: "note", role: "status" });
+  const button = h("button", {
+    type: "button",
+    class: "danger small",
+    text: "Delete this room",
+    onclick: async () => {
+      if (typed.value.trim() !== roomId) {
+        setText(status, `Type the room's ID, ${roomId}, to confirm.`);
+        typed.focus();
+        return;
+      }
+      button.disabled = true;
+      try {
+        await deleteRoom(typed.value.trim());
+        setText(status, "The room was deleted.");
+      } catch (error) {
+        setText(status, `The room was not deleted: ${error.message}`);
+        button.disabled = false;
+      }
+    },
+  });
+  return h(
+    "div",
+    { class: "delete-room" },
+    field(`To delete this room with all its questions for everyone, type its ID (${roomId}):`, typed),
+    h("div", { class: "share-row" }, button),
+    status,
+  );
+}
+
+/**
+ * The owner's host key: fetched only when asked for (it is a secret that makes anyone a host),
+ * and rotated, which by default takes host rights away from every co-host.
+ */
+function keyPanel({ hostKey, rotate, refreshHosts, joinUrl }) {
+  const hostLink = shareLink("Host link", "", "Anyone who opens it becomes a co-host of this room: share it with co-hosts only.");
+  hostLink.element.hidden = true;
+  const status = h("p", { class: "note", role: "status" });
+  const fill = (key) => {
+    hostLink.input.value = absoluteLink(key.hostLink, joinUrl);
+    hostLink.element.hidden = false;
+  };
+  const show = h("button", {
+    type: "button",
+    class: "secondary small",
+    text: "Show host link",
+    onclick: async () => {
+      show.disabled = true;
+      try {
+        fill(await hostKey());
+        show.hidden = true;
+        hostLink.input.focus();
+      } catch (error) {
+        setText(status, `The host link could not be loaded: ${error.message}`);
+      } finally {
+        show.disabled = false;
+      }
+    },
+  });
+  const keep = h("input", { type: "checkbox" });
+  const rotateButton = h("button", {
+    type: "button",
+    class: "secondary small",
+    text: "Rotate host key",
+    onclick: async () => {
+      rotateButton.disabled = true;
+      try {
+        const rotated = await rotate(keep.checked);
+        fill(rotated);
+        show.hidden = true;
+        const names = rotated.revoked.map((person) => person.displayName);
+        const lost = names.length === 0 ? "No co-host lost host rights." : `No longer hosts: ${names.join(", ")}.`;
+        setText(status, `New host key made: the old host link no longer works. ${lost}`);
+        refreshHosts();
+      } catch (error) {
+        setText(status, `The host key was not rotated: ${error.message}`);
+      } finally {
+        rotateButton.disabled = false;
+      }
+    },
+  });
+  return h(
+    "div",
+    { class: "host-key" },
+    h("div", { class: "share-row" }, show),
+    hostLink.element,
+    h("label", { class: "check" }, keep, " Keep the current co-hosts when rotating"),
+    h("div", { class: "share-row" }, rotateButton),
+    status,
+  );
+}
+
+/** Who hosts the room; the owner can take a co-host's rights away. Returns `{element, refresh}`. */
+function hostsPanel(me, { hosts, removeHost }) {
+  const list = h("ul", { class: "hosts" });
+  const status = h("p", { class: "note", role: "status" });
+  const render = (current) => {
+    list.replaceChildren(
+      ...current.map((host) => {
+        const role = host.role === "owner" ? "owner" : "co-host";
+        const you = host.participantId === me.participantId ? ", you" : "";
+        const remove =
+          me.isOwner && host.role !== "owner"
+            ? h("button", {
+                type: "button",
+                class: "danger small",
+                text: "Remove",
+                "aria-label": `Remove ${host.displayName} as host`,
+                onclick: async (event) => {
+                  event.currentTarget.disabled = true;
+                  try {
+                    render((await removeHost(host.participantId)).hosts);
+                    setText(status, `${host.displayName} is no longer a host.`);
+                  } catch (error) {
+                    setText(status, `${host.displayName} was not removed: ${error.message}`);
+                    refresh();
+                  }
+                },
+              })
+            : null;
+        return h("li", {}, h("span", { dir: "auto", text: host.displayName }), ` (${role}${you}) `, remove);
+      }),
+    );
+  };
+  const refresh = async () => {
+    try {
+      render((await hosts()).hosts);
+    } catch (error) {
+      setText(status, `The hosts could not be loaded: ${error.message}`);
+    }
+  };
+  refresh();
+  return { element: h("section", { class: "hosts-panel", "aria-label": "Hosts" }, h("h3", { text: "Hosts" }), list, status), refresh };
 }

@@ -3,7 +3,10 @@
 import { h, setText } from "../dom.js";
 import { LIMITS, normalizeRoomId, roomIdProblems, textProblem } from "../validate.js";
 import { roomPath } from "../router.js";
+import { relativeTime } from "../reltime.js";
 import { field } from "./dialog.js";
+
+const STATE_NAMES = { open: "open", voting: "voting only", closed: "closed" };
 
 function errorList(id) {
   return h("ul", { class: "error", id, role: "alert", hidden: true });
@@ -14,6 +17,44 @@ function showErrors(list, input, messages) {
   list.hidden = messages.length === 0;
   if (messages.length) input.setAttribute("aria-invalid", "true");
   else input.removeAttribute("aria-invalid");
+}
+
+/** "Your rooms": the rooms this participant hosts, each a link in; null when there are none. */
+async function yourRooms(app) {
+  let rooms;
+  try {
+    ({ rooms } = await app.api.call("GET", "/api/me/rooms"));
+  } catch {
+    return null;
+  }
+  if (rooms.length === 0) return null;
+  const now = Date.now();
+  const items = rooms.map((room) => {
+    const path = roomPath(room.roomId);
+    const link = h("a", { href: path, dir: "auto", text: room.displayName });
+    link.addEventListener("click", (event) => {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      app.navigate(path);
+    });
+    const details = [
+      room.roomId,
+      STATE_NAMES[room.state] ?? room.state,
+      room.questions === 1 ? "1 question" : `${room.questions} questions`,
+      room.role === "owner" ? "owner" : "co-host",
+      `active ${relativeTime(Date.parse(room.lastActivity), now)}`,
+    ];
+    return h("li", {}, link, h("p", { class: "hint", text: details.join(" · ") }));
+  });
+  return h("section", { class: "panel", "aria-labelledby": "your-rooms" }, h("h2", { id: "your-rooms", text: "Your rooms" }), h("ul", {}, items));
+}
+
+/** Whether no room has the id `roomId` yet (false when that cannot be told). */
+function isNewRoom(app, roomId) {
+  return app.api.room(roomId).then(
+    () => false,
+    (error) => error.status === 404,
+  );
 }
 
 /**
@@ -60,7 +101,8 @@ export function renderStart(container, app, initial = {}) {
     formError,
     h("div", { class: "form-actions" }, submit),
   );
-  container.replaceChildren(h("main", { id: "main", class: "page" }, form));
+  const main = h("main", { id: "main", class: "page" }, form);
+  container.replaceChildren(main);
 
   room.value = initial.roomId ?? "";
   if (initial.problems?.length) showErrors(roomErrors, room, initial.problems);
@@ -76,6 +118,7 @@ export function renderStart(container, app, initial = {}) {
       // A name the server made up ("Guest 1234") is only a hint until the person picks one.
       if (app.isNamed()) name.value ||= me.displayName;
       else name.placeholder = me.displayName;
+      yourRooms(app).then((section) => section && main.append(section));
     },
     (error) => {
       setText(formError, error.message);
@@ -91,7 +134,9 @@ export function renderStart(container, app, initial = {}) {
     const roomId = room.value;
     const nameProblem = textProblem(name.value, "Your name", LIMITS.displayName);
     const roomProblems = roomIdProblems(roomId);
-    const keyProblems = asHost.checked && hostKey.value.trim() === "" ? ["Enter the room's host key, or untick Join as Host."] : [];
+    // A room nobody made yet has no key: its creator becomes its host without one.
+    const keyNeeded = asHost.checked && hostKey.value.trim() === "" && roomProblems.length === 0 && !(await isNewRoom(app, roomId));
+    const keyProblems = keyNeeded ? ["Enter the room's host key, or untick Join as Host."] : [];
     showErrors(nameErrors, name, nameProblem ? [nameProblem] : []);
     showErrors(roomErrors, room, roomProblems);
     showErrors(keyErrors, hostKey, keyProblems);
@@ -114,7 +159,7 @@ export function renderStart(container, app, initial = {}) {
         }
       }
       app.markNamed();
-      if (asHost.checked) {
+      if (asHost.checked && hostKey.value.trim() !== "") {
         try {
           await app.api.becomeHost(roomId, hostKey.value.trim());
         } catch (error) {
