@@ -34,12 +34,13 @@ test("every change carries the header only the app's own pages can send", async 
   const calls = [];
   const api = makeApi(fakeFetch(200, {}, calls));
   await api.session();
-  await api.rotateHostKey("town-hall");
+  await hostApi(api, "town-hall").rotate();
+  await hostApi(api, "town-hall").removeHost("p1");
   await api.rename("Ada");
   await api.room("town-hall");
   assert.deepEqual(
     calls.map(({ init }) => [init.method, init.headers["X-LiveQA"]]),
-    [["POST", "1"], ["POST", "1"], ["PATCH", "1"], ["GET", undefined]],
+    [["POST", "1"], ["POST", "1"], ["DELETE", "1"], ["PATCH", "1"], ["GET", undefined]],
   );
 });
 
