@@ -75,11 +75,13 @@
         still.push(vote);
         continue;
       }
-      // In Top order a card has no fewer votes than the one after it, no more than the one before.
+      // In Top order a card has no fewer votes than the one after it, no more than the one before;
+      // once the reader has scrolled into the list, the cards keep the order being read instead.
+      const kept = list.getBoundingClientRect().top < 0;
       const previous = card.previousElementSibling;
       const next = card.nextElementSibling;
       const inOrder = (!previous || count(previous) >= upvotes) && (!next || count(next) <= upvotes);
-      const shown = { at: vote.at, dom: now - vote.at, painted: null, inOrder };
+      const shown = { at: vote.at, dom: now - vote.at, painted: null, inOrder, kept };
       probe.shown.push(shown);
       whenPainted((at) => (shown.painted = at - vote.at));
     }
