@@ -320,7 +320,9 @@ def _result(load: SoakLoad, tally: Tally, connected: int) -> Result:
         "reconnects": tally.reconnects,
         "flaps": tally.flaps,
     }
-    settled = [(t, sample) for t, sample in tally.samples if t >= 60] or tally.samples
+    settled = [(t, sample) for t, sample in tally.samples if t >= 60]
+    if len(settled) < 2:
+        settled = tally.samples
     for name in ("edge", "origin"):
         rss = [(t, sample[name][0] / MB) for t, sample in settled]
         fds = [sample[name][1] for _, sample in tally.samples]

@@ -59,6 +59,7 @@ class ClientConnection(asyncio.Protocol):
         "_buffer",
         "_close_after_flush",
         "_delayed",
+        "_eof_after_flush",
         "_keepalive",
         "_key",
         "_next_read",
@@ -94,6 +95,7 @@ class ClientConnection(asyncio.Protocol):
         self._keepalive: tuple[bytes, int, bool] | None = None
         self._delayed: tuple[bytes, asyncio.TimerHandle] | None = None
         self._close_after_flush = False
+        self._eof_after_flush = False
         self._publisher_closed = False
         self._address: str | None = None
 
@@ -363,12 +365,18 @@ class ClientConnection(asyncio.Protocol):
             session.client_event(ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload)))
 
     def _protocol_error(self, exc: frames.ProtocolError) -> None:
-        """Fail the connection (RFC 6455 section 7.1.7): send a close frame, then read no more."""
+        """Fail the connection (RFC 6455 section 7.1.7): send a close frame, then parse no more.
+
+        The socket is half-closed after the close frame and what the client still sends is read
+        and dropped until it closes (or the close times out): closing with unread bytes would
+        send a reset, which can destroy the close frame before the client reads it.
+        """
         self._parser = None
         if exc.code == 1009:
             self.edge.metrics.oversize_closed_total += 1
         self.close_for(exc.code, str(exc))
-        self._close_transport()
+        self._eof_after_flush = True
+        self._resume_reading()
 
     def _client_close(self, payload: bytes) -> None:
         assert self.session is not None
@@ -405,6 +413,8 @@ class ClientConnection(asyncio.Protocol):
             self.last_write = asyncio.get_running_loop().time()
         if self._close_after_flush:
             transport.close()
+        elif self._eof_after_flush:
+            transport.write_eof()
         elif transport.get_write_buffer_size() > self.edge.max_client_buffer:
             self._too_slow()
 
