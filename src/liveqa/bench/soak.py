@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import psutil
 
 from liveqa.bench.result import Result
 from liveqa.bench.sessions import make_room
 from liveqa.bench.stack import Stack, running_stack
 from liveqa.bench.tally import percentiles
+from liveqa.bench.usage import ProcessGroup
 
 ACK_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
@@ -119,19 +119,6 @@ class Tally:
     flaps: int = 0
     # (seconds since start, {"edge": (rss, fds), "origin": (rss, fds)})
     samples: list[tuple[float, dict[str, tuple[int, int]]]] = field(default_factory=list)
-
-
-def usage(pids: list[int]) -> tuple[int, int]:
-    """Resident bytes and open descriptors of these processes."""
-    rss = fds = 0
-    for pid in pids:
-        try:
-            process = psutil.Process(pid)
-            rss += process.memory_info().rss
-            fds += process.num_fds()
-        except psutil.Error:
-            continue
-    return rss, fds
 
 
 def slope_per_minute(points: list[tuple[float, float]]) -> float | None:
@@ -294,14 +281,18 @@ async def _flaps(
     await asyncio.gather(*in_flight)
 
 
+def _usage(groups: dict[str, ProcessGroup]) -> dict[str, tuple[int, int]]:
+    """Resident bytes and open descriptors of each group."""
+    return {name: (group.rss(), group.open_files()) for name, group in groups.items()}
+
+
 async def _samples(
     stack: Stack, every: float, tally: Tally, started: float, stop_at: float
 ) -> None:
+    groups = {"edge": ProcessGroup(stack.edge.pids), "origin": ProcessGroup(stack.origin.pids)}
     while True:
         now = time.monotonic()
-        edge = await asyncio.to_thread(usage, stack.edge.pids())
-        origin = await asyncio.to_thread(usage, stack.origin.pids())
-        tally.samples.append((now - started, {"edge": edge, "origin": origin}))
+        tally.samples.append((now - started, await asyncio.to_thread(_usage, groups)))
         if now >= stop_at:
             return
         await asyncio.sleep(min(every, max(0.0, stop_at - now)))

@@ -47,6 +47,14 @@ class ProcessGroup:
                 total += process.memory_info().rss
         return total
 
+    def open_files(self) -> int:
+        """File descriptors the whole group holds open."""
+        total = 0
+        for process in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                total += process.num_fds()
+        return total
+
 
 def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> float:
     """CPU seconds spent between two snapshots (processes started in between count in full)."""

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from liveqa.origin.errors import rate_limited
+from liveqa.origin.throttle import ThrottledLog
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class RedisBuckets:
         self.clock = clock
         self._script = self.redis.register_script(_SPEND)
         self._down_until = -math.inf
-        self._warned_at = -math.inf
+        self._problems = ThrottledLog(log, 60.0, clock=clock)
 
     async def spend(self, key: str, rate: Rate) -> float:
         """Take one token from `key`'s bucket: 0.0, or the seconds until one is there."""
@@ -158,11 +159,8 @@ class RedisBuckets:
                 keys=[f"{self.prefix}rate:{key}"], args=[rate.count, repr(ms_per_token)]
             )
         except (RedisError, OSError) as exc:
-            now = self.clock()
-            self._down_until = now + self.retry_after
-            if now - self._warned_at > 60:
-                self._warned_at = now
-                log.warning("rate limits are off: Redis cannot be used: %s", exc)
+            self._down_until = self.clock() + self.retry_after
+            self._problems.warning("redis", "rate limits are off: Redis cannot be used: %s", exc)
             return 0.0
         return int(wait) / 1000
 
