@@ -19,9 +19,9 @@ def test_a_missing_chromium_says_where_to_get_one(tmp_path: Path) -> None:
         check(str(not_executable))
 
 
-def test_a_missing_playwright_names_the_test_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_playwright_names_the_ui_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(Missing, match=r"Playwright for Python is not installed.*'\.\[test\]'"):
+    with pytest.raises(Missing, match=r"Playwright for Python is not installed.*bench\[ui\]"):
         check("/bin/sh")
 
 

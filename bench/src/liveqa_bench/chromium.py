@@ -35,8 +35,9 @@ def check(chromium: str) -> None:
     """Raise Missing, saying what to install, unless Playwright and `chromium` are there."""
     if importlib.util.find_spec("playwright") is None:
         raise Missing(
-            "Playwright for Python is not installed; it comes with the test extra "
-            "(pip install '.[test]'). It drives the system's Chromium: no `playwright install`."
+            "Playwright for Python is not installed; it comes with the bench's ui extra "
+            "(pip install -e './bench[ui]'). It drives the system's Chromium: "
+            "no `playwright install`."
         )
     if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
         raise Missing(
