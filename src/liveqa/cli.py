@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # Commands other distributions add: entry points in this group, each naming a Command module.
 PLUGIN_GROUP = "liveqa.commands"
 # Commands of this repository that install apart from liveqa, and how to install them.
-SEPARATE: dict[str, str] = {
+INSTALLED_APART: dict[str, str] = {
     "bench": "the liveqa-bench package (in a liveqa checkout: pip install -e ./bench)",
 }
 
@@ -39,9 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = (argv if argv is not None else sys.argv[1:])[:1]
     plugins = {e.name: e for e in entry_points(group=PLUGIN_GROUP) if e.name not in COMMANDS}
-    if chosen and chosen[0] in SEPARATE and chosen[0] not in plugins:
+    if chosen and chosen[0] in INSTALLED_APART and chosen[0] not in plugins:
         print(
-            f"liveqa {chosen[0]} is not installed: it comes with {SEPARATE[chosen[0]]}",
+            f"liveqa {chosen[0]} is not installed: it comes with {INSTALLED_APART[chosen[0]]}",
             file=sys.stderr,
         )
         return 2
