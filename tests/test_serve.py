@@ -17,7 +17,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from liveqa.bench.pushpin import free_port
 from liveqa.edge.command import client_limits
 from liveqa.serve import (
     DATABASE_FILE,
@@ -32,6 +31,7 @@ from liveqa.serve import (
     start,
     welcome,
 )
+from support.ports import free_port
 
 
 def test_default_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -17,11 +17,11 @@ import pytest
 from test_server import SIG_KEY, WAIT, close_code, origin_running
 
 from liveqa import cli
-from liveqa.bench.pushpin import free_port
 from liveqa.edge import command
 from liveqa.edge.server import EdgeConfig
 from liveqa.grip import events as ev
 from liveqa.settings import env_name
+from support.ports import free_port
 from support.processes import wait_listening
 
 ENVIRONMENT = {
