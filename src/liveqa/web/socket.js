@@ -116,8 +116,14 @@ export class Realtime {
     const data = JSON.stringify({ ...message, ref });
     return new Promise((resolve, reject) => {
       this.outbox.set(ref, { data, resolve, reject, retries: 0, retry: null });
-      if (this.status === "open") this.socket.send(data);
+      this.transmit(data);
     });
+  }
+
+  /** Send `data` on the open connection, if any; what is not sent goes with the next one. */
+  transmit(data) {
+    // onClose runs while the status still says "open" but the connection is gone.
+    if (this.status === "open" && this.socket) this.socket.send(data);
   }
 
   /** Number of messages not yet answered by the server. */
@@ -168,7 +174,7 @@ export class Realtime {
     entry.retries += 1;
     entry.retry = this.setTimeout(() => {
       entry.retry = null;
-      if (this.status === "open") this.socket.send(entry.data);
+      this.transmit(entry.data);
     }, delay);
   }
 
