@@ -1,6 +1,6 @@
 // @ts-check
 /** The origin's REST API: JSON in and out, errors as ApiError with the server's words. */
-/** @import { Me, Participant, RoomCreated, Snapshot } from "./types.js" */
+/** @import { Api } from "./types.js" */
 
 /** A refused or failed request; `status` is 0 when the server could not be reached. */
 export class ApiError extends Error {
@@ -66,43 +66,22 @@ export const room = (roomId) => `/api/rooms/${encodeURIComponent(roomId)}`;
 /**
  * REST calls of the app; `fetchImpl` is replaceable for tests.
  * @param {Fetch} fetchImpl
+ * @returns {Api}
  */
 export function makeApi(fetchImpl = globalThis.fetch.bind(globalThis)) {
-  /** @type {(method: string, path: string, body?: unknown) => Promise<any>} */
+  /** @type {Api["call"]} */
   const call = (method, path, body) => request(method, path, body, fetchImpl);
   return {
-    /**
-     * The participant behind this browser's cookie, created on first use.
-     * @returns {Promise<Participant>}
-     */
+    /** The participant behind this browser's cookie, created on first use. */
     session: () => call("POST", "/api/session"),
-    /**
-     * Change my display name everywhere.
-     * @param {string} displayName
-     * @returns {Promise<Participant>}
-     */
+    /** Change my display name everywhere. */
     rename: (displayName) => call("PATCH", "/api/me", { displayName }),
-    /**
-     * Create a room.
-     * @param {string} roomId
-     * @param {string} displayName
-     * @param {string} themeColor
-     * @returns {Promise<RoomCreated>}
-     */
+    /** Create a room; resolves with {room, hostKey, hostLink}. */
     createRoom: (roomId, displayName, themeColor) =>
       call("POST", "/api/rooms", { roomId, displayName, themeColor }),
-    /**
-     * The room snapshot.
-     * @param {string} roomId
-     * @returns {Promise<Snapshot>}
-     */
+    /** The room snapshot {room, questions, seq, me}. */
     room: (roomId) => call("GET", room(roomId)),
-    /**
-     * Become a host of the room with its host key.
-     * @param {string} roomId
-     * @param {string} hostKey
-     * @returns {Promise<Me>}
-     */
+    /** Become a host of the room with its host key. */
     becomeHost: (roomId, hostKey) => call("POST", `${room(roomId)}/hosts`, { hostKey }),
     /** Any other request, for modules loaded on demand (see hostapi.js). */
     call,

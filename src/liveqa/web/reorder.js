@@ -1,5 +1,6 @@
 // @ts-check
 /** Minimal DOM moves for a keyed list: keep the longest run already in order, move the rest. */
+/** @import { Keyed } from "./types.js" */
 
 /**
  * Ids of `current` (the order on screen) that can stay where they are when the list becomes
@@ -36,8 +37,6 @@ export function stableIds(current, desired) {
   }
   return stable;
 }
-
-/** @typedef {HTMLElement & {dataset: {id: string}}} Keyed a node of a keyed list, named by its data-id */
 
 /**
  * Top offset by id of each in-order node on screen, halving to the first.

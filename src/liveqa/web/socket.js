@@ -4,7 +4,7 @@
  * server is not stampeded, and keeps every message in an outbox until the server answers it
  * with ACK or ERROR, resending what a lost connection ate.
  */
-/** @import { ServerMessage } from "./types.js" */
+/** @import { Deps, Entry, Handlers, ServerMessage, Status, StatusDetail, Timer } from "./types.js" */
 
 export const BASE_DELAY_MS = 500;
 export const MAX_DELAY_MS = 30_000;
@@ -56,40 +56,6 @@ export function socketUrl(location, roomId, view = null) {
   const url = `${scheme}//${location.host}/api/websocket?roomId=${encodeURIComponent(roomId)}`;
   return view ? `${url}&view=${encodeURIComponent(view)}` : url;
 }
-
-/** @typedef {"connecting" | "open" | "reconnecting" | "stopped"} Status */
-/** @typedef {{delay?: number, attempt?: number}} StatusDetail */
-
-/**
- * @typedef {object} Handlers
- * @property {(message: ServerMessage) => void} [onEvent]
- * @property {() => void} [onOpen]
- * @property {(status: Status, detail: StatusDetail) => void} [onStatus]
- * @property {(code: number, reason: string) => void} [onClose]
- */
-
-/**
- * What a Realtime uses from its environment; tests give fakes.
- * @typedef {object} Deps
- * @property {typeof WebSocket} [WebSocket]
- * @property {(callback: () => void, ms: number) => Timer} [setTimeout]
- * @property {(timer: Timer) => void} [clearTimeout]
- * @property {() => number} [now]
- * @property {() => number} [random]
- * @property {string} [refPrefix]
- */
-
-/** @typedef {ReturnType<typeof setTimeout>} Timer */
-
-/**
- * A message waiting for its answer.
- * @typedef {object} Entry
- * @property {string} data
- * @property {(ack: ServerMessage) => void} resolve
- * @property {(error: ServerError) => void} reject
- * @property {number} retries
- * @property {Timer | null} retry
- */
 
 export class Realtime {
   /**

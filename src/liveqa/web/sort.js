@@ -1,14 +1,12 @@
 // @ts-check
 /** The question lists each view shows: Top, Newest and Answered, plus those awaiting approval. */
-/** @import { Question } from "./types.js" */
+/** @import { Order, Question } from "./types.js" */
 
 export const VIEWS = Object.freeze([
   { id: "top", label: "Top" },
   { id: "newest", label: "Newest" },
   { id: "answered", label: "Answered" },
 ]);
-
-/** @typedef {(a: Question, b: Question) => number} Order */
 
 /** @type {Order} */
 const byTop = (a, b) => b.upvotes - a.upvotes || a.askedAt - b.askedAt || compareIds(a, b);

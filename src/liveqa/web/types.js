@@ -89,12 +89,61 @@ export {};
  * @property {Person | null} answerAuthor
  */
 
+/** @typedef {(a: Question, b: Question) => number} Order of questions in a list (sort.js) */
+
+/** @typedef {HTMLElement & {dataset: {id: string}}} Keyed a node of a keyed list, named by its data-id */
+
 /**
  * A message from the room's socket: an event, or ACK / ERROR answering the message `ref`.
  * @typedef {{type: string, ref?: string, code?: string, message?: string, [key: string]: unknown}} ServerMessage
  */
 
-/** @typedef {ReturnType<typeof import("./api.js").makeApi>} Api */
+/**
+ * The REST calls of the app (api.js); `call` makes any other, answering with the JSON.
+ * @typedef {object} Api
+ * @property {() => Promise<Participant>} session
+ * @property {(displayName: string) => Promise<Participant>} rename
+ * @property {(roomId: string, displayName: string, themeColor: string) => Promise<RoomCreated>} createRoom
+ * @property {(roomId: string) => Promise<Snapshot>} room
+ * @property {(roomId: string, hostKey: string) => Promise<Me>} becomeHost
+ * @property {(method: string, path: string, body?: unknown) => Promise<any>} call
+ */
+
+/** @typedef {"connecting" | "open" | "reconnecting" | "stopped"} Status a socket's (socket.js) */
+
+/** @typedef {{delay?: number, attempt?: number}} StatusDetail */
+
+/**
+ * What a socket (socket.js) tells its owner.
+ * @typedef {object} Handlers
+ * @property {(message: ServerMessage) => void} [onEvent]
+ * @property {() => void} [onOpen]
+ * @property {(status: Status, detail: StatusDetail) => void} [onStatus]
+ * @property {(code: number, reason: string) => void} [onClose]
+ */
+
+/** @typedef {ReturnType<typeof setTimeout>} Timer */
+
+/**
+ * What a socket uses from its environment; tests give fakes.
+ * @typedef {object} Deps
+ * @property {typeof WebSocket} [WebSocket]
+ * @property {(callback: () => void, ms: number) => Timer} [setTimeout]
+ * @property {(timer: Timer) => void} [clearTimeout]
+ * @property {() => number} [now]
+ * @property {() => number} [random]
+ * @property {string} [refPrefix]
+ */
+
+/**
+ * A message in a socket's outbox, waiting for its answer.
+ * @typedef {object} Entry
+ * @property {string} data
+ * @property {(ack: ServerMessage) => void} resolve
+ * @property {(error: import("./socket.js").ServerError) => void} reject
+ * @property {number} retries
+ * @property {Timer | null} retry
+ */
 
 /**
  * What every screen gets from main.js.

@@ -3,8 +3,7 @@
 
 import { QuestionCard } from "./card.js";
 import { stableIds, tops } from "../reorder.js";
-/** @import { Keyed } from "../reorder.js" */
-/** @import { Question } from "../types.js" */
+/** @import { Keyed, Question } from "../types.js" */
 
 const GLIDE_MS = 250;
 const reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)");

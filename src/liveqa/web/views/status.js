@@ -2,7 +2,7 @@
 /** The connection banner: hidden while connected, "Reconnecting…" with a retry button otherwise. */
 
 import { h, setText } from "../dom.js";
-/** @import { Status, StatusDetail } from "../socket.js" */
+/** @import { Status, StatusDetail } from "../types.js" */
 
 // Short blips (a reconnect after becoming host) should not flash a banner.
 const SHOW_AFTER_MS = 1_000;
