@@ -1,5 +1,6 @@
 // @ts-check
 /** A polite live region: new questions and answers read out without stealing focus. */
+/** @import { Timer } from "./types.js" */
 
 const MIN_GAP_MS = 1_500;
 
@@ -9,7 +10,7 @@ export class Announcer {
     this.region = region;
     /** @type {string[]} */
     this.queue = [];
-    /** @type {ReturnType<typeof setTimeout> | null} */
+    /** @type {Timer | null} */
     this.timer = null;
   }
 

@@ -2,7 +2,7 @@
 /** The connection banner: hidden while connected, "Reconnecting…" with a retry button otherwise. */
 
 import { h, setText } from "../dom.js";
-/** @import { Status, StatusDetail } from "../types.js" */
+/** @import { Status, StatusDetail, Timer } from "../types.js" */
 
 // Short blips (a reconnect after becoming host) should not flash a banner.
 const SHOW_AFTER_MS = 1_000;
@@ -15,9 +15,9 @@ export class ConnectionStatus {
     this.text = h("span");
     this.retry = h("button", { type: "button", class: "secondary small", text: "Retry now", onclick: onRetry });
     this.element = h("div", { class: "connection", hidden: true }, this.text, this.retry);
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    /** @type {Timer | undefined} */
     this.showTimer = undefined;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    /** @type {Timer | undefined} */
     this.hideTimer = undefined;
     this.lost = false;
     /** @type {Status} */
