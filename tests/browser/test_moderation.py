@@ -169,9 +169,11 @@ def test_a_host_approves_or_dismisses_several_waiting_questions_at_once(
     expect(dialog).to_be_hidden()
     expect(host.card("Second held?")).to_have_count(0, timeout=LIVE_MS)
     expect(guest.card("Second held?")).to_have_count(0, timeout=LIVE_MS)
-    expect(toasts(guest)).to_have_text(
-        ["A host dismissed your question: “Second held?”"], timeout=LIVE_MS
-    )
+    told = toasts(guest).filter(has_text="A host dismissed your question: “Second held?”")
+    expect(told).to_have_count(1, timeout=LIVE_MS)
+    # Closed by hand (it would go by itself after a while).
+    told.get_by_role("button", name="Close this notice").click()
+    expect(told).to_have_count(0)
     expect(queue).to_contain_text("(1)")
 
     everything = host.page.get_by_role("button", name=re.compile(r"^Approve all"))
@@ -181,7 +183,7 @@ def test_a_host_approves_or_dismisses_several_waiting_questions_at_once(
     expect(cards(other)).to_have_count(3)
     expect(queue).to_contain_text("(0)")
     # Approving is no news for the asker's toasts, and Ola was told nothing.
-    expect(toasts(guest)).to_have_count(1)
+    expect(toasts(guest).filter(has_text="held")).to_have_count(0)
     expect(toasts(other)).to_have_count(0)
     snapshot = other.snapshot(room_id)
     assert sorted(q["questionText"] for q in snapshot["questions"]) == sorted(
@@ -210,8 +212,8 @@ def test_mark_answered_reopen_and_the_asker_alone_is_told(
         expect(card).to_contain_text("ANSWERED", timeout=LIVE_MS)
         expect(card).to_contain_text("Marked answered by Hana")
         expect(card.get_by_role("heading", name="Response:")).to_have_count(0)
-    expect(toasts(guest)).to_have_text(
-        ["A host marked your question answered: “Is the bar open?”"], timeout=LIVE_MS
+    expect(toasts(guest).last).to_have_text(
+        "A host marked your question answered: “Is the bar open?”", timeout=LIVE_MS
     )
     top = projector.page.get_by_role("region", name="Top questions")
     expect(top.locator("li.answered")).to_have_count(1, timeout=LIVE_MS)
@@ -241,15 +243,15 @@ def test_mark_answered_reopen_and_the_asker_alone_is_told(
     expect(host.card("Is the bar open?").get_by_role("button", name="Edit reply")).to_be_visible()
 
     # The notices are the asker's alone; the question stays anonymous to everyone else.
-    expect(toasts(guest)).to_have_count(3)
-    expect(toasts(guest).first.locator("p")).to_have_attribute("dir", "auto")
+    answered = toasts(guest).filter(has_text="Until midnight.")
+    expect(answered.locator("p")).to_have_attribute("dir", "auto")
     for person in (host, other):
         expect(toasts(person)).to_have_count(0)
     [question] = other.snapshot(room_id)["questions"]
     assert (question["author"], question["mine"]) == (None, False)
-    guest.page.get_by_role("button", name="Close this notice").first.click()
-    expect(toasts(guest)).to_have_count(2)
     fits_the_screen(guest)
+    answered.get_by_role("button", name="Close this notice").click()
+    expect(answered).to_have_count(0)
 
 
 def style(locator: Locator, prop: str) -> str:

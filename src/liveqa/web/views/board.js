@@ -173,8 +173,9 @@ export class RoomBoard {
         ),
       ),
       h("div", { class: "composer-dock" }, h("div", { class: "column" }, this.composer.element)),
-      this.toasts,
     );
+    // Under the sticky title bar, so they never cover its controls and follow it as one scrolls.
+    this.header.append(this.toasts);
   }
 
   /** The search box, the filter buttons and the "N of M questions" count. */
@@ -183,6 +184,7 @@ export class RoomBoard {
       type: "search",
       id: "question-search",
       class: "search",
+      dir: "auto",
       placeholder: "Words or a name",
       autocomplete: "off",
       enterkeyhint: "search",
