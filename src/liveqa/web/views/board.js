@@ -9,9 +9,6 @@ import { askerName } from "./card.js";
 import { votes } from "../words.js";
 import { FILTERS, applyFilter, countText, isFiltering } from "../filter.js";
 
-// Ids one bulk message may carry (the server's Limits.batch): larger selections go in parts.
-export const BATCH = 200;
-
 const VIEW_KEY = "liveqa.view";
 // How long a notice about my own question stays, and how many show at once.
 const TOAST_MS = 15_000;

@@ -10,7 +10,8 @@ import { applyTheme } from "../contrast.js";
 import { RoomSync } from "../sync.js";
 import { sentence } from "../words.js";
 import { announcements, personalNews } from "../announce.js";
-import { BATCH, RoomBoard } from "./board.js";
+import { RoomBoard } from "./board.js";
+import { batches } from "../batch.js";
 
 const TICK_MS = 10_000;
 
@@ -214,11 +215,11 @@ class RoomPage {
     }
   }
 
-  /** Approve or dismiss `ids` in messages of at most BATCH; says how many it changed. */
+  /** Approve or dismiss `ids` in messages the server takes; says how many it changed. */
   async bulk(type, ids, verb) {
     let count = 0;
-    for (let start = 0; start < ids.length; start += BATCH) {
-      const ack = await this.send({ type, questionIds: ids.slice(start, start + BATCH) });
+    for (const questionIds of batches(ids)) {
+      const ack = await this.send({ type, questionIds });
       count += ack.questionIds?.length ?? 0;
     }
     this.app.announcer.say(`${count} ${count === 1 ? "question" : "questions"} ${verb}.`);
