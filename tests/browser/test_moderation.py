@@ -182,6 +182,7 @@ def test_a_host_approves_or_dismisses_several_waiting_questions_at_once(
     expect(other.card("Fourth held?")).to_be_visible(timeout=LIVE_MS)
     expect(cards(other)).to_have_count(3)
     expect(queue).to_contain_text("(0)")
+    expect(queue).to_be_focused()
     # Approving is no news for the asker's toasts, and Ola was told nothing.
     expect(toasts(guest).filter(has_text="held")).to_have_count(0)
     expect(toasts(other)).to_have_count(0)

@@ -111,7 +111,7 @@ export class RoomBoard {
     // On a wide screen a moderating host's form is folded away until asked for.
     this.askButton = h("button", { type: "button", class: "secondary small ask", text: "Ask a question", onclick: () => this.unfold() });
 
-    this.pendingTitle = h("h2", { id: "pending-title" });
+    this.pendingTitle = h("h2", { id: "pending-title", tabindex: -1 });
     this.pendingList = h("ol", { class: "questions", "aria-labelledby": "pending-title" });
     this.bulk = this.buildBulk();
     this.pending = h("section", { class: "pending-section", hidden: true }, this.pendingTitle, this.bulk, this.pendingList);
@@ -215,8 +215,12 @@ export class RoomBoard {
 
   /** The hosts' tools over the waiting queue: act on the ticked questions, or on all shown. */
   buildBulk() {
-    const run = async (button, action) => {
-      button.disabled = true;
+    // One action at a time; the buttons stay enabled meanwhile, so the focus stays on them.
+    let busy = false;
+    const run = async (action) => {
+      if (busy) return;
+      busy = true;
+      this.bulk.setAttribute("aria-busy", "true");
       this.bulkError.hidden = true;
       try {
         await action();
@@ -224,24 +228,25 @@ export class RoomBoard {
         setText(this.bulkError, error.message);
         this.bulkError.hidden = false;
       } finally {
-        button.disabled = false;
+        busy = false;
+        this.bulk.removeAttribute("aria-busy");
         if (this.state) this.render(this.state);
       }
     };
     this.approveSelected = h("button", {
       type: "button",
       class: "secondary small",
-      onclick: () => this.selected.size && run(this.approveSelected, () => this.handlers.approveMany([...this.selected])),
+      onclick: () => this.selected.size && run(() => this.handlers.approveMany([...this.selected])),
     });
     this.dismissSelected = h("button", {
       type: "button",
       class: "danger small",
-      onclick: () => this.selected.size && run(this.dismissSelected, () => this.handlers.dismissMany([...this.selected])),
+      onclick: () => this.selected.size && run(() => this.handlers.dismissMany([...this.selected])),
     });
     this.approveAll = h("button", {
       type: "button",
       class: "secondary small",
-      onclick: () => run(this.approveAll, () => this.handlers.approveMany(this.shownPending.map((q) => q.id))),
+      onclick: () => run(() => this.handlers.approveMany(this.shownPending.map((q) => q.id))),
     });
     this.bulkError = h("p", { class: "error", role: "alert", hidden: true });
     this.shownPending = [];
@@ -364,12 +369,16 @@ export class RoomBoard {
 
   renderBulk(isHost, pending) {
     this.shownPending = pending;
-    this.bulk.hidden = !isHost || pending.length === 0;
+    const hide = !isHost || pending.length === 0;
+    // The toolbar goes with the last waiting question: keep keyboard users in the queue.
+    if (hide && !this.bulk.hidden && this.bulk.contains(document.activeElement)) {
+      (this.pending.hidden ? this.search : this.pendingTitle).focus({ preventScroll: true });
+    }
+    this.bulk.hidden = hide;
     const ticked = this.selected.size;
     setText(this.approveSelected, `Approve selected (${ticked})`);
     setText(this.dismissSelected, `Dismiss selected (${ticked})`);
     setText(this.approveAll, `Approve all (${pending.length})`);
-    // A button stays disabled while its own action runs (see buildBulk).
     for (const button of [this.approveSelected, this.dismissSelected]) {
       button.setAttribute("aria-disabled", String(ticked === 0));
     }
