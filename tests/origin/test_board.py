@@ -20,9 +20,12 @@ from liveqa.origin.messages import (
     QuestionDelete,
     QuestionDeleted,
     QuestionHighlight,
+    QuestionMarkAnswered,
     QuestionPost,
+    QuestionsApprove,
     QuestionsClear,
     QuestionsCleared,
+    QuestionsDismiss,
     QuestionUpdated,
     QuestionUpvote,
     QuestionUpvoted,
@@ -35,7 +38,7 @@ from liveqa.origin.messages import (
     encode,
 )
 from liveqa.origin.ratelimit import Rate
-from liveqa.origin.views import HostView
+from liveqa.origin.views import HostView, ParticipantView
 from liveqa.store import Participant
 
 
@@ -768,3 +771,129 @@ async def test_hosts_clear_all_or_answered_questions(board: Board) -> None:
     nothing = await board.handle(hosting, QuestionsClear())
     assert (nothing.reply.cleared, nothing.publications) == (0, [])
     assert (await board.snapshot("town-hall", None)).seq == 7
+
+
+async def _held(board: Board, count: int) -> tuple[Actor, Actor, list[str]]:
+    """A moderated room with `count` questions of Gus waiting; the host, Gus and their ids."""
+    host, guest = await _setup(board)
+    hosting, asking = Actor(host.id, "town-hall"), Actor(guest.id, "town-hall")
+    await board.handle(hosting, RoomInfoUpdate(moderation=True))
+    ids = [await _ask(board, asking, f"Held {n}?", f"n{n}") for n in range(count)]
+    return hosting, asking, ids
+
+
+async def test_hosts_approve_several_waiting_questions_in_one_message(board: Board) -> None:
+    hosting, asking, ids = await _held(board, 3)
+    refused = await _refused(board, asking, QuestionsApprove(question_ids=ids))
+    assert refused.code == "not_host"
+    seq = (await board.snapshot("town-hall", None)).seq
+    outcome = await board.handle(
+        hosting, QuestionsApprove(question_ids=[ids[2], ids[0], ids[2], "0" * 16], ref="b")
+    )
+    # In the order they were asked; an unknown id is left out, a repeated one counted once.
+    assert outcome.reply == Ack(ref="b", question_ids=[ids[0], ids[2]])
+    events = [p.message for p in outcome.publications]
+    assert _channels(outcome) == ["room-town-hall"] * 2
+    assert all(isinstance(e, QuestionUpdated) and not e.question.pending for e in events)
+    assert [(e.seq, e.question.question_id) for e in events] == [  # type: ignore[union-attr]
+        (seq + 1, ids[0]),
+        (seq + 2, ids[2]),
+    ]
+    snapshot = await board.snapshot("town-hall", None)
+    assert (snapshot.seq, [q.question_id for q in snapshot.questions]) == (
+        seq + 2,
+        [ids[0], ids[2]],
+    )
+    again = await board.handle(hosting, QuestionsApprove(question_ids=ids[:1]))
+    assert (again.reply.question_ids, again.publications) == ([], [])
+
+
+async def test_hosts_dismiss_several_waiting_questions_in_one_message(board: Board) -> None:
+    hosting, asking, ids = await _held(board, 3)
+    await board.handle(hosting, QuestionApprove(question_id=ids[1]))
+    refused = await _refused(board, asking, QuestionsDismiss(question_ids=ids))
+    assert refused.code == "not_host"
+    seq = (await board.snapshot("town-hall", None)).seq
+    outcome = await board.handle(hosting, QuestionsDismiss(question_ids=ids, ref="d"))
+    # The one approved meanwhile stays: dismissing is for questions still waiting.
+    assert outcome.reply == Ack(ref="d", question_ids=[ids[0], ids[2]])
+    assert [p.message for p in outcome.publications] == [
+        QuestionDeleted(room_id="town-hall", seq=seq + 1, question_id=ids[0]),
+        QuestionDeleted(room_id="town-hall", seq=seq + 2, question_id=ids[2]),
+    ]
+    snapshot = await board.snapshot("town-hall", hosting.participant_id)
+    assert [q.question_id for q in snapshot.questions] == [ids[1]]
+    again = await board.handle(hosting, QuestionsDismiss(question_ids=ids))
+    assert (again.reply.question_ids, again.publications) == ([], [])
+
+
+@pytest.mark.parametrize("message_type", [QuestionsApprove, QuestionsDismiss])
+async def test_bulk_messages_are_bounded(
+    board: Board, message_type: type[QuestionsApprove] | type[QuestionsDismiss]
+) -> None:
+    hosting, _, ids = await _held(board, 1)
+    small = Board(board.database, limits=Limits(batch=2))
+    empty = await _refused(small, hosting, message_type(question_ids=[]))
+    assert (empty.status, empty.code) == (400, "no_questions")
+    many = await _refused(small, hosting, message_type(question_ids=[ids[0], "a" * 16, "b" * 16]))
+    assert (many.status, many.code) == (400, "too_many_questions_at_once")
+    assert "at most 2 questions" in many.message
+    # Repeats count once.
+    fits = await small.handle(hosting, message_type(question_ids=[ids[0], ids[0], "a" * 16]))
+    assert fits.reply.question_ids == ids
+    assert board.limits.batch == 200
+
+
+async def test_hosts_mark_questions_answered_without_an_answer_and_reopen_them(
+    board: Board,
+) -> None:
+    host, guest = await _setup(board)
+    hosting, asking = Actor(host.id, "town-hall"), Actor(guest.id, "town-hall")
+    bare = await _ask(board, asking, "Bare?", "n1")
+    replied = await _ask(board, asking, "Replied?", "n2")
+    refused = await _refused(board, asking, QuestionMarkAnswered(question_id=bare))
+    assert refused.code == "not_host"
+
+    marked = await board.handle(hosting, QuestionMarkAnswered(question_id=bare, ref="m"))
+    assert marked.reply == Ack(ref="m", question_id=bare)
+    [publication] = marked.publications
+    event = publication.message
+    assert isinstance(event, QuestionUpdated)
+    assert publication.channel == "room-town-hall"
+    assert event.seq == 3
+    assert (event.question.answer_text, event.question.answer_author) == (
+        None,
+        ParticipantView(participant_id=host.id, display_name="Hana Host"),
+    )
+    assert event.question.answer_timestamp is not None
+    same = await board.handle(hosting, QuestionMarkAnswered(question_id=bare))
+    assert same.publications == []
+
+    reopened = await board.handle(hosting, QuestionMarkAnswered(question_id=bare, answered=False))
+    shown = reopened.publications[0].message
+    assert isinstance(shown, QuestionUpdated)
+    assert shown.seq == 4
+    assert (shown.question.answer_timestamp, shown.question.answer_author) == (None, None)
+
+    # Reopening a written answer keeps it (and its author) for when it is marked again.
+    await board.handle(hosting, QuestionAnswer(question_id=replied, answer_text="Later"))
+    again = await board.handle(hosting, QuestionMarkAnswered(question_id=replied, answered=False))
+    kept = again.publications[0].message
+    assert isinstance(kept, QuestionUpdated)
+    assert (kept.question.answer_text, kept.question.answer_timestamp) == ("Later", None)
+    assert kept.question.answer_author is not None
+    # Only answered questions are cleared as answered: a reopened one is not.
+    cleared = await board.handle(hosting, QuestionMarkAnswered(question_id=bare))
+    assert cleared.publications
+    outcome = await board.handle(hosting, QuestionsClear(answered_only=True))
+    assert outcome.reply.cleared == 1
+    left = (await board.snapshot("town-hall", None)).questions
+    assert [q.question_id for q in left] == [replied]
+
+
+async def test_a_waiting_question_is_approved_before_it_is_marked(board: Board) -> None:
+    hosting, _, ids = await _held(board, 1)
+    refused = await _refused(board, hosting, QuestionMarkAnswered(question_id=ids[0]))
+    assert refused.code == "question_pending"
+    unknown = await _refused(board, hosting, QuestionMarkAnswered(question_id="f" * 16))
+    assert unknown.code == "unknown_question"

@@ -424,6 +424,52 @@ async def test_answer_approve_delete(database: Database) -> None:
         assert remaining.all() == []
 
 
+async def test_questions_in_approve_and_delete_several(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a")
+        await _room(queries, "room-b")
+        await _question(queries, "q1", pending=True)
+        await _question(queries, "q22", pending=True)
+        await _question(queries, "q333", pending=True)
+        await _question(queries, "qb", room_id="room-b", pending=True)
+        await queries.set_vote("q22", "p1", True, 12)
+        found = await queries.questions_in("room-a", ["q333", "qb", "q1", "q1", "nope"])
+        assert [q.id for q in found] == ["q1", "q333"]
+        assert await queries.questions_in("room-a", []) == []
+        await queries.approve_questions(["q1", "q333"])
+        await queries.delete_questions(["q22"])
+    async with database.read() as queries:
+        shown = await queries.room_questions("room-a", None, pending="none")
+        other = await queries.room_questions("room-b", None, pending="all")
+        remaining = (await queries.connection.execute(votes.select())).all()
+    assert [q.id for q in shown] == ["q1", "q333"]
+    assert [(q.id, q.pending) for q in other] == [("qb", True)]
+    assert {row.question_id for row in remaining} == {"q1", "q333", "qb"}
+
+
+async def test_set_answered_marks_and_clears_keeping_the_text(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await _question(queries, "q1")
+        await queries.set_answered("q1", answered_at=30, author_id="p1")
+        marked = await queries.question("room-a", "q1")
+        await queries.set_answer("q1", text="Yes.", author_id="p1", now=40)
+        await queries.set_answered("q1", answered_at=None, author_id="p1")
+        reopened = await queries.question("room-a", "q1")
+    assert marked is not None
+    assert reopened is not None
+    assert (marked.answered_at, marked.answer_text, marked.answer_author_name) == (30, None, "P1")
+    assert (reopened.answered_at, reopened.answer_text) == (None, "Yes.")
+
+
+async def test_next_seqs_allocates_a_run_of_numbers(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        assert await queries.next_seq("room-a") == 1
+        assert await queries.next_seqs("room-a", 3) == [2, 3, 4]
+        assert await queries.next_seq("room-a") == 5
+
+
 async def test_participant_rooms_joined_or_posted(database: Database) -> None:
     async with database.write() as queries:
         await _room(queries, "room-a")
@@ -550,9 +596,13 @@ async def test_clear_questions_all_or_answered_only(database: Database) -> None:
         await _question(queries, "q4", pending=True)
         await _question(queries, "qb", room_id="room-b")
         await queries.set_answer("q2", text="yes", author_id="p1", now=5)
+        # Answered is answered_at: a bare mark counts, a reopened reply does not.
+        await queries.set_answered("q1", answered_at=6, author_id="p1")
+        await queries.set_answer("q3", text="later", author_id="p1", now=7)
+        await queries.set_answered("q3", answered_at=None, author_id="p1")
         answered = await queries.clear_questions("room-a", answered_only=True)
         left = [q.id for q in await queries.room_questions("room-a", None, pending="all")]
         rest = await queries.clear_questions("room-a", answered_only=False)
         other = await queries.room_questions("room-b", None)
-    assert (answered, left, rest) == (["q2"], ["q1", "q3", "q4"], ["q1", "q3", "q4"])
+    assert (answered, left, rest) == (["q1", "q2"], ["q3", "q4"], ["q3", "q4"])
     assert [q.id for q in other] == ["qb"]

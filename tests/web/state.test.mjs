@@ -234,10 +234,13 @@ test("a host's question is marked, and the mark alone is a change worth showing"
 
 test("clearing removes every question, or only the answered ones, for good", () => {
   const answered = { answerText: "Yes", answerTimestamp: "2024-05-01T10:05:00.000Z" };
-  const state = loaded([view("q1"), view("q2", answered), view("q3", { pending: true })]);
+  // Answered is the timestamp: a bare mark counts, a reopened reply does not (as on the server).
+  const marked = { answerTimestamp: "2024-05-01T10:06:00.000Z" };
+  const reopened = { answerText: "Later" };
+  const state = loaded([view("q1"), view("q2", answered), view("q3", { pending: true }), view("q4", marked), view("q5", reopened)]);
   const clear = (answeredOnly, seq) => ({ type: "QUESTIONS_CLEAR_PASSIVE", roomId: "demo", seq, answeredOnly });
   const { state: some } = applyEvent(state, clear(true, 11));
-  assert.deepEqual([...some.questions.keys()], ["q1", "q3"]);
+  assert.deepEqual([...some.questions.keys()], ["q1", "q3", "q5"]);
   assert.equal(some.seq, 11);
   const { state: none } = applyEvent(some, clear(false, 12));
   assert.equal(none.questions.size, 0);

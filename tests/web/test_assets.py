@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from liveqa.origin.limits import Limits
+
 WEB = Path(__file__).resolve().parents[2] / "src" / "liveqa" / "web"
 STATIC_IMPORT = re.compile(
     r"^\s*import\s+(?:[^\"';]*?\s+from\s+)?[\"']([^\"']+)[\"']", re.MULTILINE
@@ -103,3 +105,10 @@ def test_the_page_loads_nothing_from_elsewhere() -> None:
         css = sheet.read_text(encoding="utf-8")
         assert "@import" not in css, sheet.name
         assert "url(" not in css, sheet.name
+
+
+def test_the_client_splits_bulk_messages_as_the_server_bounds_them() -> None:
+    source = (WEB / "batch.js").read_text(encoding="utf-8")
+    found = re.search(r"^export const BATCH = (\d+);$", source, re.MULTILINE)
+    assert found is not None
+    assert int(found.group(1)) == Limits().batch

@@ -10,7 +10,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -37,9 +37,12 @@ from liveqa.origin.messages import (
     QuestionDelete,
     QuestionDeleted,
     QuestionHighlight,
+    QuestionMarkAnswered,
     QuestionPost,
+    QuestionsApprove,
     QuestionsClear,
     QuestionsCleared,
+    QuestionsDismiss,
     QuestionUpdated,
     QuestionUpvote,
     QuestionUpvoted,
@@ -530,6 +533,12 @@ class Board:
                 return await self._delete(actor, message)
             case QuestionApprove():
                 return await self._approve(actor, message)
+            case QuestionsApprove():
+                return await self._approve_many(actor, message)
+            case QuestionsDismiss():
+                return await self._dismiss_many(actor, message)
+            case QuestionMarkAnswered():
+                return await self._mark_answered(actor, message)
             case QuestionHighlight():
                 return await self._highlight(actor, message)
             case QuestionsClear():
@@ -727,6 +736,93 @@ class Board:
                 room_id=actor.room_id,
                 seq=await queries.next_seq(actor.room_id),
                 question=question_view(approved),
+            )
+        return Outcome(reply, [Publication(room_channel(actor.room_id), event)])
+
+    async def _approve_many(self, actor: Actor, message: QuestionsApprove) -> Outcome:
+        ids = self._batch(message.question_ids)
+        async with self.database.write() as queries:
+            await self._host_action(queries, actor)
+            held = [q for q in await queries.questions_in(actor.room_id, ids) if q.pending]
+            reply = Ack(ref=message.ref, question_ids=[q.id for q in held])
+            if not held:
+                return Outcome(reply)
+            await queries.approve_questions(q.id for q in held)
+            seqs = await queries.next_seqs(actor.room_id, len(held))
+        channel = room_channel(actor.room_id)
+        return Outcome(
+            reply,
+            [
+                Publication(
+                    channel,
+                    QuestionUpdated(
+                        room_id=actor.room_id,
+                        seq=seq,
+                        question=question_view(replace(question, pending=False)),
+                    ),
+                )
+                for question, seq in zip(held, seqs, strict=True)
+            ],
+        )
+
+    async def _dismiss_many(self, actor: Actor, message: QuestionsDismiss) -> Outcome:
+        ids = self._batch(message.question_ids)
+        async with self.database.write() as queries:
+            await self._host_action(queries, actor)
+            # Only what still waits: a question another host approved meanwhile stays.
+            held = [q.id for q in await queries.questions_in(actor.room_id, ids) if q.pending]
+            reply = Ack(ref=message.ref, question_ids=held)
+            if not held:
+                return Outcome(reply)
+            await queries.delete_questions(held)
+            seqs = await queries.next_seqs(actor.room_id, len(held))
+        channel = room_channel(actor.room_id)
+        return Outcome(
+            reply,
+            [
+                Publication(
+                    channel, QuestionDeleted(room_id=actor.room_id, seq=seq, question_id=qid)
+                )
+                for qid, seq in zip(held, seqs, strict=True)
+            ],
+        )
+
+    def _batch(self, question_ids: list[str]) -> list[str]:
+        """The ids of a bulk message, once each, or a refusal when there are none or too many."""
+        ids = list(dict.fromkeys(question_ids))
+        if not ids:
+            raise invalid("name at least one question in questionIds", "no_questions")
+        if len(ids) > self.limits.batch:
+            raise invalid(
+                f"at most {self.limits.batch} questions at once, not {len(ids)}: "
+                "send the others in another message",
+                "too_many_questions_at_once",
+            )
+        return ids
+
+    async def _mark_answered(self, actor: Actor, message: QuestionMarkAnswered) -> Outcome:
+        async with self.database.write() as queries:
+            await self._host_action(queries, actor)
+            question = await self._question(queries, actor.room_id, message.question_id)
+            if question.pending:
+                raise forbidden("approve the question before marking it", "question_pending")
+            reply = Ack(ref=message.ref, question_id=question.id)
+            if (question.answered_at is not None) == message.answered:
+                return Outcome(reply)
+            # A written answer keeps its author; a bare mark is signed by whoever marked it.
+            author = question.answer_author_id
+            if question.answer_text is None:
+                author = actor.participant_id if message.answered else None
+            await queries.set_answered(
+                question.id,
+                answered_at=self.clock() if message.answered else None,
+                author_id=author,
+            )
+            marked = await self._question(queries, actor.room_id, question.id)
+            event = QuestionUpdated(
+                room_id=actor.room_id,
+                seq=await queries.next_seq(actor.room_id),
+                question=question_view(marked),
             )
         return Outcome(reply, [Publication(room_channel(actor.room_id), event)])
 

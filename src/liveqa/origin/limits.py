@@ -78,6 +78,8 @@ class Limits:
     answer: int = 2000
     questions_per_room: int = 2000
     questions_per_participant: int = 50
+    # Questions one bulk approve or dismiss may name: its events go out in one publish.
+    batch: int = 200
 
 
 def _documented(description: str, **schema: object) -> msgspec.Meta:

@@ -60,6 +60,25 @@ class QuestionApprove(ClientMessage, tag="QUESTION_APPROVE", frozen=True, kw_onl
     question_id: Id
 
 
+class QuestionsApprove(ClientMessage, tag="QUESTIONS_APPROVE", frozen=True, kw_only=True):
+    """Publish several questions held for moderation at once (hosts); see Limits.batch."""
+
+    question_ids: list[Id]
+
+
+class QuestionsDismiss(ClientMessage, tag="QUESTIONS_DISMISS", frozen=True, kw_only=True):
+    """Delete several questions still held for moderation at once (hosts)."""
+
+    question_ids: list[Id]
+
+
+class QuestionMarkAnswered(ClientMessage, tag="QUESTION_MARK_ANSWERED", frozen=True, kw_only=True):
+    """Mark a question answered without writing an answer, or reopen it (hosts)."""
+
+    question_id: Id
+    answered: bool = True
+
+
 class QuestionHighlight(ClientMessage, tag="QUESTION_HIGHLIGHT", frozen=True, kw_only=True):
     """Show a question as "now answering"; null clears it (hosts)."""
 
@@ -94,6 +113,9 @@ Incoming: TypeAlias = (
     | QuestionAnswer
     | QuestionDelete
     | QuestionApprove
+    | QuestionsApprove
+    | QuestionsDismiss
+    | QuestionMarkAnswered
     | QuestionHighlight
     | QuestionsClear
     | RoomInfoUpdate
@@ -114,6 +136,8 @@ class Ack(ServerMessage, tag="ACK", frozen=True, kw_only=True):
     upvotes: int | UnsetType = UNSET
     pending: bool | UnsetType = UNSET
     cleared: int | UnsetType = UNSET
+    # The questions a bulk message changed (ids already approved or gone are left out).
+    question_ids: list[str] | UnsetType = UNSET
 
 
 class Error(ServerMessage, tag="ERROR", frozen=True, kw_only=True):

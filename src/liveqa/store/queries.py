@@ -451,6 +451,17 @@ class Queries:
         result = await self.connection.execute(_NEXT_SEQ, {"room_id": room_id})
         return int(result.scalar_one())
 
+    async def next_seqs(self, room_id: str, count: int) -> list[int]:
+        """Allocate the room's next `count` event numbers at once, like `next_seq`."""
+        result = await self.connection.execute(
+            update(rooms)
+            .where(rooms.c.id == room_id)
+            .values(seq=rooms.c.seq + count)
+            .returning(rooms.c.seq)
+        )
+        last = int(result.scalar_one())
+        return list(range(last - count + 1, last + 1))
+
     async def is_host(self, room_id: str, participant_id: str) -> bool:
         """Whether the participant is a host of the room."""
         params = {"room_id": room_id, "participant_id": participant_id}
@@ -579,6 +590,16 @@ class Queries:
         row = (await self.connection.execute(statement, params)).first()
         return None if row is None else _question(row)
 
+    async def questions_in(self, room_id: str, question_ids: Iterable[str]) -> list[Question]:
+        """Those of the questions that belong to this room, oldest first."""
+        ids = sorted(set(question_ids))
+        if not ids:
+            return []
+        statement = _QUESTIONS.where(
+            questions.c.room_id == room_id, questions.c.id.in_(ids)
+        ).order_by(questions.c.created_at, questions.c.id)
+        return [_question(row) for row in await self.connection.execute(statement)]
+
     async def question_by_nonce(self, author_id: str, nonce: str) -> Question | None:
         """The question this author already posted with this nonce, in any room."""
         params = {"viewer_id": author_id, "nonce": nonce}
@@ -669,17 +690,32 @@ class Queries:
             .values(answer_text=text, answer_author_id=author_id, answered_at=now)
         )
 
+    async def set_answered(
+        self, question_id: str, *, answered_at: int | None, author_id: str | None
+    ) -> None:
+        """Mark a question answered at `answered_at` by `author_id`, or not answered (None);
+        its answer text, if any, stays."""
+        await self.connection.execute(
+            update(questions)
+            .where(questions.c.id == question_id)
+            .values(answered_at=answered_at, answer_author_id=author_id)
+        )
+
     async def approve_question(self, question_id: str) -> None:
         """Publish a question held for moderation."""
+        await self.approve_questions([question_id])
+
+    async def approve_questions(self, question_ids: Iterable[str]) -> None:
+        """Publish several questions held for moderation."""
         await self.connection.execute(
-            update(questions).where(questions.c.id == question_id).values(pending=False)
+            update(questions).where(questions.c.id.in_(list(question_ids))).values(pending=False)
         )
 
     async def clear_questions(self, room_id: str, *, answered_only: bool) -> list[str]:
         """Delete the room's questions (only the answered ones if `answered_only`); their ids."""
         chosen = questions.c.room_id == room_id
         if answered_only:
-            chosen = chosen & questions.c.answer_text.is_not(None)
+            chosen = chosen & questions.c.answered_at.is_not(None)
         ids = select(questions.c.id).where(chosen)
         await self.connection.execute(delete(votes).where(votes.c.question_id.in_(ids)))
         result = await self.connection.execute(
@@ -689,8 +725,13 @@ class Queries:
 
     async def delete_question(self, question_id: str) -> None:
         """Delete a question and its votes."""
-        await self.connection.execute(delete(votes).where(votes.c.question_id == question_id))
-        await self.connection.execute(delete(questions).where(questions.c.id == question_id))
+        await self.delete_questions([question_id])
+
+    async def delete_questions(self, question_ids: Iterable[str]) -> None:
+        """Delete several questions and their votes."""
+        ids = list(question_ids)
+        await self.connection.execute(delete(votes).where(votes.c.question_id.in_(ids)))
+        await self.connection.execute(delete(questions).where(questions.c.id.in_(ids)))
 
     async def set_vote(
         self, question_id: str, participant_id: str, voted: bool, now: int

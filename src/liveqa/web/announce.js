@@ -1,4 +1,7 @@
-/** What the live region says about a room event: new questions, answers, room changes. */
+/**
+ * What the live region says about a room event: new questions, answers, room changes; and what
+ * an asker is told, on their own screen only, about their own questions.
+ */
 
 import { truncate } from "./words.js";
 
@@ -36,6 +39,37 @@ function questionNews(id, state, before) {
   }
   if (question.answeredAt !== null && question.answerText !== previous.answerText) {
     return [`Answered: ${truncate(question.text, 80)} Answer: ${truncate(question.answerText ?? "", 200)}`];
+  }
+  if (question.answeredAt !== null && previous.answeredAt === null) return [`Answered: ${truncate(question.text, 80)}`];
+  return [];
+}
+
+/**
+ * What `event` means for my own questions (`state.mine`): answered, highlighted or dismissed by
+ * a host. `deletedByMe` holds the ids this page deleted itself, which are no news to me.
+ */
+export function personalNews(event, state, before, deletedByMe = new Set()) {
+  const quote = (question) => `“${truncate(question.text, 80)}”`;
+  if (event.type === "QUESTION_UPDATE_INFO_PASSIVE") {
+    const id = event.question.questionId;
+    const question = state.questions.get(id);
+    const previous = before.questions.get(id);
+    if (!state.mine.has(id) || !question || !previous) return [];
+    if (question.answeredAt === null || previous.answeredAt !== null) return [];
+    if (question.answerText === null) return [`A host marked your question answered: ${quote(question)}`];
+    return [`A host answered your question ${quote(question)}: ${truncate(question.answerText, 200)}`];
+  }
+  if (event.type === "ROOMINFO_UPDATE_PASSIVE") {
+    const id = state.room.highlightedQuestionId;
+    const question = id && state.questions.get(id);
+    if (!question || !state.mine.has(id) || id === before.room.highlightedQuestionId) return [];
+    return [`A host is answering your question now: ${quote(question)}`];
+  }
+  if (event.type === "QUESTION_DELETE_PASSIVE") {
+    const id = event.questionId;
+    const question = before.questions.get(id);
+    if (!question?.pending || !before.mine.has(id) || deletedByMe.has(id)) return [];
+    return [`A host dismissed your question: ${quote(question)}`];
   }
   return [];
 }

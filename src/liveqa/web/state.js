@@ -128,7 +128,7 @@ function removeQuestion(state, questionId) {
 }
 
 function clearQuestions(state, answeredOnly) {
-  const gone = [...state.questions.values()].filter((q) => !answeredOnly || q.answerText !== null).map((q) => q.id);
+  const gone = [...state.questions.values()].filter((q) => !answeredOnly || q.answeredAt !== null).map((q) => q.id);
   const questions = new Map(state.questions);
   for (const id of gone) questions.delete(id);
   return withQuestions(state, questions, { deleted: new Set([...state.deleted, ...gone]) });

@@ -7,8 +7,12 @@ import { Composer } from "./composer.js";
 import { ConnectionStatus } from "./status.js";
 import { askerName } from "./card.js";
 import { votes } from "../words.js";
+import { FILTERS, applyFilter, countText, isFiltering } from "../filter.js";
 
 const VIEW_KEY = "liveqa.view";
+// How long a notice about my own question stays, and how many show at once.
+const TOAST_MS = 15_000;
+const TOASTS_SHOWN = 3;
 
 function storedView() {
   try {
@@ -22,13 +26,18 @@ function storedView() {
 export class RoomBoard {
   /**
    * `handlers`: exit(), rename(), settings(), retry(), send(message), announce(text), and the
-   * card actions (vote, reply, remove, highlight, approve, dismiss).
+   * card actions (vote, reply, remove, highlight, approve, dismiss, mark), and for the waiting
+   * queue approveMany(ids) and dismissMany(ids), each resolving once done.
    */
   constructor(roomId, handlers) {
     this.handlers = handlers;
     this.view = storedView();
     this.cards = new Map();
     this.state = null;
+    this.filter = "all";
+    this.query = "";
+    // Waiting questions a host ticked for one bulk action.
+    this.selected = new Set();
 
     this.roomName = h("h1", { class: "room-name", dir: "auto", tabindex: -1 });
     const skip = h("a", {
@@ -73,6 +82,8 @@ export class RoomBoard {
 
     this.status = new ConnectionStatus({ onRetry: handlers.retry, announce: handlers.announce });
     this.notices = h("div", { class: "notices" });
+    // News about my own questions, for me only: shown on top of the page and read out politely.
+    this.toasts = h("div", { class: "toasts", "aria-live": "polite", "aria-relevant": "additions" });
 
     this.nowText = h("p", { class: "now-text", dir: "auto" });
     this.nowMeta = h("p", { class: "meta" });
@@ -94,14 +105,16 @@ export class RoomBoard {
       }),
     );
     const nav = h("nav", { class: "views", "aria-label": "Sort questions" }, this.tabs);
+    this.finder = this.buildFinder();
     // For hosts: how many people have the room open.
     this.attendees = h("p", { class: "meta attendees", hidden: true });
     // On a wide screen a moderating host's form is folded away until asked for.
     this.askButton = h("button", { type: "button", class: "secondary small ask", text: "Ask a question", onclick: () => this.unfold() });
 
-    this.pendingTitle = h("h2", { id: "pending-title" });
+    this.pendingTitle = h("h2", { id: "pending-title", tabindex: -1 });
     this.pendingList = h("ol", { class: "questions", "aria-labelledby": "pending-title" });
-    this.pending = h("section", { class: "pending-section", hidden: true }, this.pendingTitle, this.pendingList);
+    this.bulk = this.buildBulk();
+    this.pending = h("section", { class: "pending-section", hidden: true }, this.pendingTitle, this.bulk, this.pendingList);
     this.listElement = h("ol", { class: "questions", "aria-label": "Questions" });
     // Top keeps the reader's place once they scrolled into the list: this re-sorts on demand.
     this.resortButton = h("button", {
@@ -122,6 +135,12 @@ export class RoomBoard {
       highlight: handlers.highlight,
       approve: handlers.approve,
       dismiss: handlers.dismiss,
+      mark: handlers.mark,
+      select: (question, on) => {
+        if (on) this.selected.add(question.id);
+        else this.selected.delete(question.id);
+        this.render(this.state);
+      },
     };
     this.pendingView = new QuestionList(this.pendingList, this.cards, actions);
     this.listView = new QuestionList(this.listElement, this.cards, actions);
@@ -135,10 +154,124 @@ export class RoomBoard {
       h(
         "main",
         { id: "main", class: "room-main" },
-        h("div", { class: "column" }, this.notices, this.now, this.attendees, this.askButton, nav, this.pending, this.resortButton, this.listElement, this.empty),
+        h(
+          "div",
+          { class: "column" },
+          this.notices,
+          this.now,
+          this.attendees,
+          this.askButton,
+          nav,
+          this.finder,
+          this.pending,
+          this.resortButton,
+          this.listElement,
+          this.empty,
+        ),
       ),
       h("div", { class: "composer-dock" }, h("div", { class: "column" }, this.composer.element)),
     );
+    // Under the sticky title bar, so they never cover its controls and follow it as one scrolls.
+    this.header.append(this.toasts);
+  }
+
+  /** The search box, the filter buttons and the "N of M questions" count. */
+  buildFinder() {
+    this.search = h("input", {
+      type: "search",
+      id: "question-search",
+      class: "search",
+      dir: "auto",
+      placeholder: "Words or a name",
+      autocomplete: "off",
+      enterkeyhint: "search",
+      oninput: () => {
+        this.query = this.search.value;
+        this.order = null;
+        if (this.state) this.render(this.state);
+      },
+    });
+    this.filters = FILTERS.map((filter) =>
+      h("button", {
+        type: "button",
+        class: "filter",
+        dataset: { filter: filter.id },
+        text: filter.label,
+        "aria-pressed": String(filter.id === this.filter),
+        onclick: () => this.setFilter(filter.id),
+      }),
+    );
+    // role=status: screen readers hear the count change as the person types.
+    this.count = h("p", { class: "meta count", role: "status" });
+    return h(
+      "div",
+      { class: "finder", role: "search", "aria-label": "Questions" },
+      h("label", { for: "question-search", class: "visually-hidden", text: "Search questions" }),
+      this.search,
+      h("div", { class: "filters", role: "group", "aria-label": "Show" }, this.filters),
+      this.count,
+    );
+  }
+
+  /** The hosts' tools over the waiting queue: act on the ticked questions, or on all shown. */
+  buildBulk() {
+    // One action at a time; the buttons stay enabled meanwhile, so the focus stays on them.
+    let busy = false;
+    const run = async (action) => {
+      if (busy) return;
+      busy = true;
+      this.bulk.setAttribute("aria-busy", "true");
+      this.bulkError.hidden = true;
+      try {
+        await action();
+      } catch (error) {
+        setText(this.bulkError, error.message);
+        this.bulkError.hidden = false;
+      } finally {
+        busy = false;
+        this.bulk.removeAttribute("aria-busy");
+        if (this.state) this.render(this.state);
+      }
+    };
+    this.approveSelected = h("button", {
+      type: "button",
+      class: "secondary small",
+      onclick: () => this.selected.size && run(() => this.handlers.approveMany([...this.selected])),
+    });
+    this.dismissSelected = h("button", {
+      type: "button",
+      class: "danger small",
+      onclick: () => this.selected.size && run(() => this.handlers.dismissMany([...this.selected])),
+    });
+    this.approveAll = h("button", {
+      type: "button",
+      class: "secondary small",
+      onclick: () => run(() => this.handlers.approveMany(this.shownPending.map((q) => q.id))),
+    });
+    this.bulkError = h("p", { class: "error", role: "alert", hidden: true });
+    this.shownPending = [];
+    return h(
+      "div",
+      { class: "bulk", role: "group", "aria-label": "Waiting questions", hidden: true },
+      this.approveSelected,
+      this.dismissSelected,
+      this.approveAll,
+      this.bulkError,
+    );
+  }
+
+  setFilter(filter) {
+    this.filter = filter;
+    this.order = null;
+    if (this.state) this.render(this.state);
+  }
+
+  /** Back to every question: the search emptied, the filter on All. */
+  showAll() {
+    this.search.value = "";
+    this.query = "";
+    this.setFilter("all");
+    this.search.focus();
   }
 
   setView(view) {
@@ -156,6 +289,19 @@ export class RoomBoard {
   unfold() {
     this.element.classList.add("asking");
     this.composer.textarea.focus();
+  }
+
+  /** Show `text` as a passing notice of its own; it goes after a while or when dismissed. */
+  toast(text) {
+    const element = h("div", { class: "toast" });
+    const close = () => element.remove();
+    element.append(
+      h("p", { dir: "auto", text }),
+      h("button", { type: "button", class: "icon-button", "aria-label": "Close this notice", onclick: close }, icon("close")),
+    );
+    this.toasts.append(element);
+    while (this.toasts.children.length > TOASTS_SHOWN) this.toasts.firstElementChild.remove();
+    setTimeout(close, TOAST_MS);
   }
 
   /** Put a notice (a node with its own dismiss button) above the questions. */
@@ -184,10 +330,23 @@ export class RoomBoard {
       isHost,
       highlighted: room.highlightedQuestionId === question.id,
       roomState: room.state,
+      selected: this.selected.has(question.id),
       now,
     });
     const questions = [...state.questions.values()];
-    const { pending, list } = arrange(questions, this.view);
+    const arranged = arrange(questions, this.view);
+    const mine = (question) => state.mine.has(question.id);
+    const narrowing = { filter: this.filter, query: this.query };
+    const { pending, list } = applyFilter(arranged, { ...narrowing, mine, asker: (q) => askerName(q, mine(q)) });
+    const filtering = isFiltering(narrowing);
+    const total = arranged.pending.length + arranged.list.length;
+    const waitingFilter = this.filters.find((button) => button.dataset.filter === "waiting");
+    waitingFilter.hidden = this.filter !== "waiting" && arranged.pending.length === 0 && !(isHost && room.moderation);
+    for (const button of this.filters) button.setAttribute("aria-pressed", String(button.dataset.filter === this.filter));
+    setText(this.count, filtering ? countText(pending.length + list.length, total) : "");
+    for (const id of this.selected) {
+      if (!state.questions.get(id)?.pending) this.selected.delete(id);
+    }
     const answeredCount = questions.filter((q) => q.answeredAt !== null && !q.pending).length;
     for (const tab of this.tabs) {
       const selected = tab.dataset.view === this.view;
@@ -196,15 +355,33 @@ export class RoomBoard {
     }
 
     setText(this.pendingTitle, isHost ? `Waiting for approval (${pending.length})` : "Your questions waiting for approval");
-    this.pending.hidden = pending.length === 0 && !(isHost && room.moderation);
+    this.pending.hidden = pending.length === 0 && (filtering || !(isHost && room.moderation));
+    this.renderBulk(isHost, pending);
     this.pendingView.render(pending, context);
     const shown = this.keepPlace(list);
     this.listView.render(shown, context);
     for (const id of this.cards.keys()) {
       if (!state.questions.has(id)) this.cards.delete(id);
     }
-    this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0);
+    this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0, filtering && total > 0);
     this.renderNow(state);
+  }
+
+  renderBulk(isHost, pending) {
+    this.shownPending = pending;
+    const hide = !isHost || pending.length === 0;
+    // The toolbar goes with the last waiting question: keep keyboard users in the queue.
+    if (hide && !this.bulk.hidden && this.bulk.contains(document.activeElement)) {
+      (this.pending.hidden ? this.search : this.pendingTitle).focus({ preventScroll: true });
+    }
+    this.bulk.hidden = hide;
+    const ticked = this.selected.size;
+    setText(this.approveSelected, `Approve selected (${ticked})`);
+    setText(this.dismissSelected, `Dismiss selected (${ticked})`);
+    setText(this.approveAll, `Approve all (${pending.length})`);
+    for (const button of [this.approveSelected, this.dismissSelected]) {
+      button.setAttribute("aria-disabled", String(ticked === 0));
+    }
   }
 
   /**
@@ -224,11 +401,19 @@ export class RoomBoard {
     return shown;
   }
 
-  renderEmpty(empty, roomEmpty) {
+  renderEmpty(empty, roomEmpty, filtered) {
     this.empty.hidden = !empty;
-    if (!empty) return;
+    const kind = !empty ? "" : filtered ? "filtered" : roomEmpty || this.view !== "answered" ? "room" : "answered";
+    // Rebuilt only when it says something else, so its button keeps the focus across events.
+    if (kind === this.emptyKind) return;
+    this.emptyKind = kind;
+    if (kind === "filtered") {
+      const all = h("button", { type: "button", class: "secondary small", text: "Show all questions", onclick: () => this.showAll() });
+      this.empty.replaceChildren(h("p", { text: "No questions match." }), all);
+      return;
+    }
     const lines =
-      roomEmpty || this.view !== "answered"
+      kind === "room"
         ? ["It looks like there are no questions in this room yet.", "Use the form below to ask the first question!"]
         : ["No answered questions yet."];
     this.empty.replaceChildren(...lines.map((line) => h("p", { text: line })));

@@ -22,7 +22,10 @@ export function askerName(question, mine) {
 }
 
 export class QuestionCard {
-  /** `actions`: vote(question, upvoted), reply, remove, highlight(question, on), approve, dismiss. */
+  /**
+   * `actions`: vote(question, upvoted), reply, remove, highlight(question, on), approve, dismiss,
+   * mark(question, answered), select(question, ticked).
+   */
   constructor(question, actions) {
     this.id = question.id;
     this.actions = actions;
@@ -35,16 +38,26 @@ export class QuestionCard {
     this.host = h("span", { class: "badge", hidden: true, text: "HOST" });
     this.askedAt = h("time");
     this.meta = h("p", { class: "meta" }, "asked by ", this.asker, " ", this.host, " (", this.askedAt, ")");
+    this.answerTitle = h("h3", { text: "Response:" });
     this.answerText = h("p", { class: "a-text", dir: "auto" });
     this.answerer = h("b", { dir: "auto" });
     this.answeredAt = h("time");
+    this.answeredWhen = h("span", {}, ", ", this.answeredAt);
+    this.answerLead = h("span");
     this.answer = h(
       "div",
       { class: "answer", hidden: true },
-      h("h3", { text: "Response:" }),
+      this.answerTitle,
       this.answerText,
-      h("p", { class: "a-meta" }, "— ", this.answerer, ", ", this.answeredAt),
+      h("p", { class: "a-meta" }, this.answerLead, this.answerer, this.answeredWhen),
     );
+    // Hosts tick waiting questions to approve or dismiss several at once.
+    this.selectBox = h("input", {
+      type: "checkbox",
+      "aria-describedby": textId,
+      onchange: () => this.actions.select(this.question, this.selectBox.checked),
+    });
+    this.select = h("label", { class: "select" }, this.selectBox, h("span", { text: "Select" }));
     this.voteCount = h("span", { class: "count" });
     this.vote = h(
       "button",
@@ -77,7 +90,7 @@ export class QuestionCard {
 
   /** Show `question` with `ctx` = {voted, mine, isHost, highlighted, roomState, now}. */
   update(question, ctx) {
-    const key = [ctx.voted, ctx.mine, ctx.isHost, ctx.highlighted, ctx.roomState].join("|");
+    const key = [ctx.voted, ctx.mine, ctx.isHost, ctx.highlighted, ctx.roomState, ctx.selected].join("|");
     if (question === this.question && key === this.key) return;
     this.question = question;
     this.ctx = ctx;
@@ -97,12 +110,17 @@ export class QuestionCard {
     else if (ctx.highlighted) badge = "NOW ANSWERING";
     setText(this.badge, badge);
 
-    this.answer.hidden = !answered;
-    if (answered) {
-      setText(this.answerText, question.answerText ?? "");
-      setText(this.answerer, question.answerAuthor?.name ?? "a host");
-      setTime(this.answeredAt, question.answeredAt, ctx.now);
-    }
+    // A written answer stays visible when its question is reopened; a bare mark says who set it.
+    const written = question.answerText !== null;
+    this.answer.hidden = !answered && !written;
+    this.answerTitle.hidden = !written;
+    this.answerText.hidden = !written;
+    setText(this.answerText, question.answerText ?? "");
+    setText(this.answerLead, written ? "— " : "Marked answered by ");
+    setText(this.answerer, question.answerAuthor?.name ?? "a host");
+    this.answeredWhen.hidden = !answered;
+    if (answered) setTime(this.answeredAt, question.answeredAt, ctx.now);
+    this.selectBox.checked = Boolean(ctx.selected);
 
     setText(this.voteCount, String(question.upvotes));
     this.vote.setAttribute("aria-pressed", String(ctx.voted));
@@ -116,7 +134,8 @@ export class QuestionCard {
   }
 
   renderHostButtons(question, ctx) {
-    const key = [ctx.isHost, ctx.roomState, question.pending, question.answeredAt !== null, ctx.highlighted].join("|");
+    const written = question.answerText !== null;
+    const key = [ctx.isHost, ctx.roomState, question.pending, question.answeredAt !== null, written, ctx.highlighted].join("|");
     if (key === this.hostKey) return;
     this.hostKey = key;
     const buttons = [];
@@ -124,11 +143,17 @@ export class QuestionCard {
       const button = (label, iconName, onclick, extra = {}) =>
         h("button", { type: "button", class: "tool", onclick, ...extra }, icon(iconName), h("span", { text: label }));
       if (question.pending) {
+        buttons.push(this.select);
         buttons.push(button("Approve", "check", () => this.actions.approve(this.question, this)));
-        buttons.push(button("Dismiss", "close", () => this.actions.dismiss(this.question, this)));
+        buttons.push(button("Dismiss", "close", () => this.actions.dismiss(this.question, this), { class: "tool delete" }));
       } else {
         const answered = question.answeredAt !== null;
-        buttons.push(button(answered ? "Edit reply" : "Reply", answered ? "edit" : "reply", () => this.actions.reply(this.question, this)));
+        buttons.push(button(written ? "Edit reply" : "Reply", written ? "edit" : "reply", () => this.actions.reply(this.question, this)));
+        buttons.push(
+          answered
+            ? button("Reopen", "undo", () => this.actions.mark(this.question, false, this), { dataset: { slot: "mark" } })
+            : button("Mark answered", "check", () => this.actions.mark(this.question, true, this), { dataset: { slot: "mark" } }),
+        );
         buttons.push(
           button("Highlight", "star", () => this.actions.highlight(this.question, !this.ctx.highlighted, this), {
             "aria-pressed": String(ctx.highlighted),
@@ -138,12 +163,12 @@ export class QuestionCard {
       }
     }
     // Keep the focused button when its card re-renders, so keyboard users are not thrown out.
-    const focused = this.hostButtons.contains(document.activeElement)
-      ? document.activeElement.textContent
-      : null;
+    // A button that turns into another (Mark answered, Reopen) shares a slot with it.
+    const name = (element) => element.dataset.slot ?? element.textContent;
+    const focused = this.hostButtons.contains(document.activeElement) ? name(document.activeElement) : null;
     this.hostButtons.replaceChildren(...buttons);
     if (focused !== null) {
-      const same = buttons.find((b) => b.textContent === focused) ?? buttons[0];
+      const same = buttons.find((b) => name(b) === focused) ?? buttons.find((b) => b.tagName === "BUTTON");
       same?.focus({ preventScroll: true });
     }
   }

@@ -1,4 +1,4 @@
-/** Hosts' confirmation before deleting a question. */
+/** Hosts' confirmations before deleting a question, or dismissing several waiting ones. */
 
 import { h } from "../dom.js";
 import { relativeTime } from "../reltime.js";
@@ -8,14 +8,12 @@ import { questionSummary } from "./reply.js";
 /** Ask "Really delete this question?"; deletes through `send` when confirmed. */
 export function openRemove(question, { mine, send }) {
   const body = [questionSummary(question, mine)];
-  if (question.answeredAt !== null) {
+  if (question.answerText !== null) {
+    const when = question.answeredAt === null ? "" : ` (${relativeTime(question.answeredAt, Date.now())})`;
     body.push(
       h("p", { class: "label", text: "Answered:" }),
-      h("blockquote", { text: question.answerText ?? "" }),
-      h("p", {
-        class: "meta",
-        text: `by ${question.answerAuthor?.name ?? "a host"} (${relativeTime(question.answeredAt, Date.now())})`,
-      }),
+      h("blockquote", { text: question.answerText }),
+      h("p", { class: "meta", text: `by ${question.answerAuthor?.name ?? "a host"}${when}` }),
     );
   }
   const dialog = openDialog({
@@ -24,6 +22,19 @@ export function openRemove(question, { mine, send }) {
     submitLabel: "Delete",
     destructive: true,
     onSubmit: () => send({ type: "QUESTION_DELETE", questionId: question.id }),
+  });
+  dialog.element.querySelector("button.secondary").focus();
+}
+
+/** Ask before dismissing `count` waiting questions at once; `dismiss()` does it when confirmed. */
+export function openDismissMany(count, dismiss) {
+  const what = count === 1 ? "this waiting question" : `these ${count} waiting questions`;
+  const dialog = openDialog({
+    title: "Dismiss the selected questions?",
+    body: [h("p", { text: `Dismissing deletes ${what}; their askers are told.` })],
+    submitLabel: "Dismiss",
+    destructive: true,
+    onSubmit: dismiss,
   });
   dialog.element.querySelector("button.secondary").focus();
 }

@@ -21,7 +21,7 @@ export function questionSummary(question, mine) {
 
 /** Open the dialog; `send(message)` resolves on ACK and rejects with the server's error. */
 export function openReply(question, { mine, send }) {
-  const editing = question.answeredAt !== null;
+  const editing = question.answerText !== null;
   const textarea = h("textarea", { rows: 5 });
   textarea.value = question.answerText ?? "";
   openDialog({

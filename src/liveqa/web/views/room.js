@@ -9,8 +9,9 @@ import { hostKeyFromHash } from "../router.js";
 import { applyTheme } from "../contrast.js";
 import { RoomSync } from "../sync.js";
 import { sentence } from "../words.js";
-import { announcements } from "../announce.js";
+import { announcements, personalNews } from "../announce.js";
 import { RoomBoard } from "./board.js";
+import { batches } from "../batch.js";
 
 const TICK_MS = 10_000;
 
@@ -66,6 +67,8 @@ class RoomPage {
     this.timers = [];
     this.renderQueued = false;
     this.listeners = [];
+    // Questions this page deleted: their deletion is no news to tell me about.
+    this.deletedByMe = new Set();
   }
 
   async load() {
@@ -107,6 +110,10 @@ class RoomPage {
       onChange: (state) => (this.board ? this.scheduleRender() : this.show(state)),
       onStatus: (status, detail) => this.status(status, detail),
       onEvent: (event, state, before) => {
+        // My own news replaces what everyone hears; the notice itself is read out.
+        const mine = personalNews(event, state, before, this.deletedByMe);
+        for (const text of mine) this.board?.toast(text);
+        if (mine.length > 0) return;
         for (const text of announcements(event, state, before)) this.app.announcer.say(text);
       },
       onProblem: () => (this.board ? this.gone() : this.offerCreate()),
@@ -152,6 +159,13 @@ class RoomPage {
         this.perform({ type: "QUESTION_HIGHLIGHT", questionId: on ? q.id : null }, card, "Not highlighted"),
       approve: (q, card) => this.perform({ type: "QUESTION_APPROVE", questionId: q.id }, card, "Not approved"),
       dismiss: (q, card) => this.perform({ type: "QUESTION_DELETE", questionId: q.id }, card, "Not dismissed"),
+      mark: (q, answered, card) =>
+        this.perform({ type: "QUESTION_MARK_ANSWERED", questionId: q.id, answered }, card, answered ? "Not marked answered" : "Not reopened"),
+      approveMany: (ids) => this.bulk("QUESTIONS_APPROVE", ids, "approved"),
+      dismissMany: (ids) =>
+        this.withModule(loaders.remove, null, ({ openDismissMany }) =>
+          openDismissMany(ids.length, () => this.bulk("QUESTIONS_DISMISS", ids, "dismissed")),
+        ),
     });
     for (const node of this.notices) this.board.notice(node);
     this.container.replaceChildren(this.board.element);
@@ -191,6 +205,7 @@ class RoomPage {
 
   /** Send a message; errors come back as exceptions carrying the server's words. */
   async send(msg) {
+    if (msg.type === "QUESTION_DELETE") this.deletedByMe.add(msg.questionId);
     try {
       return await this.sync.send(msg);
     } catch (error) {
@@ -198,6 +213,16 @@ class RoomPage {
       if (msg.type === "QUESTION_DELETE" && error.code === "unknown_question") return {};
       throw new Error(sentence(error.message));
     }
+  }
+
+  /** Approve or dismiss `ids` in messages the server takes; says how many it changed. */
+  async bulk(type, ids, verb) {
+    let count = 0;
+    for (const questionIds of batches(ids)) {
+      const ack = await this.send({ type, questionIds });
+      count += ack.questionIds?.length ?? 0;
+    }
+    this.app.announcer.say(`${count} ${count === 1 ? "question" : "questions"} ${verb}.`);
   }
 
   /** Send a message for a card; a refusal is shown on that card. */
