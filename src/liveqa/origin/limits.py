@@ -78,6 +78,9 @@ class Limits:
     answer: int = 2000
     questions_per_room: int = 2000
     questions_per_participant: int = 50
+    # A room's blocked words and phrases: how many, and how long each one.
+    blocked_words: int = 100
+    blocked_word: int = 50
 
 
 def _documented(description: str, **schema: object) -> msgspec.Meta:
