@@ -5,7 +5,7 @@ import { VIEWS, arrange } from "../sort.js";
 import { QuestionList } from "./questions.js";
 import { Composer } from "./composer.js";
 import { ConnectionStatus } from "./status.js";
-import { askerName } from "./card.js";
+import { askerName, editedNote } from "./card.js";
 import { votes } from "../words.js";
 
 const VIEW_KEY = "liveqa.view";
@@ -22,7 +22,7 @@ function storedView() {
 export class RoomBoard {
   /**
    * `handlers`: exit(), rename(), settings(), retry(), send(message), announce(text), and the
-   * card actions (vote, reply, remove, highlight, approve, dismiss).
+   * card actions (vote, reply, remove, highlight, approve, dismiss, edit, ban).
    */
   constructor(roomId, handlers) {
     this.handlers = handlers;
@@ -73,6 +73,13 @@ export class RoomBoard {
 
     this.status = new ConnectionStatus({ onRetry: handlers.retry, announce: handlers.announce });
     this.notices = h("div", { class: "notices" });
+    // What a banned person sees, for as long as the ban lasts.
+    this.banned = h(
+      "section",
+      { class: "notice banned", role: "region", "aria-label": "You are banned from this room", hidden: true },
+      h("h2", { text: "You are banned from this room" }),
+      h("p", { text: "A host has banned you: you can read the questions, but not ask, vote or edit, and your questions are hidden." }),
+    );
 
     this.nowText = h("p", { class: "now-text", dir: "auto" });
     this.nowMeta = h("p", { class: "meta" });
@@ -122,6 +129,8 @@ export class RoomBoard {
       highlight: handlers.highlight,
       approve: handlers.approve,
       dismiss: handlers.dismiss,
+      edit: handlers.edit,
+      ban: handlers.ban,
     };
     this.pendingView = new QuestionList(this.pendingList, this.cards, actions);
     this.listView = new QuestionList(this.listElement, this.cards, actions);
@@ -135,7 +144,7 @@ export class RoomBoard {
       h(
         "main",
         { id: "main", class: "room-main" },
-        h("div", { class: "column" }, this.notices, this.now, this.attendees, this.askButton, nav, this.pending, this.resortButton, this.listElement, this.empty),
+        h("div", { class: "column" }, this.notices, this.banned, this.now, this.attendees, this.askButton, nav, this.pending, this.resortButton, this.listElement, this.empty),
       ),
       h("div", { class: "composer-dock" }, h("div", { class: "column" }, this.composer.element)),
     );
@@ -175,13 +184,16 @@ export class RoomBoard {
     this.attendees.hidden = !isHost || typeof state.attendees !== "number";
     setText(this.attendees, `${state.attendees} ${state.attendees === 1 ? "person" : "people"} here`);
     setText(this.myName, me?.displayName ?? "No name yet");
-    this.composer.setRoom(room);
+    const banned = Boolean(me?.banned);
+    this.banned.hidden = !banned;
+    this.composer.setRoom(room, banned);
 
     const now = Date.now();
     const context = (question) => ({
       voted: state.votes.get(question.id) ?? false,
       mine: state.mine.has(question.id),
       isHost,
+      banned,
       highlighted: room.highlightedQuestionId === question.id,
       roomState: room.state,
       now,
@@ -240,7 +252,8 @@ export class RoomBoard {
     this.now.hidden = !question;
     if (!question) return;
     setText(this.nowText, question.text);
-    setText(this.nowMeta, `asked by ${askerName(question, state.mine.has(id))} · ${votes(question.upvotes)}`);
+    const edited = editedNote(question);
+    setText(this.nowMeta, `asked by ${askerName(question, state.mine.has(id))} · ${votes(question.upvotes)}${edited ? ` · ${edited}` : ""}`);
   }
 
   /** Refresh relative times on every card. */

@@ -1,4 +1,4 @@
-/** Hosts' confirmation before deleting a question. */
+/** The confirmation before deleting a question (hosts, or its author while it is theirs alone). */
 
 import { h } from "../dom.js";
 import { relativeTime } from "../reltime.js";

@@ -20,6 +20,8 @@ const loaders = {
   create: () => import("./create.js"),
   reply: () => import("./reply.js"),
   remove: () => import("./remove.js"),
+  edit: () => import("./edit.js"),
+  ban: () => import("./ban.js"),
   rename: () => import("./rename.js"),
   settings: () => import("./settings.js"),
 };
@@ -152,6 +154,14 @@ class RoomPage {
         this.perform({ type: "QUESTION_HIGHLIGHT", questionId: on ? q.id : null }, card, "Not highlighted"),
       approve: (q, card) => this.perform({ type: "QUESTION_APPROVE", questionId: q.id }, card, "Not approved"),
       dismiss: (q, card) => this.perform({ type: "QUESTION_DELETE", questionId: q.id }, card, "Not dismissed"),
+      edit: (q, card) =>
+        this.withModule(loaders.edit, card, ({ openEdit }) =>
+          openEdit(q, { isHost: Boolean(this.sync.state.me?.isHost), send: (msg) => this.send(msg) }),
+        ),
+      ban: (q, card) =>
+        this.withModule(loaders.ban, card, ({ openBan }) =>
+          openBan(q, { mine: this.sync.state.mine.has(q.id), send: (msg) => this.send(msg) }),
+        ),
     });
     for (const node of this.notices) this.board.notice(node);
     this.container.replaceChildren(this.board.element);
@@ -167,7 +177,7 @@ class RoomPage {
     });
     if (!app.isNamed()) loaders.rename().then(({ welcome }) => this.alive && welcome(this, notice), () => {});
     // Hosts will need their tools, so fetch them while the network is there.
-    if (state.me?.isHost) for (const name of ["reply", "remove", "rename", "settings"]) loaders[name]().catch(() => {});
+    if (state.me?.isHost) for (const name of ["reply", "remove", "edit", "ban", "rename", "settings"]) loaders[name]().catch(() => {});
   }
 
   listen(target, type, handler) {
@@ -221,7 +231,12 @@ class RoomPage {
   settings() {
     const { room, me } = this.sync.state;
     this.withModule(loaders.settings, null, ({ openSettings }) =>
-      openSettings(room, me, { send: (msg) => this.send(msg), api: this.app.api, joinUrl: this.sync.state.joinUrl }),
+      openSettings(room, me, {
+        send: (msg) => this.send(msg),
+        api: this.app.api,
+        joinUrl: this.sync.state.joinUrl,
+        rules: this.sync.state.rules,
+      }),
     );
   }
 
