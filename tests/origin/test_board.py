@@ -798,10 +798,16 @@ async def test_a_host_edits_any_question_and_every_screen_hears_it(board: Board)
     assert isinstance(event, QuestionUpdated)
     assert event.seq == 2
     assert (event.question.question_text, event.question.edited_by) == ("Where is it?", "host")
-    # The author's later edit cannot wash the mark away.
-    await board.handle(guest_actor, QuestionEdit(question_id=question_id, question_text="Where?"))
+    # Its author cannot put back what a host took out.
+    for message in (
+        QuestionEdit(question_id=question_id, question_text="555-1234"),
+        QuestionDelete(question_id=question_id),
+    ):
+        assert (await _refused(board, guest_actor, message)).code == "question_locked"
     snapshot = await board.snapshot("town-hall", guest.id)
-    assert [(q.question_text, q.edited_by) for q in snapshot.questions] == [("Where?", "host")]
+    assert [(q.question_text, q.edited_by) for q in snapshot.questions] == [
+        ("Where is it?", "host")
+    ]
 
 
 async def test_authors_edit_and_delete_their_own_question_until_it_is_answered_or_voted(

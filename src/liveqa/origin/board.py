@@ -121,10 +121,15 @@ def banned() -> Refused:
 
 
 def _locked(question: Question) -> bool:
-    """Whether only hosts may change the question now: it has an answer or another's vote.
+    """Whether only hosts may change the question now: it has an answer, another's vote, or a
+    host's edit (its author must not put back what a host took out).
 
     `question.voted` must be its author's own vote."""
-    return question.answer_text is not None or question.upvotes > int(question.voted)
+    return (
+        question.answer_text is not None
+        or question.upvotes > int(question.voted)
+        or question.edited_by == "host"
+    )
 
 
 def now_ms() -> int:
@@ -793,7 +798,7 @@ class Board:
             raise forbidden("the room is closed", "room_closed")
         if _locked(question):
             raise forbidden(
-                "this question already has an answer or another person's vote: "
+                "this question already has an answer, another person's vote or a host's edit: "
                 "only a host can change or delete it now",
                 "question_locked",
             )
@@ -813,7 +818,7 @@ class Board:
             if text == question.text:
                 return Outcome(reply)
             # Once a host changed the words, the card keeps saying so.
-            edited_by = "host" if is_host or question.edited_by == "host" else "author"
+            edited_by = "host" if is_host else (question.edited_by or "author")
             await queries.edit_question(
                 question.id, text=text, edited_by=edited_by, now=self.clock()
             )

@@ -29,12 +29,20 @@ export function askerName(question, mine) {
 }
 
 /**
- * Whether my own question is still mine alone to change: no answer, nobody else's vote, the
- * room not closed and me not banned (the server checks the same, this only offers the buttons).
+ * Whether my own question is still mine alone to change: no answer, nobody else's vote, no
+ * host's edit, the room not closed and me not banned (the server checks the same; this only
+ * decides which buttons to offer).
  */
 export function authorMayChange(question, ctx) {
   const othersVotes = question.upvotes - (ctx.voted ? 1 : 0);
-  return ctx.mine && !ctx.banned && ctx.roomState !== "closed" && question.answeredAt === null && othersVotes <= 0;
+  return (
+    ctx.mine &&
+    !ctx.banned &&
+    ctx.roomState !== "closed" &&
+    question.answeredAt === null &&
+    question.editedBy !== "host" &&
+    othersVotes <= 0
+  );
 }
 
 export class QuestionCard {
