@@ -105,6 +105,7 @@ def test_a_ban_hides_the_questions_and_holds_in_a_new_tab_until_lifted(
     notice = guest.page.get_by_role("region", name="You are banned from this room")
     expect(notice).to_be_visible(timeout=LIVE_MS)
     expect(guest.composer).to_be_disabled()
+    expect(guest.page.get_by_text("Use the form below")).to_have_count(0)
 
     # Another tab of the same browser: the ban follows the participant, not the socket.
     tab = Person(guest.page.context.new_page(), guest.base_url, "Gus")

@@ -215,7 +215,7 @@ export class RoomBoard {
     for (const id of this.cards.keys()) {
       if (!state.questions.has(id)) this.cards.delete(id);
     }
-    this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0);
+    this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0, banned);
     this.renderNow(state);
   }
 
@@ -236,13 +236,15 @@ export class RoomBoard {
     return shown;
   }
 
-  renderEmpty(empty, roomEmpty) {
+  renderEmpty(empty, roomEmpty, banned) {
     this.empty.hidden = !empty;
     if (!empty) return;
-    const lines =
+    let lines =
       roomEmpty || this.view !== "answered"
         ? ["It looks like there are no questions in this room yet.", "Use the form below to ask the first question!"]
         : ["No answered questions yet."];
+    // The form is closed to a banned person: no invitation to use it.
+    if (banned) lines = lines.slice(0, 1);
     this.empty.replaceChildren(...lines.map((line) => h("p", { text: line })));
   }
 

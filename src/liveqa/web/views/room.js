@@ -278,6 +278,12 @@ class RoomPage {
     const isHost = Boolean(state.me?.isHost);
     if (this.wasHost && !isHost) this.revoked();
     this.wasHost = isHost;
+    // The banned notice is on screen; screen reader users hear the change as it happens.
+    const banned = Boolean(state.me?.banned);
+    if (this.wasBanned !== undefined && banned !== this.wasBanned) {
+      this.app.announcer.say(banned ? "A host has banned you from this room." : "A host lifted your ban: you can ask and vote again.");
+    }
+    this.wasBanned = banned;
     applyTheme(state.room.themeColor);
     document.title = `${state.room.displayName} · Interactive Question & Answer`;
     this.board.render(state);
