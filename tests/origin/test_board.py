@@ -906,6 +906,9 @@ async def test_a_ban_hides_the_authors_questions_and_refuses_their_posts_and_vot
     assert (await _refused(board, guest_actor, QuestionUpvote(question_id=kept))).code == "banned"
     posted = await _refused(board, guest_actor, QuestionPost(question_text="Again", nonce="g4"))
     assert (posted.code, posted.status) == ("banned", 403)
+    # Resending a post made before the ban (same nonce) is refused the same way.
+    retried = await _refused(board, guest_actor, QuestionPost(question_text="Named", nonce="g1"))
+    assert retried.code == "banned"
     # A host link does not undo a ban.
     room_key = (await board.host_key("town-hall", host.id)).host_key
     with pytest.raises(Refused) as link:

@@ -112,7 +112,7 @@ CLOSE_ROOM_DELETED = 4410
 MY_ROOMS_LIMIT = 100
 
 
-def banned() -> Refused:
+def _banned() -> Refused:
     """403 for a participant a host banned from the room."""
     return forbidden(
         "a host has banned you from this room: you can read it, but not ask, vote or edit",
@@ -400,7 +400,7 @@ class Board:
                 raise forbidden("wrong host key", "wrong_host_key")
             # A ban must not be undone by a host link; the hosts lift it first.
             if await queries.is_banned(room_id, participant_id):
-                raise banned()
+                raise _banned()
             added = await queries.add_host(
                 room_id, participant_id, self.clock(), key_generation=room.host_key_generation
             )
@@ -610,6 +610,9 @@ class Board:
             context = await queries.post_context(room_id, author, nonce)
             if context is None:
                 raise not_found(f"no room {room_id!r}")
+            # Before a retry is answered: a banned author's questions are hidden, even to them.
+            if context.is_banned:
+                raise _banned()
             if context.nonce_question_id is not None:
                 existing = await queries.question_by_nonce(author, nonce)
                 assert existing is not None  # read under the same lock
@@ -624,8 +627,6 @@ class Board:
             if context.author_name is None:
                 raise unauthenticated()
             room = context.room
-            if context.is_banned:
-                raise banned()
             if room.state == "closed":
                 raise forbidden("the room is closed", "room_closed")
             if room.state == "voting":
@@ -687,7 +688,7 @@ class Board:
             if target is None:
                 raise not_found(f"no room {actor.room_id!r}")
             if target.voter_banned:
-                raise banned()
+                raise _banned()
             if target.room_state == "closed":
                 raise forbidden("the room is closed", "room_closed")
             question = target.question
@@ -793,7 +794,7 @@ class Board:
         if question.author_id != actor.participant_id:
             raise forbidden("only hosts of this room may do this", "not_host")
         if await queries.is_banned(actor.room_id, actor.participant_id):
-            raise banned()
+            raise _banned()
         if room.state == "closed":
             raise forbidden("the room is closed", "room_closed")
         if _locked(question):

@@ -49,7 +49,7 @@ class QuestionAnswer(ClientMessage, tag="QUESTION_POST_ANSWER", frozen=True, kw_
 
 
 class QuestionDelete(ClientMessage, tag="QUESTION_DELETE", frozen=True, kw_only=True):
-    """Delete a question (hosts)."""
+    """Delete a question (hosts; its author while it is theirs alone, see QuestionEdit)."""
 
     question_id: Id
 
