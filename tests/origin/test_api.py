@@ -18,7 +18,7 @@ from liveqa.origin.board import AddressRates
 from liveqa.origin.qrcode import qr_svg
 from liveqa.origin.ratelimit import Rate
 
-from .conftest import Origin, PublishRecorder, origin_config
+from .conftest import Origin, PublishRecorder, Socket, origin_config
 
 
 async def test_session_sets_a_signed_httponly_lax_cookie(origin: Origin) -> None:
@@ -98,7 +98,10 @@ async def test_create_room_and_snapshot(origin: Origin) -> None:
         "displayName": "Hana",
         "isHost": True,
         "isOwner": True,
+        "banned": False,
     }
+    # Hosts get the room's moderation rules; attendees do not.
+    assert snapshot["rules"] == {"blockedWords": [], "bans": []}
     assert created["hostKey"] not in json.dumps(snapshot)
     other = origin.browser()
     status, taken = await other.request("POST", "/api/rooms", {"roomId": "town-hall"})
@@ -109,6 +112,7 @@ async def test_create_room_and_snapshot(origin: Origin) -> None:
     status, public = await other.request("GET", "/api/rooms/town-hall")
     assert status == 200
     assert (public["me"]["isHost"], public["me"]["isOwner"]) == (False, False)
+    assert public["rules"] is None
     assert created["hostKey"] not in json.dumps(public)
     status, missing = await other.request("GET", "/api/rooms/nowhere")
     assert (status, missing["error"]["code"]) == (404, "not_found")
@@ -242,6 +246,23 @@ async def test_exports_for_hosts_only(origin: Origin) -> None:
     assert status == 200
     assert document["room"]["roomId"] == "town-hall"
     assert document["questions"] == []
+
+
+async def test_exports_say_which_questions_a_host_edited(origin: Origin) -> None:
+    host, guest = await origin.host_and_guest()
+    asking, hosting = Socket(guest, "town-hall"), Socket(host, "town-hall")
+    await asking.open()
+    await hosting.open()
+    [posted] = await asking.send(
+        {"type": "QUESTION_POST_TO_ROOM", "questionText": "My email is a@b.c", "nonce": "n1"}
+    )
+    edit = {"type": "QUESTION_EDIT", "questionId": posted["questionId"], "questionText": "Fixed"}
+    assert (await hosting.send(edit))[0]["type"] == "ACK"
+    async with host.session.get(host.url("/api/rooms/town-hall/export.csv")) as response:
+        rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert [(row["questionText"], row["editedBy"]) for row in rows] == [("Fixed", "host")]
+    _, document = await host.request("GET", "/api/rooms/town-hall/export.json")
+    assert [q["editedBy"] for q in document["questions"]] == ["host"]
 
 
 async def test_every_response_has_protective_headers(origin: Origin) -> None:

@@ -12,13 +12,22 @@ from liveqa.origin.board import Actor, AddressRates, Board, CloseSockets, Outcom
 from liveqa.origin.limits import Limits
 from liveqa.origin.messages import (
     Ack,
+    BanChanged,
+    BansUpdated,
+    BlockedWordsSet,
+    BlockedWordsUpdated,
     HostGranted,
     HostsUpdated,
     Incoming,
+    ParticipantBan,
+    ParticipantBanned,
+    ParticipantUnban,
+    ParticipantUnbanned,
     QuestionAnswer,
     QuestionApprove,
     QuestionDelete,
     QuestionDeleted,
+    QuestionEdit,
     QuestionHighlight,
     QuestionMarkAnswered,
     QuestionPost,
@@ -454,11 +463,13 @@ async def test_host_only_actions_are_refused_for_attendees(board: Board) -> None
     question_id = await _ask(board, asking)
     host_only: list[Incoming] = [
         QuestionAnswer(question_id=question_id, answer_text="I answer myself"),
-        QuestionDelete(question_id=question_id),
         QuestionApprove(question_id=question_id),
         QuestionHighlight(question_id=question_id),
         RoomInfoUpdate(display_name="Mine now"),
         RoomInfoUpdate(state="closed"),
+        ParticipantBan(question_id=question_id),
+        ParticipantUnban(ban_id="0123456789abcdef"),
+        BlockedWordsSet(words=["host"]),
     ]
     for message in host_only:
         refused = await _refused(board, asking, message)
@@ -897,3 +908,209 @@ async def test_a_waiting_question_is_approved_before_it_is_marked(board: Board) 
     assert refused.code == "question_pending"
     unknown = await _refused(board, hosting, QuestionMarkAnswered(question_id="f" * 16))
     assert unknown.code == "unknown_question"
+
+
+# Moderator rights: edits, authors' own changes, bans, blocked words (issue 11 §3)
+
+
+async def test_a_host_edits_any_question_and_every_screen_hears_it(board: Board) -> None:
+    host, guest = await _setup(board)
+    host_actor, guest_actor = Actor(host.id, "town-hall"), Actor(guest.id, "town-hall")
+    question_id = await _ask(board, guest_actor, "Wher is my phone number 555-1234?")
+    outcome = await board.handle(
+        host_actor, QuestionEdit(question_id=question_id, question_text="  Where is it?  ")
+    )
+    assert outcome.reply.question_id == question_id
+    [publication] = outcome.publications
+    assert publication.channel == "room-town-hall"
+    event = publication.message
+    assert isinstance(event, QuestionUpdated)
+    assert event.seq == 2
+    assert (event.question.question_text, event.question.edited_by) == ("Where is it?", "host")
+    # Its author cannot put back what a host took out.
+    for message in (
+        QuestionEdit(question_id=question_id, question_text="555-1234"),
+        QuestionDelete(question_id=question_id),
+    ):
+        assert (await _refused(board, guest_actor, message)).code == "question_locked"
+    snapshot = await board.snapshot("town-hall", guest.id)
+    assert [(q.question_text, q.edited_by) for q in snapshot.questions] == [
+        ("Where is it?", "host")
+    ]
+
+
+async def test_authors_edit_and_delete_their_own_question_until_it_is_answered_or_voted(
+    board: Board,
+) -> None:
+    host, guest = await _setup(board)
+    other = await board.create_participant("Olga")
+    await board.join("town-hall", other.id)
+    host_actor, guest_actor = Actor(host.id, "town-hall"), Actor(guest.id, "town-hall")
+    other_actor = Actor(other.id, "town-hall")
+    first = await _ask(board, guest_actor, "Typo questoin", "n1")
+    edited = await board.handle(
+        guest_actor, QuestionEdit(question_id=first, question_text="Typo question")
+    )
+    [publication] = edited.publications
+    assert isinstance(publication.message, QuestionUpdated)
+    assert publication.message.question.edited_by == "author"
+    # Someone else may neither edit nor delete it.
+    for message in (
+        QuestionEdit(question_id=first, question_text="Hijacked"),
+        QuestionDelete(question_id=first),
+    ):
+        assert (await _refused(board, other_actor, message)).code == "not_host"
+    # Another person's vote locks it for its author; hosts still can.
+    await board.handle(other_actor, QuestionUpvote(question_id=first))
+    for message in (
+        QuestionEdit(question_id=first, question_text="Changed after votes"),
+        QuestionDelete(question_id=first),
+    ):
+        refused = await _refused(board, guest_actor, message)
+        assert (refused.code, refused.status) == ("question_locked", 403)
+        assert "only a host" in refused.message
+    await board.handle(host_actor, QuestionEdit(question_id=first, question_text="Host fixed"))
+    # An answer locks it too.
+    second = await _ask(board, guest_actor, "Second", "n2")
+    await board.handle(host_actor, QuestionAnswer(question_id=second, answer_text="Yes"))
+    locked = await _refused(board, guest_actor, QuestionDelete(question_id=second))
+    assert locked.code == "question_locked"
+    # Unanswered and voted only by its author: the author deletes it.
+    third = await _ask(board, guest_actor, "Third", "n3")
+    deleted = await board.handle(guest_actor, QuestionDelete(question_id=third))
+    assert isinstance(deleted.publications[0].message, QuestionDeleted)
+    await board.handle(host_actor, QuestionDelete(question_id=first))
+
+
+async def test_a_ban_hides_the_authors_questions_and_refuses_their_posts_and_votes(
+    board: Board,
+) -> None:
+    host, guest = await _setup(board)
+    host_actor, guest_actor = Actor(host.id, "town-hall"), Actor(guest.id, "town-hall")
+    await board.handle(host_actor, RoomInfoUpdate(allow_anonymous=True))
+    kept = await _ask(board, host_actor, "Host's question", "h1")
+    named = await _ask(board, guest_actor, "Named", "g1")
+    outcome = await board.handle(
+        guest_actor, QuestionPost(question_text="Anonymous troll", nonce="g2", anonymous=True)
+    )
+    anonymous = outcome.reply.question_id
+    assert isinstance(anonymous, str)
+    await board.handle(host_actor, QuestionHighlight(question_id=named))
+
+    banned = await board.handle(host_actor, ParticipantBan(question_id=anonymous))
+    ban_id = banned.reply.ban_id
+    assert isinstance(ban_id, str)
+    assert _channels(banned) == [
+        "room-town-hall",
+        "room-town-hall",
+        "hosts-town-hall",
+        f"participant-{guest.id}",
+    ]
+    hidden, unhighlighted, bans, told = (p.message for p in banned.publications)
+    assert isinstance(hidden, ParticipantBanned)
+    assert sorted(hidden.question_ids) == sorted([named, anonymous])
+    assert isinstance(unhighlighted, RoomUpdated)
+    assert unhighlighted.room.highlighted_question_id is None
+    assert isinstance(bans, BansUpdated)
+    # Banned from an anonymous question: the list does not unmask its author.
+    assert [(b.display_name, b.question_text) for b in bans.bans] == [(None, "Anonymous troll")]
+    assert told == BanChanged(room_id="town-hall", banned=True)
+
+    for viewer in (host.id, guest.id, None):
+        snapshot = await board.snapshot("town-hall", viewer)
+        assert [q.question_id for q in snapshot.questions] == [kept]
+    guest_view = await board.snapshot("town-hall", guest.id)
+    assert guest_view.me is not None
+    assert guest_view.me.banned
+    assert guest_view.rules is None
+    host_view = await board.snapshot("town-hall", host.id)
+    assert host_view.rules is not None
+    assert [b.ban_id for b in host_view.rules.bans] == [ban_id]
+
+    # Their own questions are hidden from them too: nothing of theirs is left to edit.
+    hidden_edit = await _refused(
+        board, guest_actor, QuestionEdit(question_id=named, question_text="x")
+    )
+    assert hidden_edit.code == "not_host"
+    assert (await _refused(board, guest_actor, QuestionUpvote(question_id=kept))).code == "banned"
+    posted = await _refused(board, guest_actor, QuestionPost(question_text="Again", nonce="g4"))
+    assert (posted.code, posted.status) == ("banned", 403)
+    # Resending a post made before the ban (same nonce) is refused the same way.
+    retried = await _refused(board, guest_actor, QuestionPost(question_text="Named", nonce="g1"))
+    assert retried.code == "banned"
+    # A host link does not undo a ban.
+    room_key = (await board.host_key("town-hall", host.id)).host_key
+    with pytest.raises(Refused) as link:
+        await board.join_as_host("town-hall", guest.id, room_key)
+    assert link.value.code == "banned"
+
+    lifted = await board.handle(host_actor, ParticipantUnban(ban_id=ban_id))
+    shown = lifted.publications[0].message
+    assert isinstance(shown, ParticipantUnbanned)
+    assert sorted(q.question_id for q in shown.questions) == sorted([named, anonymous])
+    assert shown.seq == hidden.seq + 2  # type: ignore[operator]
+    assert (
+        await _refused(board, host_actor, ParticipantUnban(ban_id=ban_id))
+    ).code == "unknown_ban"
+    assert (await board.handle(guest_actor, QuestionUpvote(question_id=kept))).reply.upvoted
+
+
+async def test_nobody_bans_themself_the_owner_or_a_cohost(board: Board) -> None:
+    host, guest = await _setup(board)
+    cohost = await board.create_participant("Cora")
+    key = (await board.host_key("town-hall", host.id)).host_key
+    await board.join_as_host("town-hall", cohost.id, key)
+    owner_q = await _ask(board, Actor(host.id, "town-hall"), "Owner's", "o1")
+    cohost_q = await _ask(board, Actor(cohost.id, "town-hall"), "Co-host's", "c1")
+    guest_q = await _ask(board, Actor(guest.id, "town-hall"), "Guest's", "g1")
+    as_cohost = Actor(cohost.id, "town-hall")
+    codes = [
+        (await _refused(board, as_cohost, ParticipantBan(question_id=q))).code
+        for q in (owner_q, cohost_q)
+    ]
+    assert codes == ["cannot_ban_owner", "cannot_ban_self"]
+    refused = await _refused(
+        board, Actor(host.id, "town-hall"), ParticipantBan(question_id=cohost_q)
+    )
+    assert (refused.code, refused.status) == ("cannot_ban_host", 409)
+    # An attendee bans nobody; a co-host bans an attendee.
+    assert (
+        await _refused(board, Actor(guest.id, "town-hall"), ParticipantBan(question_id=owner_q))
+    ).code == "not_host"
+    assert (await board.handle(as_cohost, ParticipantBan(question_id=guest_q))).reply.ban_id
+
+
+async def test_blocked_words_refuse_a_question_or_hold_it_for_approval(board: Board) -> None:
+    host, guest = await _setup(board)
+    host_actor, guest_actor = Actor(host.id, "town-hall"), Actor(guest.id, "town-hall")
+    refused = await _refused(board, guest_actor, BlockedWordsSet(words=["spam"]))
+    assert refused.code == "not_host"
+    outcome = await board.handle(host_actor, BlockedWordsSet(words=["Spam", "free  money", "spam"]))
+    assert outcome.reply.words == ["spam", "free money"]
+    [publication] = outcome.publications
+    assert publication.channel == "hosts-town-hall"
+    assert publication.message == BlockedWordsUpdated(
+        room_id="town-hall", words=["spam", "free money"]
+    )
+
+    blocked = await _refused(
+        board, guest_actor, QuestionPost(question_text="Buy SPAM now", nonce="g1")
+    )
+    assert (blocked.code, blocked.status) == ("blocked_word", 403)
+    assert "spam" not in blocked.message.lower()
+    assert await _ask(board, guest_actor, "Spammers welcome?", "g2")
+    # Hosts are not filtered; with moderation on the question waits for a host instead.
+    assert await _ask(board, host_actor, "Is spam a word?", "h1")
+    await board.handle(host_actor, RoomInfoUpdate(moderation=True))
+    held = await board.handle(guest_actor, QuestionPost(question_text="free money!", nonce="g3"))
+    assert held.reply.pending is True
+    snapshot = await board.snapshot("town-hall", host.id)
+    assert snapshot.rules is not None
+    assert snapshot.rules.blocked_words == ["spam", "free money"]
+
+    too_many = await _refused(
+        board, host_actor, BlockedWordsSet(words=[f"w{i}" for i in range(101)])
+    )
+    assert too_many.code == "too_many_words"
+    too_long = await _refused(board, host_actor, BlockedWordsSet(words=["x" * 51]))
+    assert too_long.code == "text_too_long"

@@ -606,3 +606,75 @@ async def test_clear_questions_all_or_answered_only(database: Database) -> None:
         other = await queries.room_questions("room-b", None)
     assert (answered, left, rest) == (["q1", "q2"], ["q3", "q4"], ["q3", "q4"])
     assert [q.id for q in other] == ["qb"]
+
+
+async def test_an_edit_replaces_the_text_and_records_who_made_it(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await _question(queries, "q1")
+        await queries.edit_question("q1", text="Fixed typo", edited_by="host", now=50)
+    async with database.read() as queries:
+        question = await queries.question("room-a", "q1")
+    assert question is not None
+    assert (question.text, question.edited_by) == ("Fixed typo", "host")
+
+
+async def test_a_ban_hides_the_authors_questions_until_lifted(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await queries.create_participant("p2", "Troll", 1)
+        await _question(queries, "q1")
+        await _question(queries, "q2", author="p2")
+        await _question(queries, "q3", author="p2", pending=True)
+        assert await queries.add_ban("b1", "room-a", "p2", anonymous=True, question_text="x", now=9)
+        # One ban per person and room.
+        assert not await queries.add_ban(
+            "b2", "room-a", "p2", anonymous=False, question_text="y", now=9
+        )
+    async with database.read() as queries:
+        shown = [q.id for q in await queries.room_questions("room-a", None, pending="all")]
+        hidden = await queries.question("room-a", "q2")
+        everything = await queries.author_question_ids("room-a", "p2")
+        bans = await queries.bans("room-a")
+        banned = await queries.is_banned("room-a", "p2"), await queries.is_banned("room-a", "p1")
+        context = await queries.post_context("room-a", "p2", "n-new")
+        target = await queries.vote_target("room-a", "q1", "p2")
+    assert shown == ["q1"]
+    assert hidden is None
+    assert everything == ["q2", "q3"]
+    assert [(b.id, b.participant_id, b.display_name, b.anonymous) for b in bans] == [
+        ("b1", "p2", "Troll", True)
+    ]
+    assert banned == (True, False)
+    assert context is not None
+    assert context.is_banned
+    assert target is not None
+    assert target.voter_banned
+    async with database.write() as queries:
+        assert await queries.remove_ban("room-a", "b1") == "p2"
+        assert await queries.remove_ban("room-a", "b1") is None
+        back = await queries.room_questions("room-a", None, pending="all", author_id="p2")
+    assert [q.id for q in back] == ["q2", "q3"]
+
+
+async def test_blocked_words_are_stored_per_room(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await _room(queries, "room-b")
+        await queries.set_blocked_words("room-a", ["spam", "straße", "免费"])
+    async with database.read() as queries:
+        room_a, room_b = await queries.room("room-a"), await queries.room("room-b")
+    assert room_a is not None
+    assert room_a.blocked_words == ("spam", "straße", "免费")
+    assert room_b is not None
+    assert room_b.blocked_words == ()
+
+
+async def test_deleting_a_room_lifts_its_bans(database: Database) -> None:
+    async with database.write() as queries:
+        await _room(queries)
+        await queries.create_participant("p2", "Troll", 1)
+        await queries.add_ban("b1", "room-a", "p2", anonymous=False, question_text="x", now=9)
+        await queries.delete_room("room-a", 10)
+        await _room(queries)
+        assert await queries.bans("room-a") == []

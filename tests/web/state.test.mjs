@@ -248,3 +248,40 @@ test("clearing removes every question, or only the answered ones, for good", () 
   const { state: late } = applyEvent(none, { type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", question: view("q3", { pending: true }) });
   assert.equal(late.questions.size, 0);
 });
+
+test("an edit shows who made it, and the mark alone is a change worth showing", () => {
+  const state = loaded([view("q1")]);
+  assert.equal(state.questions.get("q1").editedBy, null);
+  const edited = { type: "QUESTION_UPDATE_INFO_PASSIVE", roomId: "demo", seq: 11, question: view("q1", { questionText: "Fixed", editedBy: "host" }) };
+  const { state: next } = applyEvent(state, edited);
+  assert.equal(next.questions.get("q1").text, "Fixed");
+  assert.equal(next.questions.get("q1").editedBy, "host");
+  const again = fromSnapshot(next, snapshot([view("q1", { questionText: "Fixed", editedBy: "author" })]));
+  assert.notEqual(again.questions.get("q1"), next.questions.get("q1"));
+});
+
+test("a ban hides the person's questions in sequence; lifting it shows them again", () => {
+  const state = loaded([view("q1"), view("q2"), view("q3")]);
+  const { state: hidden } = applyEvent(state, { type: "PARTICIPANT_BAN_PASSIVE", roomId: "demo", seq: 11, questionIds: ["q2", "q3", "unknown"] });
+  assert.deepEqual([...hidden.questions.keys()], ["q1"]);
+  assert.equal(hidden.seq, 11);
+  const { gap } = applyEvent(hidden, { type: "PARTICIPANT_UNBAN_PASSIVE", roomId: "demo", seq: 13, questions: [] });
+  assert.equal(gap, true);
+  const { state: shown } = applyEvent(hidden, { type: "PARTICIPANT_UNBAN_PASSIVE", roomId: "demo", seq: 12, questions: [view("q2"), view("q3")] });
+  assert.deepEqual([...shown.questions.keys()].sort(), ["q1", "q2", "q3"]);
+  assert.equal(shown.seq, 12);
+});
+
+test("hosts' rules come with the snapshot and follow the hosts' channel", () => {
+  const rules = { blockedWords: ["spam"], bans: [] };
+  const state = fromSnapshot(emptyState(), snapshot([], 10, { rules }));
+  assert.deepEqual(state.rules, rules);
+  const ban = { banId: "b1", displayName: "Troll", questionText: "x", bannedAt: "2024-05-01T10:00:00.000Z" };
+  const { state: banned } = applyEvent(state, { type: "BANS_UPDATE_PASSIVE", roomId: "demo", bans: [ban] });
+  const { state: words } = applyEvent(banned, { type: "BLOCKED_WORDS_UPDATE_PASSIVE", roomId: "demo", words: ["spam", "eggs"] });
+  assert.deepEqual(words.rules, { blockedWords: ["spam", "eggs"], bans: [ban] });
+  assert.equal(words.seq, 10);
+  // An attendee has no rules to update.
+  const attendee = loaded();
+  assert.equal(applyEvent(attendee, { type: "BANS_UPDATE_PASSIVE", roomId: "demo", bans: [ban] }).state, attendee);
+});

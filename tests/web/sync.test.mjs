@@ -213,3 +213,19 @@ test("events that arrive late fill the gap without a snapshot, and apply in orde
   clock.advance(5_000);
   assert.equal(api.calls.length, 0, "no snapshot was needed");
 });
+
+test("a ban or its lifting in this room brings a fresh snapshot that says so", async () => {
+  const { sync, api } = setup();
+  sync.start();
+  const socket = FakeSocket.last();
+  socket.open();
+  api.answer(snap(1, []));
+  await tick();
+  socket.receive({ type: "BANNED_SELF", roomId: "elsewhere", banned: true });
+  assert.equal(api.calls.length, 0, "another room's ban changes nothing here");
+  socket.receive({ type: "BANNED_SELF", roomId: "demo", banned: true });
+  assert.equal(api.calls.length, 1);
+  api.answer({ ...snap(2, []), me: { participantId: "me", displayName: "Me", isHost: false, banned: true } });
+  await tick();
+  assert.equal(sync.state.me.banned, true);
+});

@@ -336,6 +336,7 @@ CSV_COLUMNS = (
     "answerText",
     "answerAuthor",
     "answerTimestamp",
+    "editedBy",
 )
 
 
@@ -367,6 +368,7 @@ async def export_csv(request: web.Request) -> web.Response:
                 q.answer_text,
                 None if q.answer_author is None else q.answer_author.display_name,
                 q.answer_timestamp,
+                q.edited_by,
             )
         )
     response = web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8")

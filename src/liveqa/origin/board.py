@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from liveqa.origin.blocklist import clean_words, contains_blocked
 from liveqa.origin.errors import Refused, conflict, forbidden, invalid, not_found, unauthenticated
 from liveqa.origin.limits import (
     DEFAULT_THEME_COLOR,
@@ -29,13 +30,22 @@ from liveqa.origin.limits import (
 )
 from liveqa.origin.messages import (
     Ack,
+    BanChanged,
+    BansUpdated,
+    BlockedWordsSet,
+    BlockedWordsUpdated,
     HostGranted,
     HostsUpdated,
     Incoming,
+    ParticipantBan,
+    ParticipantBanned,
+    ParticipantUnban,
+    ParticipantUnbanned,
     QuestionAnswer,
     QuestionApprove,
     QuestionDelete,
     QuestionDeleted,
+    QuestionEdit,
     QuestionHighlight,
     QuestionMarkAnswered,
     QuestionPost,
@@ -64,12 +74,14 @@ from liveqa.origin.views import (
     ParticipantView,
     RoomCreated,
     RoomSnapshot,
+    ban_view,
     host_link,
     hosts_view,
     my_rooms_view,
     participant_view,
     question_view,
     room_view,
+    rules_view,
 )
 from liveqa.store import Database, Host, Participant, Queries, Question, Room
 
@@ -101,6 +113,26 @@ CLOSE_HOST_REVOKED = 4403
 CLOSE_ROOM_DELETED = 4410
 # How many rooms "Your rooms" lists.
 MY_ROOMS_LIMIT = 100
+
+
+def _banned() -> Refused:
+    """403 for a participant a host banned from the room."""
+    return forbidden(
+        "a host has banned you from this room: you can read it, but not ask, vote or edit",
+        "banned",
+    )
+
+
+def _locked(question: Question) -> bool:
+    """Whether only hosts may change the question now: it has an answer, another's vote, or a
+    host's edit (its author must not put back what a host took out).
+
+    `question.voted` must be its author's own vote."""
+    return (
+        question.answer_text is not None
+        or question.upvotes > int(question.voted)
+        or question.edited_by == "host"
+    )
 
 
 def now_ms() -> int:
@@ -323,6 +355,7 @@ class Board:
                 raise not_found(f"no room {room_id!r}")
             me = None
             is_host = False
+            rules = None
             if participant_id is not None:
                 participant = await queries.participant(participant_id)
                 if participant is not None:
@@ -333,7 +366,10 @@ class Board:
                         display_name=participant.display_name,
                         is_host=is_host,
                         is_owner=role == "owner",
+                        banned=await queries.is_banned(room_id, participant_id),
                     )
+                    if is_host:
+                        rules = rules_view(room, await queries.bans(room_id))
             viewer = None if me is None else me.participant_id
             questions = await queries.room_questions(
                 room_id, viewer, pending="all" if is_host else "own"
@@ -345,6 +381,7 @@ class Board:
             seq=room.seq,
             me=me,
             attendees=attendees,
+            rules=rules,
         )
 
     async def join_as_host(
@@ -364,6 +401,9 @@ class Board:
             room = await self._room(queries, room_id, lock=True)
             if not hmac.compare_digest(room.host_key.encode(), host_key.encode()):
                 raise forbidden("wrong host key", "wrong_host_key")
+            # A ban must not be undone by a host link; the hosts lift it first.
+            if await queries.is_banned(room_id, participant_id):
+                raise _banned()
             added = await queries.add_host(
                 room_id, participant_id, self.clock(), key_generation=room.host_key_generation
             )
@@ -531,6 +571,14 @@ class Board:
                 return await self._answer(actor, message)
             case QuestionDelete():
                 return await self._delete(actor, message)
+            case QuestionEdit():
+                return await self._edit(actor, message)
+            case ParticipantBan():
+                return await self._ban(actor, message)
+            case ParticipantUnban():
+                return await self._unban(actor, message)
+            case BlockedWordsSet():
+                return await self._set_blocked_words(actor, message)
             case QuestionApprove():
                 return await self._approve(actor, message)
             case QuestionsApprove():
@@ -570,6 +618,9 @@ class Board:
             context = await queries.post_context(room_id, author, nonce)
             if context is None:
                 raise not_found(f"no room {room_id!r}")
+            # Before a retry is answered: a banned author's questions are hidden, even to them.
+            if context.is_banned:
+                raise _banned()
             if context.nonce_question_id is not None:
                 existing = await queries.question_by_nonce(author, nonce)
                 assert existing is not None  # read under the same lock
@@ -599,6 +650,9 @@ class Board:
                     "too_many_questions",
                 )
             pending = room.moderation and not context.is_host
+            # Held like every attendee's question when the room is moderated, refused otherwise.
+            if not pending and not context.is_host and contains_blocked(text, room.blocked_words):
+                raise _blocked_word()
             # The published view is built from what is written, not read back.
             question = Question(
                 id=secrets.token_hex(8),
@@ -641,6 +695,8 @@ class Board:
             )
             if target is None:
                 raise not_found(f"no room {actor.room_id!r}")
+            if target.voter_banned:
+                raise _banned()
             if target.room_state == "closed":
                 raise forbidden("the room is closed", "room_closed")
             question = target.question
@@ -704,8 +760,11 @@ class Board:
 
     async def _delete(self, actor: Actor, message: QuestionDelete) -> Outcome:
         async with self.database.write() as queries:
-            room = await self._host_action(queries, actor)
-            question = await self._question(queries, actor.room_id, message.question_id)
+            room = await self._room(queries, actor.room_id, lock=True)
+            is_host = await queries.is_host(actor.room_id, actor.participant_id)
+            question = await self._changed_question(queries, actor, message.question_id, is_host)
+            if not is_host:
+                await self._author_change(queries, actor, room, question)
             await queries.delete_question(question.id)
             channel = room_channel(actor.room_id)
             publications = [
@@ -722,6 +781,147 @@ class Board:
                 await queries.set_highlight(actor.room_id, None)
                 publications.append(await self._room_event(queries, actor.room_id))
         return Outcome(Ack(ref=message.ref, question_id=question.id), publications)
+
+    async def _changed_question(
+        self, queries: Queries, actor: Actor, question_id: str, is_host: bool
+    ) -> Question:
+        """The question to edit or delete, read with the actor's own vote; to a non-host, one
+        that does not exist is refused as another's would be, so ids cannot be probed."""
+        try:
+            return await self._question(queries, actor.room_id, question_id, actor.participant_id)
+        except Refused:
+            if is_host:
+                raise
+            raise forbidden("only hosts of this room may do this", "not_host") from None
+
+    async def _author_change(
+        self, queries: Queries, actor: Actor, room: Room, question: Question
+    ) -> None:
+        """Refuse a non-host's edit or deletion unless they asked the question and it is
+        still theirs alone (`question` read with the actor's own vote)."""
+        if question.author_id != actor.participant_id:
+            raise forbidden("only hosts of this room may do this", "not_host")
+        if await queries.is_banned(actor.room_id, actor.participant_id):
+            raise _banned()
+        if room.state == "closed":
+            raise forbidden("the room is closed", "room_closed")
+        if _locked(question):
+            raise forbidden(
+                "this question already has an answer, another person's vote or a host's edit: "
+                "only a host can change or delete it now",
+                "question_locked",
+            )
+
+    async def _edit(self, actor: Actor, message: QuestionEdit) -> Outcome:
+        text = clean_text(message.question_text, "question", self.limits.question, multiline=True)
+        async with self.database.write() as queries:
+            room = await self._room(queries, actor.room_id, lock=True)
+            is_host = await queries.is_host(actor.room_id, actor.participant_id)
+            question = await self._changed_question(queries, actor, message.question_id, is_host)
+            if not is_host:
+                await self._author_change(queries, actor, room, question)
+                # A held question waits for a host anyway; a published one must stay clean.
+                if not question.pending and contains_blocked(text, room.blocked_words):
+                    raise _blocked_word()
+            reply = Ack(ref=message.ref, question_id=question.id)
+            if text == question.text:
+                return Outcome(reply)
+            # Once a host changed the words, the card keeps saying so.
+            edited_by = "host" if is_host else (question.edited_by or "author")
+            await queries.edit_question(
+                question.id, text=text, edited_by=edited_by, now=self.clock()
+            )
+            publications = await _announce(
+                queries, replace(question, text=text, edited_by=edited_by)
+            )
+        return Outcome(reply, publications)
+
+    async def _ban(self, actor: Actor, message: ParticipantBan) -> Outcome:
+        async with self.database.write() as queries:
+            room = await self._host_action(queries, actor)
+            question = await self._question(queries, actor.room_id, message.question_id)
+            target = question.author_id
+            if target == actor.participant_id:
+                raise conflict("you cannot ban yourself", "cannot_ban_self")
+            role = await queries.host_role(actor.room_id, target)
+            if role == "owner":
+                raise conflict("the room's owner cannot be banned", "cannot_ban_owner")
+            if role is not None:
+                raise conflict(
+                    "a co-host cannot be banned: the owner removes them as host first",
+                    "cannot_ban_host",
+                )
+            ban_id = secrets.token_hex(8)
+            await queries.add_ban(
+                ban_id,
+                actor.room_id,
+                target,
+                anonymous=question.anonymous,
+                question_text=question.text,
+                now=self.clock(),
+            )
+            hidden = await queries.author_question_ids(actor.room_id, target)
+            publications = [
+                Publication(
+                    room_channel(actor.room_id),
+                    ParticipantBanned(
+                        room_id=actor.room_id,
+                        seq=await queries.next_seq(actor.room_id),
+                        question_ids=hidden,
+                    ),
+                )
+            ]
+            if room.highlighted_question_id in hidden:
+                await queries.set_highlight(actor.room_id, None)
+                publications.append(await self._room_event(queries, actor.room_id))
+            publications += [
+                await _bans_event(queries, actor.room_id),
+                Publication(
+                    participant_channel(target), BanChanged(room_id=actor.room_id, banned=True)
+                ),
+            ]
+        return Outcome(Ack(ref=message.ref, ban_id=ban_id), publications)
+
+    async def _unban(self, actor: Actor, message: ParticipantUnban) -> Outcome:
+        async with self.database.write() as queries:
+            await self._host_action(queries, actor)
+            target = await queries.remove_ban(actor.room_id, message.ban_id)
+            if target is None:
+                raise not_found(f"no ban {message.ban_id!r} in this room", "unknown_ban")
+            shown = await queries.room_questions(
+                actor.room_id, None, pending="all", author_id=target
+            )
+            published = [question_view(q) for q in shown if not q.pending]
+            publications = [
+                Publication(
+                    room_channel(actor.room_id),
+                    ParticipantUnbanned(
+                        room_id=actor.room_id,
+                        seq=await queries.next_seq(actor.room_id),
+                        questions=published,
+                    ),
+                )
+            ]
+            for held in (q for q in shown if q.pending):
+                publications += await _announce(queries, held)
+            publications += [
+                await _bans_event(queries, actor.room_id),
+                Publication(
+                    participant_channel(target), BanChanged(room_id=actor.room_id, banned=False)
+                ),
+            ]
+        return Outcome(Ack(ref=message.ref, ban_id=message.ban_id), publications)
+
+    async def _set_blocked_words(self, actor: Actor, message: BlockedWordsSet) -> Outcome:
+        async with self.database.write() as queries:
+            room = await self._host_action(queries, actor)
+            words = clean_words(message.words, self.limits)
+            reply = Ack(ref=message.ref, words=words)
+            if tuple(words) == room.blocked_words:
+                return Outcome(reply)
+            await queries.set_blocked_words(actor.room_id, words)
+            event = BlockedWordsUpdated(room_id=actor.room_id, words=words)
+        return Outcome(reply, [Publication(hosts_channel(actor.room_id), event)])
 
     async def _approve(self, actor: Actor, message: QuestionApprove) -> Outcome:
         async with self.database.write() as queries:
@@ -943,6 +1143,18 @@ def _revocations(room_id: str, participant_ids: list[str]) -> list[Publication]:
     Published last, so that no frame of this change follows the close frame."""
     close = CloseSockets(CLOSE_HOST_REVOKED, "host_revoked")
     return [Publication(host_sockets_channel(room_id, pid), close) for pid in participant_ids]
+
+
+def _blocked_word() -> Refused:
+    return forbidden(
+        "your question contains a word or phrase this room's hosts have blocked; rephrase it",
+        "blocked_word",
+    )
+
+
+async def _bans_event(queries: Queries, room_id: str) -> Publication:
+    bans = [ban_view(ban) for ban in await queries.bans(room_id)]
+    return Publication(hosts_channel(room_id), BansUpdated(room_id=room_id, bans=bans))
 
 
 def _hosts_event(room_id: str, hosts: list[Host]) -> Publication:

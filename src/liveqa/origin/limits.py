@@ -80,6 +80,9 @@ class Limits:
     questions_per_participant: int = 50
     # Questions one bulk approve or dismiss may name: its events go out in one publish.
     batch: int = 200
+    # A room's blocked words and phrases: how many, and how long each one.
+    blocked_words: int = 100
+    blocked_word: int = 50
 
 
 def _documented(description: str, **schema: object) -> msgspec.Meta:

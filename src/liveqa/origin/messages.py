@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeAlias
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from liveqa.origin.views import HostView, ParticipantView, QuestionView, RoomView
+from liveqa.origin.views import BanView, HostView, ParticipantView, QuestionView, RoomView
 
 Ref: TypeAlias = Annotated[str, msgspec.Meta(max_length=64)] | int | None
 Id = Annotated[str, msgspec.Meta(max_length=64)]
@@ -49,9 +49,37 @@ class QuestionAnswer(ClientMessage, tag="QUESTION_POST_ANSWER", frozen=True, kw_
 
 
 class QuestionDelete(ClientMessage, tag="QUESTION_DELETE", frozen=True, kw_only=True):
-    """Delete a question (hosts)."""
+    """Delete a question (hosts; its author while it is theirs alone, see QuestionEdit)."""
 
     question_id: Id
+
+
+class QuestionEdit(ClientMessage, tag="QUESTION_EDIT", frozen=True, kw_only=True):
+    """Change a question's text (hosts; its author until it has an answer or another's vote)."""
+
+    question_id: Id
+    question_text: Text
+
+
+class ParticipantBan(ClientMessage, tag="PARTICIPANT_BAN", frozen=True, kw_only=True):
+    """Ban the author of a question from the room (hosts)."""
+
+    question_id: Id
+
+
+class ParticipantUnban(ClientMessage, tag="PARTICIPANT_UNBAN", frozen=True, kw_only=True):
+    """Lift a ban (hosts)."""
+
+    ban_id: Id
+
+
+class BlockedWordsSet(ClientMessage, tag="BLOCKED_WORDS_SET", frozen=True, kw_only=True):
+    """Replace the room's blocked words and phrases (hosts)."""
+
+    # Bounded against huge payloads only: limits.py holds the real count and length.
+    words: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=1000)]], msgspec.Meta(max_length=1000)
+    ]
 
 
 class QuestionApprove(ClientMessage, tag="QUESTION_APPROVE", frozen=True, kw_only=True):
@@ -112,6 +140,7 @@ Incoming: TypeAlias = (
     | QuestionUpvote
     | QuestionAnswer
     | QuestionDelete
+    | QuestionEdit
     | QuestionApprove
     | QuestionsApprove
     | QuestionsDismiss
@@ -120,6 +149,9 @@ Incoming: TypeAlias = (
     | QuestionsClear
     | RoomInfoUpdate
     | UserInfoUpdate
+    | ParticipantBan
+    | ParticipantUnban
+    | BlockedWordsSet
 )
 
 
@@ -138,6 +170,8 @@ class Ack(ServerMessage, tag="ACK", frozen=True, kw_only=True):
     cleared: int | UnsetType = UNSET
     # The questions a bulk message changed (ids already approved or gone are left out).
     question_ids: list[str] | UnsetType = UNSET
+    ban_id: str | UnsetType = UNSET
+    words: list[str] | UnsetType = UNSET
 
 
 class Error(ServerMessage, tag="ERROR", frozen=True, kw_only=True):
@@ -200,6 +234,36 @@ class VoteChanged(RoomEvent, tag="QUESTION_UPVOTE_SELF", frozen=True, kw_only=Tr
     upvotes: int
 
 
+class ParticipantBanned(RoomEvent, tag="PARTICIPANT_BAN_PASSIVE", frozen=True, kw_only=True):
+    """A host banned someone: these questions of theirs are hidden (not who they are)."""
+
+    question_ids: list[str]
+
+
+class ParticipantUnbanned(RoomEvent, tag="PARTICIPANT_UNBAN_PASSIVE", frozen=True, kw_only=True):
+    """A ban was lifted: the person's published questions are shown again."""
+
+    questions: list[QuestionView]
+
+
+class BansUpdated(RoomEvent, tag="BANS_UPDATE_PASSIVE", frozen=True, kw_only=True):
+    """To the hosts' channel: the room's bans now (not numbered: it is not room state)."""
+
+    bans: list[BanView]
+
+
+class BlockedWordsUpdated(RoomEvent, tag="BLOCKED_WORDS_UPDATE_PASSIVE", frozen=True, kw_only=True):
+    """To the hosts' channel: the room's blocked words now (not numbered, hosts only)."""
+
+    words: list[str]
+
+
+class BanChanged(RoomEvent, tag="BANNED_SELF", frozen=True, kw_only=True):
+    """To the participant's own sockets: a host banned them from the room, or lifted it."""
+
+    banned: bool
+
+
 class HostGranted(RoomEvent, tag="HOST_GRANTED_SELF", frozen=True, kw_only=True):
     """To a new host's own sockets: reconnect, so the socket joins the hosts' channel."""
 
@@ -229,6 +293,11 @@ Outgoing: TypeAlias = (
     | HostGranted
     | HostsUpdated
     | AttendanceChanged
+    | ParticipantBanned
+    | ParticipantUnbanned
+    | BansUpdated
+    | BlockedWordsUpdated
+    | BanChanged
 )
 
 _encoder = msgspec.json.Encoder()

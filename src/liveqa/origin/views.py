@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from liveqa.store import Host, HostedRoom, Participant, Question, Room
+from liveqa.store import Ban, Host, HostedRoom, Participant, Question, Room
 
 
 class View(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
@@ -52,6 +52,9 @@ class QuestionView(View, frozen=True, kw_only=True):
     answer_text: str | None
     answer_timestamp: str | None
     answer_author: ParticipantView | None
+    # "host" once a host changed the text (cards say "edited by a host"), "author" when only
+    # its author did, null when never edited.
+    edited_by: str | None = None
     upvoted: bool | UnsetType = UNSET
     mine: bool | UnsetType = UNSET
 
@@ -63,6 +66,25 @@ class MeView(View, frozen=True, kw_only=True):
     display_name: str
     is_host: bool
     is_owner: bool = False
+    # A host banned them here: they read the room but may not ask, vote or edit.
+    banned: bool = False
+
+
+class BanView(View, frozen=True, kw_only=True):
+    """A ban as hosts list it; `displayName` is null when it was made from an anonymous question,
+    so the list never unmasks its author."""
+
+    ban_id: str
+    display_name: str | None
+    question_text: str
+    banned_at: str
+
+
+class RulesView(View, frozen=True, kw_only=True):
+    """What only hosts see of a room's moderation: blocked words and bans."""
+
+    blocked_words: list[str]
+    bans: list[BanView]
 
 
 class RoomSnapshot(View, frozen=True, kw_only=True):
@@ -73,6 +95,8 @@ class RoomSnapshot(View, frozen=True, kw_only=True):
     seq: int
     me: MeView | None
     attendees: int
+    # Hosts only: the room's blocked words and bans.
+    rules: RulesView | None = None
     # The absolute link attendees open (the QR code's), None when the request named no host.
     join_url: str | None = None
 
@@ -156,6 +180,21 @@ def hosts_view(hosts: list[Host]) -> HostsView:
     )
 
 
+def ban_view(ban: Ban) -> BanView:
+    """View of a ban for the room's hosts."""
+    return BanView(
+        ban_id=ban.id,
+        display_name=None if ban.anonymous else ban.display_name,
+        question_text=ban.question_text,
+        banned_at=iso_time(ban.banned_at),
+    )
+
+
+def rules_view(room: Room, bans: list[Ban]) -> RulesView:
+    """View of a room's blocked words and bans (hosts only)."""
+    return RulesView(blocked_words=list(room.blocked_words), bans=[ban_view(b) for b in bans])
+
+
 def my_rooms_view(rooms: list[HostedRoom]) -> MyRoomsView:
     """View of the rooms a participant hosts."""
     return MyRoomsView(
@@ -214,6 +253,7 @@ def question_view(
         answer_text=question.answer_text,
         answer_timestamp=None if question.answered_at is None else iso_time(question.answered_at),
         answer_author=answerer,
+        edited_by=question.edited_by,
         upvoted=question.voted if personal else UNSET,
         mine=question.author_id == viewer_id if personal else UNSET,
     )

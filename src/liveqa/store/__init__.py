@@ -4,6 +4,7 @@ from liveqa.store.database import Database
 from liveqa.store.engine import create_engine, database_url
 from liveqa.store.queries import Queries
 from liveqa.store.records import (
+    Ban,
     Host,
     HostedRoom,
     Participant,
@@ -14,6 +15,7 @@ from liveqa.store.records import (
 )
 
 __all__ = [
+    "Ban",
     "Database",
     "Host",
     "HostedRoom",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import aliased
 
 from liveqa.store.records import (
     Arrival,
+    Ban,
     Host,
     HostedRoom,
     Participant,
@@ -38,6 +40,7 @@ from liveqa.store.tables import (
     deleted_rooms,
     participants,
     questions,
+    room_bans,
     room_hosts,
     room_members,
     rooms,
@@ -50,6 +53,15 @@ ROOM_FIELDS = frozenset({"display_name", "theme_color", "state", "moderation", "
 _authors = aliased(participants, name="authors")
 _answerers = aliased(participants, name="answerers")
 _own_vote = votes.alias("own_vote")
+
+
+def _banned(room_id: Any, participant_id: Any) -> ColumnElement[bool]:
+    """Whether a host banned the participant from the room."""
+    return (
+        select(literal(1))
+        .where(room_bans.c.room_id == room_id, room_bans.c.participant_id == participant_id)
+        .exists()
+    )
 
 
 def _question_select(viewer: bool) -> Any:
@@ -82,6 +94,8 @@ def _question_select(viewer: bool) -> Any:
         )
         .join(_authors, _authors.c.id == questions.c.author_id)
         .outerjoin(_answerers, _answerers.c.id == questions.c.answer_author_id)
+        # A banned author's questions are hidden from everyone until the ban is lifted.
+        .where(not_(_banned(questions.c.room_id, questions.c.author_id)))
     )
 
 
@@ -149,7 +163,11 @@ _ADD_VOTE: dict[str, Insert] = {
 }
 _TARGET = _VIEWER_QUESTION.subquery("target")
 _VOTE_TARGET = (
-    select(rooms.c.state.label("room_state"), _TARGET)
+    select(
+        rooms.c.state.label("room_state"),
+        _banned(rooms.c.id, bindparam("viewer_id")).label("voter_banned"),
+        _TARGET,
+    )
     .select_from(rooms.outerjoin(_TARGET, _TARGET.c.room_id == rooms.c.id))
     .where(rooms.c.id == bindparam("room_id"))
     .with_for_update(of=rooms)
@@ -184,6 +202,7 @@ _POST_CONTEXT = (
         )
         .scalar_subquery()
         .label("nonce_question_id"),
+        _banned(rooms.c.id, bindparam("author_id")).label("is_banned"),
     )
     .where(rooms.c.id == bindparam("room_id"))
     .with_for_update(of=rooms)
@@ -220,6 +239,7 @@ def _room(row: Any) -> Room:
         seq=int(row.seq),
         created_by=row.created_by,
         created_at=int(row.created_at),
+        blocked_words=tuple(json.loads(row.blocked_words)),
     )
 
 
@@ -241,6 +261,7 @@ def _question(row: Any) -> Question:
         answered_at=None if row.answered_at is None else int(row.answered_at),
         voted=bool(row.voted),
         author_is_host=bool(row.author_is_host),
+        edited_by=row.edited_by,
     )
 
 
@@ -562,6 +583,74 @@ class Queries:
         )
         return sorted(str(row[0]) for row in revoked)
 
+    async def set_blocked_words(self, room_id: str, words: Iterable[str]) -> None:
+        """Replace the room's blocked words and phrases."""
+        await self.connection.execute(
+            update(rooms)
+            .where(rooms.c.id == room_id)
+            .values(blocked_words=json.dumps(list(words), ensure_ascii=False))
+        )
+
+    # Bans
+
+    async def add_ban(
+        self,
+        ban_id: str,
+        room_id: str,
+        participant_id: str,
+        *,
+        anonymous: bool,
+        question_text: str,
+        now: int,
+    ) -> bool:
+        """Ban the participant from the room; False when they already are."""
+        return await self._insert_new(
+            insert(room_bans).values(
+                id=ban_id,
+                room_id=room_id,
+                participant_id=participant_id,
+                anonymous=anonymous,
+                question_text=question_text,
+                banned_at=now,
+            )
+        )
+
+    async def remove_ban(self, room_id: str, ban_id: str) -> str | None:
+        """Lift a ban of the room; the participant it banned, None when there is no such ban."""
+        result = await self.connection.execute(
+            delete(room_bans)
+            .where(room_bans.c.room_id == room_id, room_bans.c.id == ban_id)
+            .returning(room_bans.c.participant_id)
+        )
+        row = result.first()
+        return None if row is None else str(row[0])
+
+    async def is_banned(self, room_id: str, participant_id: str) -> bool:
+        """Whether a host banned the participant from the room."""
+        result = await self.connection.execute(select(_banned(room_id, participant_id)))
+        return bool(result.scalar_one())
+
+    async def bans(self, room_id: str) -> list[Ban]:
+        """The room's bans, oldest first, with the banned participants' names."""
+        statement = (
+            select(room_bans, participants.c.display_name)
+            .join(participants, participants.c.id == room_bans.c.participant_id)
+            .where(room_bans.c.room_id == room_id)
+            .order_by(room_bans.c.banned_at, room_bans.c.id)
+        )
+        return [
+            Ban(
+                id=row.id,
+                room_id=row.room_id,
+                participant_id=row.participant_id,
+                display_name=row.display_name,
+                anonymous=bool(row.anonymous),
+                question_text=row.question_text,
+                banned_at=int(row.banned_at),
+            )
+            for row in await self.connection.execute(statement)
+        ]
+
     async def is_member(self, room_id: str, participant_id: str) -> bool:
         """Whether the participant has joined the room before."""
         found = await self.connection.execute(
@@ -607,11 +696,19 @@ class Queries:
         return None if row is None else _question(row)
 
     async def room_questions(
-        self, room_id: str, viewer_id: str | None, *, pending: str = "own"
+        self,
+        room_id: str,
+        viewer_id: str | None,
+        *,
+        pending: str = "own",
+        author_id: str | None = None,
     ) -> list[Question]:
-        """The room's questions, oldest first; `pending`: "all", "own" (the viewer's) or "none"."""
+        """The room's questions (only `author_id`'s if given), oldest first; `pending`: "all",
+        "own" (the viewer's) or "none"."""
         base = _QUESTIONS if viewer_id is None else _VIEWER_QUESTIONS
         statement = base.where(questions.c.room_id == room_id)
+        if author_id is not None:
+            statement = statement.where(questions.c.author_id == author_id)
         if pending == "none" or (pending == "own" and viewer_id is None):
             statement = statement.where(not_(questions.c.pending))
         elif pending == "own":
@@ -637,6 +734,7 @@ class Queries:
             author_question_count=int(row.author_question_count),
             author_name=row.author_name,
             nonce_question_id=row.nonce_question_id,
+            is_banned=bool(row.is_banned),
         )
 
     async def vote_target(self, room_id: str, question_id: str, voter_id: str) -> VoteTarget | None:
@@ -645,7 +743,8 @@ class Queries:
         row = (await self.connection.execute(_VOTE_TARGET, params)).first()
         if row is None:
             return None
-        return VoteTarget(row.room_state, None if row.id is None else _question(row))
+        question = None if row.id is None else _question(row)
+        return VoteTarget(row.room_state, question, voter_banned=bool(row.voter_banned))
 
     async def count_questions(self, room_id: str) -> int:
         """How many questions (pending included) the room holds."""
@@ -700,6 +799,23 @@ class Queries:
             .where(questions.c.id == question_id)
             .values(answered_at=answered_at, answer_author_id=author_id)
         )
+
+    async def edit_question(self, question_id: str, *, text: str, edited_by: str, now: int) -> None:
+        """Replace a question's text, recording who changed it ("author" or "host")."""
+        await self.connection.execute(
+            update(questions)
+            .where(questions.c.id == question_id)
+            .values(text=text, edited_by=edited_by, edited_at=now)
+        )
+
+    async def author_question_ids(self, room_id: str, author_id: str) -> list[str]:
+        """Ids of every question the author asked in the room (pending and hidden included)."""
+        result = await self.connection.execute(
+            select(questions.c.id)
+            .where(questions.c.room_id == room_id, questions.c.author_id == author_id)
+            .order_by(questions.c.created_at, questions.c.id)
+        )
+        return [str(row[0]) for row in result]
 
     async def approve_question(self, question_id: str) -> None:
         """Publish a question held for moderation."""

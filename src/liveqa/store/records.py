@@ -30,6 +30,21 @@ class Room:
     seq: int
     created_by: str
     created_at: int
+    # Casefolded words and phrases a question may not contain (see origin.blocklist).
+    blocked_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ban:
+    """A participant banned from a room, with the question the host banned them from."""
+
+    id: str
+    room_id: str
+    participant_id: str
+    display_name: str
+    anonymous: bool
+    question_text: str
+    banned_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +102,8 @@ class Question:
     voted: bool = False
     # Whether the author hosts the question's room.
     author_is_host: bool = False
+    # "author" or "host" once the text was changed (a host's change stays marked).
+    edited_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +118,8 @@ class PostContext:
     author_name: str | None
     # The author's question with the same nonce, in any room (a retried post).
     nonce_question_id: str | None
+    # Whether a host banned the author from the room.
+    is_banned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +129,5 @@ class VoteTarget:
     room_state: str
     # None when the room holds no such question.
     question: Question | None
+    # Whether a host banned the voter from the room.
+    voter_banned: bool = False

@@ -53,6 +53,8 @@ rooms = Table(
     # Bumped by every rotation: co-hosts record the generation of the key they joined with.
     Column("host_key_generation", Integer, nullable=False, server_default="1"),
     Column("seq", BigInteger, nullable=False),
+    # The blocked words and phrases, a JSON array of casefolded strings (hosts edit it).
+    Column("blocked_words", Text, nullable=False, server_default="[]"),
     Column("created_by", String(32), ForeignKey("participants.id"), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     CheckConstraint("state IN ('open', 'voting', 'closed')", name="state"),
@@ -107,6 +109,9 @@ questions = Table(
     Column("answer_text", Text, nullable=True),
     Column("answer_author_id", String(32), ForeignKey("participants.id"), nullable=True),
     Column("answered_at", BigInteger, nullable=True),
+    # Who last changed the text: "author" or "host" (a host's edit stays marked); None: never.
+    Column("edited_by", String(16), nullable=True),
+    Column("edited_at", BigInteger, nullable=True),
     UniqueConstraint("author_id", "nonce"),
     CheckConstraint("upvotes >= 0", name="upvotes"),
     Index("ix_questions_room_id_created_at", "room_id", "created_at"),
@@ -128,6 +133,26 @@ votes = Table(
         primary_key=True,
     ),
     Column("created_at", BigInteger, nullable=False),
+)
+
+# Participants a host banned from a room: their questions are hidden, their posts and votes
+# refused. `anonymous` and `question_text` say what the host banned them from, so the list can
+# name the ban without unmasking the author of an anonymous question.
+room_bans = Table(
+    "room_bans",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("room_id", String(32), ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "participant_id",
+        String(32),
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("anonymous", Boolean, nullable=False),
+    Column("question_text", Text, nullable=False),
+    Column("banned_at", BigInteger, nullable=False),
+    UniqueConstraint("room_id", "participant_id"),
 )
 
 # Open sockets, as the proxy reports them: the live attendee count of a room. Rows of sockets

@@ -22,6 +22,8 @@ function questionFromView(view) {
     answerText: view.answerText ?? null,
     answeredAt: view.answerTimestamp ? Date.parse(view.answerTimestamp) : null,
     answerAuthor: person(view.answerAuthor),
+    // "host" once a host changed the words, "author" when only its author did, else null.
+    editedBy: view.editedBy ?? null,
   };
 }
 
@@ -41,6 +43,8 @@ export function emptyState() {
     attendees: null,
     // The absolute link attendees open, as the server builds it (its --public-url or host).
     joinUrl: null,
+    // Hosts only: {blockedWords, bans} from the snapshot, kept current by the hosts' channel.
+    rules: null,
   };
 }
 
@@ -67,6 +71,7 @@ export function fromSnapshot(previous, snapshot) {
     deleted,
     attendees: typeof snapshot.attendees === "number" ? snapshot.attendees : previous.attendees,
     joinUrl: snapshot.joinUrl ?? previous.joinUrl,
+    rules: snapshot.rules ?? null,
   };
 }
 
@@ -80,7 +85,8 @@ function sameQuestion(a, b) {
     a.upvotes === b.upvotes &&
     a.answerText === b.answerText &&
     a.answeredAt === b.answeredAt &&
-    a.answerAuthor?.name === b.answerAuthor?.name
+    a.answerAuthor?.name === b.answerAuthor?.name &&
+    a.editedBy === b.editedBy
   );
 }
 
@@ -127,6 +133,33 @@ function removeQuestion(state, questionId) {
   return withQuestions(state, questions, { deleted });
 }
 
+/** A banned person's questions leave every screen (not as deleted: a lifted ban shows them again). */
+function hideQuestions(state, questionIds) {
+  const gone = questionIds.filter((id) => state.questions.has(id));
+  if (gone.length === 0) return state;
+  const questions = new Map(state.questions);
+  for (const id of gone) questions.delete(id);
+  return withQuestions(state, questions);
+}
+
+function showQuestions(state, views) {
+  let next = state;
+  for (const view of views) {
+    if (next.deleted.has(view.questionId)) {
+      const deleted = new Set(next.deleted);
+      deleted.delete(view.questionId);
+      next = { ...next, deleted };
+    }
+    next = upsertQuestion(next, view);
+  }
+  return next;
+}
+
+function setRules(state, change) {
+  if (!state.rules) return state;
+  return { ...state, rules: { ...state.rules, ...change } };
+}
+
 function clearQuestions(state, answeredOnly) {
   const gone = [...state.questions.values()].filter((q) => !answeredOnly || q.answeredAt !== null).map((q) => q.id);
   const questions = new Map(state.questions);
@@ -166,6 +199,10 @@ const ROOM_EVENTS = new Set([
   "ROOMINFO_UPDATE_PASSIVE",
   "USERINFO_UPDATE_PASSIVE",
   "ATTENDANCE_PASSIVE",
+  "PARTICIPANT_BAN_PASSIVE",
+  "PARTICIPANT_UNBAN_PASSIVE",
+  "BANS_UPDATE_PASSIVE",
+  "BLOCKED_WORDS_UPDATE_PASSIVE",
 ]);
 
 /**
@@ -201,6 +238,14 @@ function reduce(state, event) {
       return { ...state, room: event.room };
     case "USERINFO_UPDATE_PASSIVE":
       return renamePerson(state, event.participant);
+    case "PARTICIPANT_BAN_PASSIVE":
+      return hideQuestions(state, event.questionIds);
+    case "PARTICIPANT_UNBAN_PASSIVE":
+      return showQuestions(state, event.questions);
+    case "BANS_UPDATE_PASSIVE":
+      return setRules(state, { bans: event.bans });
+    case "BLOCKED_WORDS_UPDATE_PASSIVE":
+      return setRules(state, { blockedWords: event.words });
     case "ATTENDANCE_PASSIVE":
       return event.attendees === state.attendees ? state : { ...state, attendees: event.attendees };
     default:

@@ -17,6 +17,8 @@ const CLOSE_NOT_FOUND = 4404;
 // Sent to my sockets when I become a host (here or in another tab): only a socket opened since
 // then gets the hosts' events, so this one reconnects.
 const HOST_GRANTED = "HOST_GRANTED_SELF";
+// Sent to my sockets when a host bans me from a room or lifts the ban: the snapshot says which.
+const BANNED = "BANNED_SELF";
 
 export class RoomSync {
   /**
@@ -138,6 +140,10 @@ export class RoomSync {
     if (this.stopped) return;
     if (event.type === HOST_GRANTED) {
       if (event.roomId === this.roomId) this.realtime.reconnect();
+      return;
+    }
+    if (event.type === BANNED) {
+      if (event.roomId === this.roomId) this.resync();
       return;
     }
     if (this.syncing) {

@@ -5,7 +5,7 @@ import { VIEWS, arrange } from "../sort.js";
 import { QuestionList } from "./questions.js";
 import { Composer } from "./composer.js";
 import { ConnectionStatus } from "./status.js";
-import { askerName } from "./card.js";
+import { askerName, editedNote } from "./card.js";
 import { votes } from "../words.js";
 import { FILTERS, applyFilter, countText, isFiltering } from "../filter.js";
 
@@ -26,8 +26,8 @@ function storedView() {
 export class RoomBoard {
   /**
    * `handlers`: exit(), rename(), settings(), retry(), send(message), announce(text), and the
-   * card actions (vote, reply, remove, highlight, approve, dismiss, mark), and for the waiting
-   * queue approveMany(ids) and dismissMany(ids), each resolving once done.
+   * card actions (vote, reply, remove, highlight, approve, dismiss, mark, edit, ban), and for the
+   * waiting queue approveMany(ids) and dismissMany(ids), each resolving once done.
    */
   constructor(roomId, handlers) {
     this.handlers = handlers;
@@ -84,6 +84,13 @@ export class RoomBoard {
     this.notices = h("div", { class: "notices" });
     // News about my own questions, for me only: shown on top of the page and read out politely.
     this.toasts = h("div", { class: "toasts", "aria-live": "polite", "aria-relevant": "additions" });
+    // What a banned person sees, for as long as the ban lasts.
+    this.banned = h(
+      "section",
+      { class: "notice banned", role: "region", "aria-label": "You are banned from this room", hidden: true },
+      h("h2", { text: "You are banned from this room" }),
+      h("p", { text: "A host has banned you: you can read the questions, but not ask, vote or edit, and your questions are hidden." }),
+    );
 
     this.nowText = h("p", { class: "now-text", dir: "auto" });
     this.nowMeta = h("p", { class: "meta" });
@@ -141,6 +148,8 @@ export class RoomBoard {
         else this.selected.delete(question.id);
         this.render(this.state);
       },
+      edit: handlers.edit,
+      ban: handlers.ban,
     };
     this.pendingView = new QuestionList(this.pendingList, this.cards, actions);
     this.listView = new QuestionList(this.listElement, this.cards, actions);
@@ -158,6 +167,7 @@ export class RoomBoard {
           "div",
           { class: "column" },
           this.notices,
+          this.banned,
           this.now,
           this.attendees,
           this.askButton,
@@ -321,13 +331,16 @@ export class RoomBoard {
     this.attendees.hidden = !isHost || typeof state.attendees !== "number";
     setText(this.attendees, `${state.attendees} ${state.attendees === 1 ? "person" : "people"} here`);
     setText(this.myName, me?.displayName ?? "No name yet");
-    this.composer.setRoom(room);
+    const banned = Boolean(me?.banned);
+    this.banned.hidden = !banned;
+    this.composer.setRoom(room, banned);
 
     const now = Date.now();
     const context = (question) => ({
       voted: state.votes.get(question.id) ?? false,
       mine: state.mine.has(question.id),
       isHost,
+      banned,
       highlighted: room.highlightedQuestionId === question.id,
       roomState: room.state,
       selected: this.selected.has(question.id),
@@ -363,7 +376,7 @@ export class RoomBoard {
     for (const id of this.cards.keys()) {
       if (!state.questions.has(id)) this.cards.delete(id);
     }
-    this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0, filtering && total > 0);
+    this.renderEmpty(list.length === 0 && pending.length === 0, questions.length === 0, filtering && total > 0, banned);
     this.renderNow(state);
   }
 
@@ -401,21 +414,24 @@ export class RoomBoard {
     return shown;
   }
 
-  renderEmpty(empty, roomEmpty, filtered) {
+  renderEmpty(empty, roomEmpty, filtered, banned) {
     this.empty.hidden = !empty;
     const kind = !empty ? "" : filtered ? "filtered" : roomEmpty || this.view !== "answered" ? "room" : "answered";
     // Rebuilt only when it says something else, so its button keeps the focus across events.
-    if (kind === this.emptyKind) return;
-    this.emptyKind = kind;
+    if (`${kind}|${banned}` === this.emptyKind) return;
+    this.emptyKind = `${kind}|${banned}`;
+    if (kind === "") return;
     if (kind === "filtered") {
       const all = h("button", { type: "button", class: "secondary small", text: "Show all questions", onclick: () => this.showAll() });
       this.empty.replaceChildren(h("p", { text: "No questions match." }), all);
       return;
     }
-    const lines =
+    let lines =
       kind === "room"
         ? ["It looks like there are no questions in this room yet.", "Use the form below to ask the first question!"]
         : ["No answered questions yet."];
+    // The form is closed to a banned person: no invitation to use it.
+    if (banned) lines = lines.slice(0, 1);
     this.empty.replaceChildren(...lines.map((line) => h("p", { text: line })));
   }
 
@@ -425,7 +441,8 @@ export class RoomBoard {
     this.now.hidden = !question;
     if (!question) return;
     setText(this.nowText, question.text);
-    setText(this.nowMeta, `asked by ${askerName(question, state.mine.has(id))} · ${votes(question.upvotes)}`);
+    const edited = editedNote(question);
+    setText(this.nowMeta, `asked by ${askerName(question, state.mine.has(id))} · ${votes(question.upvotes)}${edited ? ` · ${edited}` : ""}`);
   }
 
   /** Refresh relative times on every card. */

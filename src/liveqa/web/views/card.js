@@ -15,16 +15,40 @@ function setTime(element, ms, now) {
   setText(element, relativeTime(ms, now));
 }
 
+/** What a card says about changed words: a host's change is always named as one. */
+export function editedNote(question) {
+  if (question.editedBy === "host") return "edited by a host";
+  if (question.editedBy === "author") return "edited";
+  return "";
+}
+
 /** The name shown for who asked: theirs, "Anonymous", or "you (anonymous)" for my own. */
 export function askerName(question, mine) {
   if (question.author) return question.author.name;
   return mine ? "you (anonymous)" : "Anonymous";
 }
 
+/**
+ * Whether my own question is still mine alone to change: no answer, nobody else's vote, no
+ * host's edit, the room not closed and me not banned (the server checks the same; this only
+ * decides which buttons to offer).
+ */
+export function authorMayChange(question, ctx) {
+  const othersVotes = question.upvotes - (ctx.voted ? 1 : 0);
+  return (
+    ctx.mine &&
+    !ctx.banned &&
+    ctx.roomState !== "closed" &&
+    question.answeredAt === null &&
+    question.editedBy !== "host" &&
+    othersVotes <= 0
+  );
+}
+
 export class QuestionCard {
   /**
    * `actions`: vote(question, upvoted), reply, remove, highlight(question, on), approve, dismiss,
-   * mark(question, answered), select(question, ticked).
+   * mark(question, answered), select(question, ticked), edit, ban.
    */
   constructor(question, actions) {
     this.id = question.id;
@@ -37,7 +61,8 @@ export class QuestionCard {
     this.asker = h("b", { dir: "auto" });
     this.host = h("span", { class: "badge", hidden: true, text: "HOST" });
     this.askedAt = h("time");
-    this.meta = h("p", { class: "meta" }, "asked by ", this.asker, " ", this.host, " (", this.askedAt, ")");
+    this.edited = h("span", { class: "edited", hidden: true });
+    this.meta = h("p", { class: "meta" }, "asked by ", this.asker, " ", this.host, " (", this.askedAt, ")", this.edited);
     this.answerTitle = h("h3", { text: "Response:" });
     this.answerText = h("p", { class: "a-text", dir: "auto" });
     this.answerer = h("b", { dir: "auto" });
@@ -88,9 +113,9 @@ export class QuestionCard {
     this.actions.vote(this.question, !this.ctx.voted, this);
   }
 
-  /** Show `question` with `ctx` = {voted, mine, isHost, highlighted, roomState, now}. */
+  /** Show `question` with `ctx` = {voted, mine, isHost, banned, highlighted, roomState, now}. */
   update(question, ctx) {
-    const key = [ctx.voted, ctx.mine, ctx.isHost, ctx.highlighted, ctx.roomState, ctx.selected].join("|");
+    const key = [ctx.voted, ctx.mine, ctx.isHost, ctx.banned, ctx.highlighted, ctx.roomState, ctx.selected].join("|");
     if (question === this.question && key === this.key) return;
     this.question = question;
     this.ctx = ctx;
@@ -101,6 +126,9 @@ export class QuestionCard {
     // A copy of a host's name is told apart.
     this.host.hidden = !question.authorIsHost;
     setTime(this.askedAt, question.askedAt, ctx.now);
+    const edited = editedNote(question);
+    setText(this.edited, edited ? ` · ${edited}` : "");
+    this.edited.hidden = !edited;
     this.root.classList.toggle("answered", answered);
     this.root.classList.toggle("pending", question.pending);
     this.root.classList.toggle("highlighted", ctx.highlighted);
@@ -129,23 +157,30 @@ export class QuestionCard {
       `${ctx.voted ? "Remove your up-vote" : "Up-vote"}: ${votes(question.upvotes)}`,
     );
     this.vote.hidden = question.pending;
-    this.vote.disabled = ctx.roomState === "closed";
+    this.vote.disabled = ctx.roomState === "closed" || ctx.banned;
     this.renderHostButtons(question, ctx);
   }
 
   renderHostButtons(question, ctx) {
     const written = question.answerText !== null;
-    const key = [ctx.isHost, ctx.roomState, question.pending, question.answeredAt !== null, written, ctx.highlighted].join("|");
+    const authorMay = authorMayChange(question, ctx);
+    // A host bans the asker of any question but their own and other hosts'.
+    const bannable = !ctx.mine && !question.authorIsHost;
+    const key = [ctx.isHost, ctx.roomState, question.pending, question.answeredAt !== null, written, ctx.highlighted, authorMay, bannable].join("|");
     if (key === this.hostKey) return;
     this.hostKey = key;
     const buttons = [];
+    const button = (label, iconName, onclick, extra = {}) =>
+      h("button", { type: "button", class: "tool", onclick, ...extra }, icon(iconName), h("span", { text: label }));
+    const edit = () => button("Edit", "edit", () => this.actions.edit(this.question, this));
+    const remove = () => button("Delete", "delete", () => this.actions.remove(this.question, this), { class: "tool delete" });
+    const ban = () => button("Ban", "block", () => this.actions.ban(this.question, this), { class: "tool delete" });
     if (ctx.isHost) {
-      const button = (label, iconName, onclick, extra = {}) =>
-        h("button", { type: "button", class: "tool", onclick, ...extra }, icon(iconName), h("span", { text: label }));
       if (question.pending) {
         buttons.push(this.select);
         buttons.push(button("Approve", "check", () => this.actions.approve(this.question, this)));
         buttons.push(button("Dismiss", "close", () => this.actions.dismiss(this.question, this), { class: "tool delete" }));
+        buttons.push(edit());
       } else {
         const answered = question.answeredAt !== null;
         buttons.push(button(written ? "Edit reply" : "Reply", written ? "edit" : "reply", () => this.actions.reply(this.question, this)));
@@ -159,8 +194,11 @@ export class QuestionCard {
             "aria-pressed": String(ctx.highlighted),
           }),
         );
-        buttons.push(button("Delete", "delete", () => this.actions.remove(this.question, this), { class: "tool delete" }));
+        buttons.push(edit(), remove());
       }
+      if (bannable) buttons.push(ban());
+    } else if (authorMay) {
+      buttons.push(edit(), remove());
     }
     // Keep the focused button when its card re-renders, so keyboard users are not thrown out.
     // A button that turns into another (Mark answered, Reopen) shares a slot with it.

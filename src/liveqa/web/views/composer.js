@@ -12,6 +12,8 @@ const STATE_NOTES = {
   closed: "This room is closed: questions and votes are read-only.",
 };
 
+const BANNED_NOTE = "A host has banned you from this room: you cannot ask questions here.";
+
 function load(key, fallback) {
   try {
     return JSON.parse(sessionStorage.getItem(key)) ?? fallback;
@@ -85,12 +87,12 @@ export class Composer {
     for (const entry of this.queued) this.deliver(entry);
   }
 
-  /** Follow the room's settings: state and whether anonymous questions are allowed. */
-  setRoom(room) {
-    const note = STATE_NOTES[room.state] ?? "";
+  /** Follow the room's settings (state, anonymous questions) and whether I am `banned` there. */
+  setRoom(room, banned = false) {
+    const note = banned ? BANNED_NOTE : (STATE_NOTES[room.state] ?? "");
     setText(this.note, note);
     this.note.hidden = !note;
-    const open = room.state === "open";
+    const open = room.state === "open" && !banned;
     this.textarea.disabled = !open;
     // Not open: the note, not a composer that looks usable.
     this.element.classList.toggle("shut", !open);

@@ -10,7 +10,7 @@ import { roomPath } from "../router.js";
 import { topForScreen } from "../sort.js";
 import { applyTheme } from "../contrast.js";
 import { RoomSync } from "../sync.js";
-import { askerName } from "./card.js";
+import { askerName, editedNote } from "./card.js";
 import { votes } from "../words.js";
 import { loopbackWarning } from "../links.js";
 
@@ -113,7 +113,8 @@ export function mountPresent(container, app, roomId) {
     if (highlighted) {
       setText(spotText, highlighted.text);
       const asker = askerName(highlighted, false) + (highlighted.authorIsHost ? " (host)" : "");
-      setText(spotMeta, `asked by ${asker} · ${votes(highlighted.upvotes)}`);
+      const edited = editedNote(highlighted);
+      setText(spotMeta, `asked by ${asker} · ${votes(highlighted.upvotes)}${edited ? ` · ${edited}` : ""}`);
     }
     const list = topForScreen([...state.questions.values()], TOP_COUNT, highlighted?.id);
     top.replaceChildren(
@@ -123,6 +124,7 @@ export function mountPresent(container, app, roomId) {
           { class: q.answeredAt === null ? "" : "answered" },
           h("span", { class: "top-votes", "aria-label": votes(q.upvotes) }, String(q.upvotes), icon("thumb")),
           h("span", { class: "top-text", dir: "auto", text: q.text }),
+          q.editedBy === "host" ? h("span", { class: "top-edited", text: "edited by a host" }) : null,
         ),
       ),
     );

@@ -1,4 +1,7 @@
-/** Hosts' confirmations before deleting a question, or dismissing several waiting ones. */
+/**
+ * Confirmations before deleting a question (hosts, or its author while it is theirs alone), or
+ * dismissing several waiting ones.
+ */
 
 import { h } from "../dom.js";
 import { relativeTime } from "../reltime.js";

@@ -21,6 +21,8 @@ const loaders = {
   create: () => import("./create.js"),
   reply: () => import("./reply.js"),
   remove: () => import("./remove.js"),
+  edit: () => import("./edit.js"),
+  ban: () => import("./ban.js"),
   rename: () => import("./rename.js"),
   settings: () => import("./settings.js"),
 };
@@ -166,6 +168,14 @@ class RoomPage {
         this.withModule(loaders.remove, null, ({ openDismissMany }) =>
           openDismissMany(ids.length, () => this.bulk("QUESTIONS_DISMISS", ids, "dismissed")),
         ),
+      edit: (q, card) =>
+        this.withModule(loaders.edit, card, ({ openEdit }) =>
+          openEdit(q, { isHost: Boolean(this.sync.state.me?.isHost), send: (msg) => this.send(msg) }),
+        ),
+      ban: (q, card) =>
+        this.withModule(loaders.ban, card, ({ openBan }) =>
+          openBan(q, { mine: this.sync.state.mine.has(q.id), send: (msg) => this.send(msg) }),
+        ),
     });
     for (const node of this.notices) this.board.notice(node);
     this.container.replaceChildren(this.board.element);
@@ -181,7 +191,7 @@ class RoomPage {
     });
     if (!app.isNamed()) loaders.rename().then(({ welcome }) => this.alive && welcome(this, notice), () => {});
     // Hosts will need their tools, so fetch them while the network is there.
-    if (state.me?.isHost) for (const name of ["reply", "remove", "rename", "settings"]) loaders[name]().catch(() => {});
+    if (state.me?.isHost) for (const name of ["reply", "remove", "edit", "ban", "rename", "settings"]) loaders[name]().catch(() => {});
   }
 
   listen(target, type, handler) {
@@ -246,7 +256,12 @@ class RoomPage {
   settings() {
     const { room, me } = this.sync.state;
     this.withModule(loaders.settings, null, ({ openSettings }) =>
-      openSettings(room, me, { send: (msg) => this.send(msg), api: this.app.api, joinUrl: this.sync.state.joinUrl }),
+      openSettings(room, me, {
+        send: (msg) => this.send(msg),
+        api: this.app.api,
+        joinUrl: this.sync.state.joinUrl,
+        rules: this.sync.state.rules,
+      }),
     );
   }
 
@@ -288,6 +303,12 @@ class RoomPage {
     const isHost = Boolean(state.me?.isHost);
     if (this.wasHost && !isHost) this.revoked();
     this.wasHost = isHost;
+    // The banned notice is on screen; screen reader users hear the change as it happens.
+    const banned = Boolean(state.me?.banned);
+    if (this.wasBanned !== undefined && banned !== this.wasBanned) {
+      this.app.announcer.say(banned ? "A host has banned you from this room." : "A host lifted your ban: you can ask and vote again.");
+    }
+    this.wasBanned = banned;
     applyTheme(state.room.themeColor);
     document.title = `${state.room.displayName} · Interactive Question & Answer`;
     this.board.render(state);

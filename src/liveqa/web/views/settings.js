@@ -1,4 +1,7 @@
-/** Hosts' room settings: name, colour, state, moderation, anonymity, hosts, host link, export. */
+/**
+ * Hosts' room settings: name, colour, state, moderation, anonymity, blocked words, bans, hosts,
+ * host link, export.
+ */
 
 import { h, setText } from "../dom.js";
 import { exportUrl } from "../api.js";
@@ -49,9 +52,10 @@ export function absoluteLink(path, joinUrl) {
 
 /**
  * Open the settings of `room` for `me`: `send` applies changes through the socket, `api` is the
- * REST client, `joinUrl` the room's link as the server gives it.
+ * REST client, `joinUrl` the room's link as the server gives it, `rules` the hosts' view of the
+ * blocked words and bans.
  */
-export function openSettings(room, me, { send, api, joinUrl }) {
+export function openSettings(room, me, { send, api, joinUrl, rules }) {
   const attendeeLink = joinUrl ?? absoluteLink(roomPath(room.roomId));
   const { hosts, hostKey, rotate, removeHost, deleteRoom } = hostApi(api, room.roomId);
   const name = h("input", { type: "text", maxlength: LIMITS.roomName * 2 });
@@ -78,6 +82,13 @@ export function openSettings(room, me, { send, api, joinUrl }) {
       h("fieldset", { class: "states" }, h("legend", { text: "Room state" }), stateRadios),
       h("label", { class: "check" }, moderation, " Moderation: hold new questions until a host approves them"),
       h("label", { class: "check" }, anonymous, " Allow anonymous questions"),
+      h(
+        "details",
+        { class: "more" },
+        h("summary", { text: "Blocked words and bans" }),
+        blockedWordsPanel(rules?.blockedWords ?? [], send),
+        bansPanel(rules?.bans ?? [], send),
+      ),
       h(
         "details",
         { class: "more" },
@@ -123,6 +134,87 @@ export function openSettings(room, me, { send, api, joinUrl }) {
       if (Object.keys(changes).length > 0) await send({ type: "ROOMINFO_UPDATE", ...changes });
     },
   });
+}
+
+/** The room's blocked words and phrases, one a line, saved on their own. */
+function blockedWordsPanel(words, send) {
+  const textarea = h("textarea", { rows: 4, dir: "auto", autocapitalize: "none", spellcheck: "false" });
+  textarea.value = words.join("\n");
+  const status = h("p", { class: "note", role: "status" });
+  const button = h("button", {
+    type: "button",
+    class: "secondary small",
+    text: "Save blocked words",
+    onclick: async () => {
+      button.disabled = true;
+      try {
+        const ack = await send({ type: "BLOCKED_WORDS_SET", words: textarea.value.split("\n") });
+        textarea.value = ack.words.join("\n");
+        setText(status, ack.words.length === 1 ? "1 word or phrase blocked." : `${ack.words.length} words or phrases blocked.`);
+      } catch (error) {
+        setText(status, `The blocked words were not saved: ${error.message}`);
+      } finally {
+        button.disabled = false;
+      }
+    },
+  });
+  return h(
+    "div",
+    { class: "blocked-words" },
+    field(
+      "Blocked words and phrases, one per line",
+      textarea,
+      "Whole words, any case. A question containing one waits for approval when moderation is on, and is refused otherwise. Up to 100, each up to 50 characters.",
+    ),
+    h("div", { class: "share-row" }, button),
+    status,
+  );
+}
+
+/** Who is banned from the room, each with the question they were banned from and a way back. */
+function bansPanel(bans, send) {
+  const list = h("ul", { class: "bans" });
+  const status = h("p", { class: "note", role: "status" });
+  const render = (current) => {
+    if (current.length === 0) {
+      list.replaceChildren(h("li", { class: "note", text: "Nobody is banned." }));
+      return;
+    }
+    list.replaceChildren(
+      ...current.map((ban) => {
+        const name = ban.displayName ?? "The anonymous asker";
+        const lift = h("button", {
+          type: "button",
+          class: "secondary small",
+          text: "Lift ban",
+          "aria-label": `Lift the ban of ${name}`,
+          onclick: async () => {
+            lift.disabled = true;
+            try {
+              await send({ type: "PARTICIPANT_UNBAN", banId: ban.banId });
+              current = current.filter((other) => other.banId !== ban.banId);
+              render(current);
+              setText(status, `${name} is no longer banned.`);
+            } catch (error) {
+              lift.disabled = false;
+              setText(status, `The ban was not lifted: ${error.message}`);
+            }
+          },
+        });
+        return h(
+          "li",
+          {},
+          h("b", { dir: "auto", text: name }),
+          " for ",
+          h("q", { dir: "auto", text: ban.questionText }),
+          " ",
+          lift,
+        );
+      }),
+    );
+  };
+  render(bans);
+  return h("section", { class: "bans-panel", "aria-label": "Banned people" }, h("h3", { text: "Banned people" }), list, status);
 }
 
 /** Delete all questions, or the answered ones, once the host ticked that they mean it. */
