@@ -94,6 +94,8 @@ export class RoomBoard {
       }),
     );
     const nav = h("nav", { class: "views", "aria-label": "Sort questions" }, this.tabs);
+    // The cards' "Response:" headings sit under this one, so the outline has no gap after h1.
+    const listTitle = h("h2", { class: "visually-hidden", text: "Questions" });
     // For hosts: how many people have the room open.
     this.attendees = h("p", { class: "meta attendees", hidden: true });
     // On a wide screen a moderating host's form is folded away until asked for.
@@ -131,11 +133,12 @@ export class RoomBoard {
       "div",
       { class: "room" },
       this.header,
-      this.status.element,
       h(
         "main",
         { id: "main", class: "room-main" },
-        h("div", { class: "column" }, this.notices, this.now, this.attendees, this.askButton, nav, this.pending, this.resortButton, this.listElement, this.empty),
+        // Inside the main landmark, so it is found with the rest of the page.
+        this.status.element,
+        h("div", { class: "column" }, this.notices, this.now, this.attendees, this.askButton, listTitle, nav, this.pending, this.resortButton, this.listElement, this.empty),
       ),
       h("div", { class: "composer-dock" }, h("div", { class: "column" }, this.composer.element)),
     );

@@ -8,12 +8,13 @@ import { field } from "./dialog.js";
 
 const STATE_NAMES = { open: "open", voting: "voting only", closed: "closed" };
 
+// An alert holding a list: a <ul> may not take the alert role itself, nor its items another parent.
 function errorList(id) {
-  return h("ul", { class: "error", id, role: "alert", hidden: true });
+  return h("div", { class: "error", id, role: "alert", hidden: true });
 }
 
 function showErrors(list, input, messages) {
-  list.replaceChildren(...messages.map((message) => h("li", { text: message })));
+  list.replaceChildren(h("ul", {}, messages.map((message) => h("li", { text: message }))));
   list.hidden = messages.length === 0;
   if (messages.length) input.setAttribute("aria-invalid", "true");
   else input.removeAttribute("aria-invalid");
