@@ -209,6 +209,15 @@ def newcomer_by_link(screens: Screens) -> Person:
     return person
 
 
+def room_created(screens: Screens) -> Person:
+    """The creator's first view: "Your room is ready", its links and the loopback warning."""
+    host = screens.person("Maya")
+    host.create_room("a11y-created", title="Just made")
+    ready = host.page.get_by_role("region", name="Your room is ready")
+    expect(ready).to_contain_text("Phones cannot open this link")
+    return host
+
+
 def empty_room(screens: Screens) -> Person:
     host = screens.person("Maya")
     host.create_room("a11y-empty", title="Nothing asked yet")
@@ -322,6 +331,7 @@ BUILDERS: dict[str, Callable[[Screens], Person]] = {
     "start-your-rooms": start_with_rooms,
     "new-room": new_room,
     "newcomer-by-link": newcomer_by_link,
+    "room-created": room_created,
     "empty-room": empty_room,
     "attendee": attendee_of("lived-in"),
     "answered-view": answered_view,
