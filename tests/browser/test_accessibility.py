@@ -200,6 +200,15 @@ def new_room(screens: Screens) -> Person:
     return person
 
 
+def invalid_room_id(screens: Screens) -> Person:
+    """A link to a room id that cannot be one: the start page says why."""
+    person = screens.person("Newcomer")
+    person.open("/No_Such-Room!")
+    room = person.page.get_by_label("Enter the ID of the room that you want to join.")
+    expect(room).to_have_attribute("aria-invalid", "true")
+    return person
+
+
 def newcomer_by_link(screens: Screens) -> Person:
     """A room opened from its link by someone without a name: the welcome notice."""
     room_id, _ = screens.room("lived-in")
@@ -330,6 +339,7 @@ BUILDERS: dict[str, Callable[[Screens], Person]] = {
     "start-refused": start_refused,
     "start-your-rooms": start_with_rooms,
     "new-room": new_room,
+    "invalid-room-id": invalid_room_id,
     "newcomer-by-link": newcomer_by_link,
     "room-created": room_created,
     "empty-room": empty_room,
