@@ -334,6 +334,27 @@ def offline_first_load(screens: Screens) -> Person:
     return guest
 
 
+# The room colours besides the default blue and the lived-in room's purple (web/contrast.js).
+THEMES = {"pink": "#d35192", "green": "#188c2d", "olive": "#765f09", "red": "#af2c37"}
+
+
+def themed(colour: str) -> Callable[[Screens], Person]:
+    """A host's room in `colour`: a voted, answered, highlighted question and the pressed tab."""
+
+    def build(screens: Screens) -> Person:
+        host = screens.person("Maya")
+        host.create_room(f"a11y-{colour[1:]}", title="In colour", colour=colour)
+        host.ask("Does the colour keep text readable?")
+        host.reply("Does the colour keep text readable?", "It does.")
+        host.highlight("Does the colour keep text readable?")
+        expect(host.vote_button("Does the colour keep text readable?")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        return host
+
+    return build
+
+
 BUILDERS: dict[str, Callable[[Screens], Person]] = {
     "start": start,
     "start-refused": start_refused,
@@ -362,6 +383,7 @@ BUILDERS: dict[str, Callable[[Screens], Person]] = {
     "projector-voting-only": projector_of("voting"),
     "projector-closed": projector_of("closed"),
     "projector-missing-room": projector_missing,
+    **{f"host-{name}-theme": themed(colour) for name, colour in THEMES.items()},
     "deleted-room": deleted,
     "offline-first-load": offline_first_load,
 }
