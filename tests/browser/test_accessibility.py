@@ -227,6 +227,38 @@ def room_created(screens: Screens) -> Person:
     return host
 
 
+def stale_host_link(screens: Screens) -> Person:
+    """A host link whose key was rotated: the room as an attendee, with a notice saying so."""
+    room_id, _ = screens.room("lived-in")
+    person = screens.person("Gus")
+    person.join(room_id)
+    person.open("/")
+    person.open(f"/{room_id}#host=not-the-key")
+    region = person.page.get_by_role("region", name="This host link no longer works")
+    expect(region).to_be_visible()
+    return person
+
+
+def removed_cohost(screens: Screens) -> Person:
+    """A co-host whom the owner removed: their page turns into an attendee's, with a notice."""
+    room_id, owner = screens.room("lived-in")
+    rooms = f"{owner.base_url}/api/rooms/{room_id}"
+    key = owner.page.request.get(f"{rooms}/host-key").json()["hostKey"]
+    cohost = screens.person("Cora")
+    cohost.join(room_id)
+    cohost.open("/")
+    cohost.open(f"/{room_id}#host={key}")
+    expect(cohost.settings_button).to_be_visible()
+    me = cohost.page.request.post(f"{owner.base_url}/api/session", headers={"X-LiveQA": "1"})
+    removed = owner.page.request.delete(
+        f"{rooms}/hosts/{me.json()['participantId']}", headers={"X-LiveQA": "1"}
+    )
+    assert removed.ok, removed.text()
+    expect(cohost.page.get_by_role("region", name="You are no longer a host")).to_be_visible()
+    expect(cohost.settings_button).to_have_count(0)
+    return cohost
+
+
 def empty_room(screens: Screens) -> Person:
     host = screens.person("Maya")
     host.create_room("a11y-empty", title="Nothing asked yet")
@@ -363,6 +395,8 @@ BUILDERS: dict[str, Callable[[Screens], Person]] = {
     "invalid-room-id": invalid_room_id,
     "newcomer-by-link": newcomer_by_link,
     "room-created": room_created,
+    "stale-host-link": stale_host_link,
+    "removed-cohost": removed_cohost,
     "empty-room": empty_room,
     "attendee": attendee_of("lived-in"),
     "answered-view": answered_view,
