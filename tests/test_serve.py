@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import signal
 import socket
 import stat
@@ -312,3 +313,12 @@ async def test_the_public_url_reaches_the_links(tmp_path: Path) -> None:
                 assert (await made.json())["joinUrl"] == "https://qa.example.org/town-hall"
     finally:
         await board.stop()
+
+
+def test_the_readme_lists_every_option() -> None:
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    options = {name for action in parser._actions for name in action.option_strings}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(--[a-z-]+)` \|", readme, re.MULTILINE))
+    assert options - {"-h", "--help"} <= listed, sorted(options - listed - {"-h", "--help"})

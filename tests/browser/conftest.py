@@ -121,14 +121,28 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 People = Callable[..., Person]
 
+# How people see the app, for tests run both ways (`@pytest.mark.parametrize("look", LOOKS,
+# indirect=True)`): between them every viewport and colour scheme is covered at no extra cost.
+LOOKS: dict[str, dict[str, Any]] = {
+    "phone-light": {"viewport": PHONE, "color_scheme": "light"},
+    "desktop-dark": {"viewport": DESKTOP, "color_scheme": "dark"},
+}
+
 
 @pytest.fixture
-def people(browser: Browser, server: Server) -> Iterator[People]:
+def look(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The browser context settings people get unless a test says otherwise (a phone)."""
+    return LOOKS[request.param] if hasattr(request, "param") else {"viewport": PHONE}
+
+
+@pytest.fixture
+def people(browser: Browser, server: Server, look: dict[str, Any]) -> Iterator[People]:
     """Make people, each with their own browser context (cookies, storage): `people("Ana")`."""
     made: list[Person] = []
 
     def person(name: str, **context: Any) -> Person:
-        context.setdefault("viewport", PHONE)
+        for key, value in look.items():
+            context.setdefault(key, value)
         page = browser.new_context(**context).new_page()
         made.append(Person(page, server.url, name))
         return made[-1]

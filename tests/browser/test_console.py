@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, expect
 
-from .conftest import DESKTOP, People
+from .conftest import DESKTOP, LOOKS, People
 from .people import LIVE_MS, Person
 
 pytestmark = pytest.mark.browser
@@ -34,6 +34,7 @@ def danger_zone(person: Person) -> Locator:
     return dialog
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_the_start_page_lists_the_rooms_i_host(people: People, room_id: str) -> None:
     host, guest = people("Hana"), people("Gus")
     host.create_room(f"{room_id}-a", title="Morning session")
@@ -59,6 +60,7 @@ def test_the_start_page_lists_the_rooms_i_host(people: People, room_id: str) -> 
     expect(host.settings_button).to_be_visible()
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_the_owner_deletes_a_room_after_typing_its_id(people: People, room_id: str) -> None:
     owner, guest, newcomer = people("Olivia"), people("Gus"), people("Nia")
     guest.page.add_init_script(COUNT_SOCKETS)
@@ -98,6 +100,7 @@ def test_the_owner_deletes_a_room_after_typing_its_id(people: People, room_id: s
     expect(newcomer.card("New here?")).to_be_visible(timeout=LIVE_MS)
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_a_cohost_cannot_delete_the_room(people: People, room_id: str) -> None:
     owner, cohost = people("Olivia"), people("Cora")
     owner.create_room(room_id)
@@ -111,6 +114,7 @@ def test_a_cohost_cannot_delete_the_room(people: People, room_id: str) -> None:
     expect(dialog.get_by_role("button", name="Clear questions")).to_be_visible()
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_a_host_clears_answered_then_all_questions(people: People, room_id: str) -> None:
     host, guest = people("Hana"), people("Gus")
     host.create_room(room_id)
@@ -147,7 +151,7 @@ def test_a_host_clears_answered_then_all_questions(people: People, room_id: str)
 def test_a_wide_screen_gives_a_moderating_host_the_queue_beside_the_list(
     people: People, room_id: str
 ) -> None:
-    host = people("Hana", viewport=DESKTOP)
+    host = people("Hana", viewport=DESKTOP, color_scheme="dark")
     guest = people("Gus", viewport=DESKTOP)
     host.create_room(room_id)
     host.settings(moderation=True)
@@ -177,3 +181,28 @@ def test_a_wide_screen_gives_a_moderating_host_the_queue_beside_the_list(
     # Attendees see no count and keep the form.
     expect(guest.page.get_by_text(re.compile(r"people here$"))).to_be_hidden()
     expect(guest.composer).to_be_visible()
+
+
+def test_on_a_phone_a_moderating_host_keeps_the_form_and_the_queue_above_the_list(
+    people: People, room_id: str
+) -> None:
+    host, guest = people("Hana"), people("Gus")
+    host.create_room(room_id)
+    host.settings(moderation=True)
+    guest.join(room_id)
+    guest.ask("Waiting one?")
+    page = host.page
+    expect(page.get_by_text(re.compile(r"^2 people here$"))).to_be_visible(timeout=LIVE_MS * 5)
+    queue = page.get_by_role("heading", name=re.compile("Waiting for approval"))
+    expect(queue).to_contain_text("(1)", timeout=LIVE_MS)
+    host.card("Waiting one?").get_by_role("button", name="Approve").click()
+    guest.ask("Second one?")
+    expect(queue).to_contain_text("(1)", timeout=LIVE_MS)
+    waiting = host.card("Second one?").bounding_box()
+    listed = host.card("Waiting one?").bounding_box()
+    assert waiting is not None
+    assert listed is not None
+    assert waiting["y"] + waiting["height"] <= listed["y"], (waiting, listed)
+    assert abs(waiting["x"] - listed["x"]) < 1, (waiting, listed)
+    expect(host.composer).to_be_visible()
+    expect(page.get_by_role("button", name="Ask a question")).to_be_hidden()

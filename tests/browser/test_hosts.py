@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import People
+from .conftest import LOOKS, People
 from .people import LIVE_MS, Person
 
 pytestmark = pytest.mark.browser
@@ -31,6 +31,7 @@ def follow(person: Person, link: str) -> None:
     person.open(link.removeprefix(person.base_url))
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_only_the_owner_sees_the_key_and_removing_a_cohost_shows_at_once(
     people: People, room_id: str
 ) -> None:
@@ -73,6 +74,7 @@ def test_only_the_owner_sees_the_key_and_removing_a_cohost_shows_at_once(
     expect(cohost.card("Who hosts?").get_by_role("button", name="Reply")).to_have_count(0)
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_rotating_the_key_revokes_cohosts_unless_kept(people: People, room_id: str) -> None:
     owner, cohost = people("Olivia"), people("Cora")
     owner.create_room(room_id, title="Rotated")

@@ -7,15 +7,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, People
+from .conftest import LOOKS, People
 from .people import LIVE_MS
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_the_projector_follows_the_highlight(people: People, room_id: str) -> None:
-    host, guest = people("Hana", viewport=DESKTOP), people("Gus")
-    screen = people("Projector", viewport=DESKTOP)
+    host, guest = people("Hana"), people("Gus")
+    screen = people("Projector")
     host.create_room(room_id, title="Big screen")
     guest.join(room_id)
     guest.ask("First question")
@@ -47,9 +48,10 @@ def test_the_projector_follows_the_highlight(people: People, room_id: str) -> No
     expect(spotlight).to_contain_text("2 up-votes", timeout=LIVE_MS)
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_the_projector_warns_when_phones_cannot_open_its_link(people: People, room_id: str) -> None:
-    host = people("Hana", viewport=DESKTOP)
-    screen = people("Projector", viewport=DESKTOP)
+    host = people("Hana")
+    screen = people("Projector")
     host.create_room(room_id)
     screen.open(f"/{room_id}/present")
     join = screen.page.get_by_role("complementary", name="How to join")
@@ -59,11 +61,12 @@ def test_the_projector_warns_when_phones_cannot_open_its_link(people: People, ro
     expect(join).to_contain_text("--public-url")
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_the_projector_shows_the_rooms_state_instead_of_inviting_questions(
     people: People, room_id: str
 ) -> None:
-    host = people("Hana", viewport=DESKTOP)
-    screen = people("Projector", viewport=DESKTOP)
+    host = people("Hana")
+    screen = people("Projector")
     host.create_room(room_id)
     screen.open(f"/{room_id}/present")
     page = screen.page
@@ -82,8 +85,9 @@ def test_the_projector_shows_the_rooms_state_instead_of_inviting_questions(
     expect(join).not_to_contain_text("Join and")
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_the_projector_of_a_missing_room_shows_only_that(people: People, room_id: str) -> None:
-    screen = people("Projector", viewport=DESKTOP)
+    screen = people("Projector")
     screen.open(f"/{room_id}/present")
     page = screen.page
     expect(page.get_by_role("heading", level=1)).to_have_text("This room does not exist.")
@@ -107,11 +111,12 @@ window.WebSocket = class extends Native {
 """
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_the_projector_hides_its_head_count_while_disconnected(
     people: People, room_id: str
 ) -> None:
-    host = people("Hana", viewport=DESKTOP)
-    screen = people("Projector", viewport=DESKTOP)
+    host = people("Hana")
+    screen = people("Projector")
     screen.page.add_init_script(CUTTABLE_SOCKETS)
     host.create_room(room_id)
     screen.open(f"/{room_id}/present")

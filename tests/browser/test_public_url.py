@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, People, Server
+from .conftest import LOOKS, People, Server
 from .people import LOAD_MS
 
 pytestmark = pytest.mark.browser
@@ -27,9 +27,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         running.stop()
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_links_and_the_qr_code_use_the_public_url(people: People, room_id: str) -> None:
-    host = people("Hana", viewport=DESKTOP)
-    screen = people("Projector", viewport=DESKTOP)
+    host = people("Hana")
+    screen = people("Projector")
     host.create_room(room_id)
     ready = host.page.get_by_role("region", name="Your room is ready")
     expect(ready.get_by_role("textbox", name="Link for attendees")).to_have_value(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import People
+from .conftest import LOOKS, People
 from .people import LOAD_MS, Person
 
 pytestmark = pytest.mark.browser
@@ -20,6 +20,7 @@ def enter_as_host(person: Person, room_id: str, key: str = "") -> None:
     person.page.get_by_role("button", name="Enter Room").click()
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_join_as_host_with_a_new_room_id_creates_the_room(people: People, room_id: str) -> None:
     host, other = people("Hana"), people("Olga")
     enter_as_host(host, room_id)

@@ -121,7 +121,7 @@
           distance += move;
         }
         last = time;
-        // Cards off screen are sized when first shown (content-visibility), so the end moves.
+        // Questions arriving while it scrolls move the end, so it is read on every frame.
         const bottom = root.scrollHeight - root.clientHeight;
         if (direction > 0 && y >= bottom) {
           distance -= y - bottom;

@@ -113,6 +113,8 @@ export class RoomBoard {
     );
     const nav = h("nav", { class: "views", "aria-label": "Sort questions" }, this.tabs);
     this.finder = this.buildFinder();
+    // The cards' "Response:" headings sit under this one, so the outline has no gap after h1.
+    const listTitle = h("h2", { class: "visually-hidden", text: "Questions" });
     // For hosts: how many people have the room open.
     this.attendees = h("p", { class: "meta attendees", hidden: true });
     // On a wide screen a moderating host's form is folded away until asked for.
@@ -159,10 +161,11 @@ export class RoomBoard {
       "div",
       { class: "room" },
       this.header,
-      this.status.element,
       h(
         "main",
         { id: "main", class: "room-main" },
+        // Inside the main landmark, so it is found with the rest of the page.
+        this.status.element,
         h(
           "div",
           { class: "column" },
@@ -171,6 +174,7 @@ export class RoomBoard {
           this.now,
           this.attendees,
           this.askButton,
+          listTitle,
           nav,
           this.finder,
           this.pending,

@@ -12,9 +12,10 @@ import { field } from "./dialog.js";
 /** @type {Record<string, string>} */
 const STATE_NAMES = { open: "open", voting: "voting only", closed: "closed" };
 
+// An alert holding a list: a <ul> may not take the alert role itself, nor its items another parent.
 /** @param {string} id */
 function errorList(id) {
-  return h("ul", { class: "error", id, role: "alert", hidden: true });
+  return h("div", { class: "error", id, role: "alert", hidden: true });
 }
 
 /**
@@ -23,7 +24,7 @@ function errorList(id) {
  * @param {string[]} messages
  */
 function showErrors(list, input, messages) {
-  list.replaceChildren(...messages.map((message) => h("li", { text: message })));
+  list.replaceChildren(h("ul", {}, messages.map((message) => h("li", { text: message }))));
   list.hidden = messages.length === 0;
   if (messages.length) input.setAttribute("aria-invalid", "true");
   else input.removeAttribute("aria-invalid");
