@@ -268,7 +268,7 @@ def empty_room(screens: Screens) -> Person:
 
 def answered_view(screens: Screens) -> Person:
     guest = attendee_of("lived-in")(screens)
-    guest.page.get_by_role("button", name=re.compile(r"^Answered")).click()
+    guest.page.get_by_role("button", name=re.compile(r"^Answered \(")).click()
     expect(guest.page.locator("li.card")).to_have_count(1)
     return guest
 
