@@ -8,6 +8,9 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
 
+from liveqa import __version__
+from liveqa.options import Parser
+
 
 class Command(Protocol):
     """A subcommand module: `configure` fills its parser, `run` executes it."""
@@ -29,11 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen subcommand."""
-    parser = argparse.ArgumentParser(prog="liveqa", description=__doc__)
+    parser = Parser(prog="liveqa", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"liveqa {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = (argv if argv is not None else sys.argv[1:])[:1]
     for name, (module_name, help_text) in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text)
+        sub = subparsers.add_parser(
+            name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
+        )
         if chosen == [name]:
             module = cast(Command, importlib.import_module(module_name))
             module.configure(sub)

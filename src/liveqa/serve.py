@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from liveqa import logs
 from liveqa.edge.command import (
     add_client_limits,
     client_limits,
@@ -32,12 +33,12 @@ from liveqa.edge.command import (
     raise_open_files_limit,
 )
 from liveqa.edge.server import Edge, EdgeConfig
+from liveqa.options import add_logging, add_option, add_public_url, default_of, fail, tcp_port
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.bodies import server_settings
 from liveqa.origin.command import Allowances, add_limit_options, limits_from
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.sigcheck import key_verifier
-from liveqa.settings import add_option, add_public_url
 
 log = logging.getLogger("liveqa.serve")
 
@@ -165,8 +166,8 @@ def network_addresses(host: str) -> list[str]:
     return [str(a) for a in sorted(usable, key=lambda a: (a.version, a))]
 
 
-class Board:
-    """A running edge and origin; `stop()` ends them in that order."""
+class EdgeAndOrigin:
+    """The running edge and origin of `liveqa serve`; `stop()` ends them in that order."""
 
     def __init__(self, edge: Edge, runner: web.AppRunner | None, origin: socket.socket) -> None:
         self.edge = edge
@@ -194,7 +195,7 @@ async def start(
     allowances: Allowances | None = None,
     public_url: str | None = None,
     **edge_limits: Any,
-) -> Board:
+) -> EdgeAndOrigin:
     """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot.
 
     `behind_tls`: every browser comes through a TLS front, so cookies are Secure, the front's
@@ -222,7 +223,7 @@ async def start(
             **edge_limits,
         )
     )
-    board = Board(edge, None, origin)
+    board = EdgeAndOrigin(edge, None, origin)
     try:
         try:
             await edge.start()
@@ -319,7 +320,13 @@ async def serve(
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of `liveqa serve`."""
     add_option(parser, "--host", default=LOOPBACK, help="address browsers connect to")
-    add_option(parser, "--port", type=int, default=7999, help="port browsers connect to")
+    add_option(
+        parser,
+        "--port",
+        type=tcp_port,
+        default=default_of(EdgeConfig, "port"),
+        help="port browsers connect to",
+    )
     add_option(
         parser,
         "--data-dir",
@@ -338,14 +345,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_public_url(parser)
     add_client_limits(parser)
     add_limit_options(parser)
-    add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
+    # Quiet by default: it talks to a person in a terminal, not to a log collector.
+    add_logging(parser, level="warning")
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of `liveqa serve`."""
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.setup(args.log_level, args.log_format, args.access_log)
     raise_open_files_limit()
     data_dir = (args.data_dir or default_data_dir()).expanduser()
     try:
@@ -355,12 +361,11 @@ def run(args: argparse.Namespace) -> int:
                 args.port,
                 data_dir,
                 args.behind_tls,
-                client_limits(args),
+                {**client_limits(args), "access_log": args.access_log},
                 limits_from(args),
                 args.public_url,
             )
         )
     except ValueError as exc:
-        print(f"liveqa serve: {exc}")
-        return 2
+        return fail("liveqa serve", exc)
     return 0

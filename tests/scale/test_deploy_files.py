@@ -25,7 +25,7 @@ import pytest
 
 from liveqa.bench.pushpin import free_port
 from liveqa.cli import COMMANDS, Command
-from liveqa.settings import env_name
+from liveqa.options import env_name
 
 from .attendee import Attendee, open_room, snapshot
 from .cluster import GRIP_KEY, Service

@@ -26,8 +26,8 @@ from liveqa.bench.result import Result, format_result, to_json
 from liveqa.bench.rig import Load, Rig, Target
 from liveqa.bench.usage import ProcessGroup
 from liveqa.edge.command import raise_open_files_limit
+from liveqa.options import add_option
 from liveqa.origin.limits import Limits
-from liveqa.settings import add_option
 
 Scenario = Callable[[Rig, Load], Awaitable[Result]]
 SCENARIOS: dict[str, Scenario] = {"fanout": fanout, "fanin": fanin, "connect": connect}

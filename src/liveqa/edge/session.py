@@ -15,6 +15,7 @@ from liveqa.edge.upstream import OriginError, OriginResponse, OriginUnreachable,
 from liveqa.grip import control as grip_control
 from liveqa.grip import events as ev
 from liveqa.grip.control import CONTROL_PREFIX, ControlError, parse_control, parse_grip_extension
+from liveqa.logs import CONNECTION_ID
 
 if TYPE_CHECKING:
     from liveqa.edge.connection import ClientConnection
@@ -148,6 +149,8 @@ class Session:
 
     async def open(self) -> None:
         """Send OPEN until the origin accepts or refuses; the connection then answers the client."""
+        # This task's log lines, and those of the tasks it starts, are about this connection.
+        CONNECTION_ID.set(self.cid)
         try:
             await self._open()
         except asyncio.CancelledError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from liveqa.settings import add_option
+from liveqa.options import add_option
 from liveqa.store.database import Database
 from liveqa.store.migrate import current_revision, head_revision
 

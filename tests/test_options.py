@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from liveqa.settings import add_option, env_name, public_url, whole_number
+from liveqa.options import add_option, env_name, public_url, whole_number
 
 
 def parser_with(**options: dict[str, object]) -> argparse.ArgumentParser:
