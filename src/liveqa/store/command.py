@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from liveqa.options import add_option
+from liveqa.options import add_option, fail
 from liveqa.store.database import Database
 from liveqa.store.migrate import current_revision, head_revision
 
@@ -43,6 +43,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         print(asyncio.run(_run(args.action, args.database_url)))
     except ValueError as exc:
-        print(f"liveqa db: {exc}")
-        return 2
+        return fail("liveqa db", exc)
     return 0
