@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -20,6 +21,14 @@ ENVIRONMENT = ("LIVEQA_ORIGIN", "LIVEQA_BEHIND_TLS", "LIVEQA_LOG_LEVEL", "LIVEQA
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _never_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A configuration these tests let through returns 0 at once instead of serving."""
+    for command in SERVERS:
+        module = importlib.import_module(cli.COMMANDS[command][0])
+        monkeypatch.setattr(module, "run", lambda args: 0)
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
