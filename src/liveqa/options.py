@@ -84,9 +84,9 @@ def add_option(parser: argparse.ArgumentParser, flag: str, **kwargs: Any) -> Non
     action = kwargs.get("action")
     help_text = kwargs.pop("help", "")
     default = kwargs.get("default")
-    if action != "store_true" and default not in (None, [], ()):
-        help_text += f" (default {_shown(default)})"
-    kwargs["help"] = f"{help_text} [env {name}]".strip()
+    shown = action != "store_true" and default not in (None, [], ())
+    where = f"default {_shown(default)}; env {name}" if shown else f"env {name}"
+    kwargs["help"] = f"{help_text} [{where}]".strip()
     if action == "append":
         kwargs["action"] = _AppendOverDefault
     if value is not None:
@@ -190,12 +190,20 @@ def log_format(text: str) -> str:
 
 def add_logging(parser: argparse.ArgumentParser, level: str = "info") -> None:
     """`--log-level`, `--log-format` and `--access-log`, the same for every server command."""
-    add_option(parser, "--log-level", type=log_level, default=level, help=" / ".join(LOG_LEVELS))
+    add_option(
+        parser,
+        "--log-level",
+        type=log_level,
+        default=level,
+        metavar="LEVEL",
+        help=" / ".join(LOG_LEVELS),
+    )
     add_option(
         parser,
         "--log-format",
         type=log_format,
         default="text",
+        metavar="FORMAT",
         help="text: one line per record for people; json: one JSON object per line, with "
         "connection_id on lines about a connection",
     )

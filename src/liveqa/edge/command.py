@@ -153,6 +153,7 @@ def add_client_limits(parser: argparse.ArgumentParser) -> None:
         "--max-connections-per-address",
         type=whole_number,
         default=_default("max_connections_per_address"),
+        metavar="COUNT",
         help="connections (WebSockets and HTTP) one client address (an IPv6 /64) may hold at "
         "once; 0: no limit. Loopback clients are not counted. Raise it for a venue whose "
         "attendees share one NAT address",
@@ -162,6 +163,7 @@ def add_client_limits(parser: argparse.ArgumentParser) -> None:
         "--max-requests-per-address",
         type=whole_number,
         default=_default("max_requests_per_address"),
+        metavar="COUNT",
         help="plain HTTP requests one client address may have in progress at once (429 past "
         "it); 0: no limit. Loopback clients are not counted",
     )
