@@ -319,7 +319,9 @@ async def serve(
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of `liveqa serve`."""
-    add_option(parser, "--host", default=LOOPBACK, help="address browsers connect to")
+    add_option(
+        parser, "--host", default=default_of(EdgeConfig, "host"), help="address browsers connect to"
+    )
     add_option(
         parser,
         "--port",
