@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import resource
 import signal
 import socket
@@ -14,9 +15,9 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from test_server import SIG_KEY, WAIT, close_code, origin_running
+from test_server import SIG_KEY, WAIT, close_code, edge_running, origin_running
 
-from liveqa import cli
+from liveqa import cli, logs
 from liveqa.bench.pushpin import free_port
 from liveqa.edge import command
 from liveqa.edge.server import EdgeConfig
@@ -315,3 +316,24 @@ def test_a_bad_origin_is_one_clear_error(
     (line,) = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
     assert line.startswith("liveqa edge: error: ")
     assert "'127.0.0.1:8001'" in line
+
+
+@pytest.mark.parametrize("on", [False, True])
+async def test_the_access_log_has_a_line_per_proxied_request(
+    on: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs.setup("warning", "json", access_log=on)
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, access_log=on, websocket_paths=("/ws",)) as edge,
+        aiohttp.ClientSession() as client,
+        client.get(f"http://127.0.0.1:{edge.port}/page") as response,
+    ):
+        assert response.status == 200
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    access = [line["message"] for line in lines if line["logger"] == "liveqa.access"]
+    if on:
+        (line,) = access
+        assert '"GET /page HTTP/1.1" 200' in line
+    else:
+        assert access == []

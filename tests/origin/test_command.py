@@ -221,6 +221,7 @@ async def test_the_process_migrates_serves_and_stops(tmp_path: Path) -> None:
         f"sqlite:///{tmp_path}/process.db",
         "--grip-url",
         f"http://127.0.0.1:9/?key={KEY}",
+        "--access-log",
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -251,6 +252,8 @@ async def test_the_process_migrates_serves_and_stops(tmp_path: Path) -> None:
         output, _ = await asyncio.wait_for(process.communicate(), 15)
     assert process.returncode == 0, output.decode()
     assert (tmp_path / "process.db").exists()
+    assert b"liveqa.access: 127.0.0.1 [" in output
+    assert b'"GET /readyz HTTP/1.1" 200' in output
 
 
 async def test_an_address_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
