@@ -1,19 +1,16 @@
-"""The edge's probes on its publish listener: `/healthz`, `/readyz` (some origin answers), and
-the Connection-Id on log lines about a client connection."""
+"""The edge's probes on its publish listener: `/healthz`, and `/readyz` (some origin answers)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from test_server import edge_running, origin_running, refusing_url, ws_url
+from test_server import edge_running, origin_running, refusing_url
 from yarl import URL
 
-from liveqa import logs
 from liveqa.edge.health import OriginsAnswer
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.publish import publish_app
@@ -103,17 +100,3 @@ async def test_the_edge_is_ready_while_its_origin_answers(client: aiohttp.Client
                 assert response.status == 503
             async with client.get(f"{base}/healthz") as response:
                 assert response.status == 200
-
-
-async def test_log_lines_about_a_connection_carry_its_connection_id(
-    client: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
-) -> None:
-    logs.setup("warning", "json")
-    with refusing_url() as refusing:
-        async with edge_running(refusing) as edge:
-            with pytest.raises(aiohttp.WSServerHandshakeError):
-                await client.ws_connect(ws_url(edge, "/api/websocket"))
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
-    handshake = [line for line in lines if line["message"].startswith("handshake:")]
-    assert handshake, lines
-    assert all(len(line["connection_id"]) == 36 for line in handshake)

@@ -276,6 +276,8 @@ class Session:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
+        # Started from socket callbacks, which serve every connection: name this one.
+        CONNECTION_ID.set(self.cid)
         try:
             while self.pending or self._poll:
                 body = self.pending.take() if self.pending else b""
