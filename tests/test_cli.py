@@ -89,6 +89,7 @@ def test_help_shows_every_default_and_variable(
         (["origin", "--publish-wait", "nan"], "expected seconds, more than 0, got 'nan'"),
         (["origin", "--limit-question", "-1"], "expected a whole number, 0 or more"),
         (["edge"], "the following arguments are required: --origin"),
+        (["origin", "--web-root", "/nowhere/web"], "expected an existing directory"),
     ],
 )
 def test_a_bad_option_is_one_line_and_exit_2(

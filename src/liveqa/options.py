@@ -10,6 +10,7 @@ import re
 import sys
 import urllib.parse
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -170,6 +171,14 @@ def host_port(text: str) -> tuple[str, int]:
             f"expected HOST:PORT with a port from 0 to 65535, got {text!r}"
         ) from None
     return host.strip("[]") or "0.0.0.0", value
+
+
+def directory(text: str) -> Path:
+    """An argparse type: a directory that exists."""
+    path = Path(text).expanduser()
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"expected an existing directory, got {text!r}")
+    return path
 
 
 def log_level(text: str) -> str:

@@ -9,7 +9,6 @@ import os
 import signal
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from aiohttp import web
@@ -25,6 +24,7 @@ from liveqa.options import (
     add_timeouts,
     at_least,
     default_of,
+    directory,
     fail,
     host_port,
     positive,
@@ -181,7 +181,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser,
         "--web-root",
-        type=Path,
+        type=directory,
         default=_default("web_root"),
         help="directory of the web client",
     )
