@@ -33,8 +33,16 @@ from liveqa.edge.command import (
     raise_open_files_limit,
 )
 from liveqa.edge.server import Edge, EdgeConfig
-from liveqa.options import add_logging, add_option, add_public_url, default_of, fail, tcp_port
-from liveqa.origin.app import OriginConfig, create_app
+from liveqa.options import (
+    add_logging,
+    add_option,
+    add_public_url,
+    default_of,
+    fail,
+    host_port,
+    tcp_port,
+)
+from liveqa.origin.app import OriginConfig, create_app, operations_app
 from liveqa.origin.bodies import server_settings
 from liveqa.origin.command import Allowances, add_limit_options, limits_from
 from liveqa.origin.publisher import PublishTarget
@@ -173,6 +181,8 @@ class EdgeAndOrigin:
         self.edge = edge
         self.runner = runner
         self.origin = origin
+        # /metrics, /healthz and /readyz of both, with `--metrics-listen`.
+        self.operations: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
@@ -181,6 +191,8 @@ class EdgeAndOrigin:
 
     async def stop(self) -> None:
         """Close client sockets (1001) and tell the origin, then stop the origin and its store."""
+        if self.operations is not None:
+            await self.operations.cleanup()
         await self.edge.shutdown()
         if self.runner is not None:
             await self.runner.cleanup()
@@ -194,14 +206,15 @@ async def start(
     behind_tls: bool = False,
     allowances: Allowances | None = None,
     public_url: str | None = None,
+    metrics_listen: tuple[str, int] | None = None,
     **edge_limits: Any,
 ) -> EdgeAndOrigin:
     """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot.
 
     `behind_tls`: every browser comes through a TLS front, so cookies are Secure, the front's
     X-Forwarded-Proto reaches the origin and its X-Forwarded-For says whose connection it is.
-    `allowances`: the origin's limits (`add_limit_options`); `edge_limits`: `EdgeConfig`
-    fields limiting clients (`client_limits`).
+    `allowances`: the origin's limits (`add_limit_options`); `metrics_listen`: where to serve
+    /metrics, /healthz and /readyz; `edge_limits`: `EdgeConfig` fields (`client_limits`).
     """
     keys = await asyncio.to_thread(prepare_data_dir, data_dir)
     # Listening before the edge starts means early requests wait in the backlog, not fail.
@@ -255,6 +268,18 @@ async def start(
             database = data_dir / DATABASE_FILE
             raise ValueError(f"the database {database} cannot be used: {reason}") from None
         await web.SockSite(board.runner, origin).start()
+        if metrics_listen is not None:
+            board.operations = web.AppRunner(
+                operations_app(board.runner.app, more_metrics=edge.metrics.render),
+                access_log=None,
+            )
+            await board.operations.setup()
+            metrics_host, metrics_port = metrics_listen
+            try:
+                await web.TCPSite(board.operations, metrics_host, metrics_port).start()
+            except OSError as exc:
+                where = f"{metrics_host}:{metrics_port}"
+                raise ValueError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     except BaseException:
         await board.stop()
         raise
@@ -299,9 +324,12 @@ async def serve(
     edge_limits: dict[str, Any],
     allowances: Allowances | None = None,
     public_url: str | None = None,
+    metrics_listen: tuple[str, int] | None = None,
 ) -> None:
     """Run until SIGTERM or SIGINT."""
-    board = await start(host, port, data_dir, behind_tls, allowances, public_url, **edge_limits)
+    board = await start(
+        host, port, data_dir, behind_tls, allowances, public_url, metrics_listen, **edge_limits
+    )
     freeze_startup_heap()
     try:
         stop = asyncio.Event()
@@ -345,6 +373,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "front's X-Forwarded-Proto and X-Forwarded-For are trusted",
     )
     add_public_url(parser)
+    add_option(
+        parser,
+        "--metrics-listen",
+        type=host_port,
+        metavar="HOST:PORT",
+        help="address of /metrics (the edge's and the origin's), /healthz and /readyz; "
+        "default: no /metrics",
+    )
     add_client_limits(parser)
     add_limit_options(parser)
     # Quiet by default: it talks to a person in a terminal, not to a log collector.
@@ -366,6 +402,7 @@ def run(args: argparse.Namespace) -> int:
                 {**client_limits(args), "access_log": args.access_log},
                 limits_from(args),
                 args.public_url,
+                args.metrics_listen,
             )
         )
     except ValueError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,12 +278,16 @@ def create_app(config: OriginConfig) -> web.Application:
     return app
 
 
-def operations_app(app: web.Application) -> web.Application:
-    """`/metrics`, `/healthz` and `/readyz` of the origin `app`, for a listener of their own."""
+def operations_app(
+    app: web.Application, more_metrics: Callable[[], bytes] | None = None
+) -> web.Application:
+    """`/metrics`, `/healthz` and `/readyz` of the origin `app`, for a listener of their own;
+    `more_metrics` gives exposition text shown first (the edge's, in `liveqa serve`)."""
 
     async def metrics(_request: web.Request) -> web.Response:
+        before = more_metrics() if more_metrics is not None else b""
         return web.Response(
-            body=app[METRICS].render(), headers={"Content-Type": METRICS_CONTENT_TYPE}
+            body=before + app[METRICS].render(), headers={"Content-Type": METRICS_CONTENT_TYPE}
         )
 
     operations = web.Application()
