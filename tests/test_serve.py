@@ -18,7 +18,6 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from liveqa.bench.pushpin import free_port
 from liveqa.edge.command import client_limits
 from liveqa.serve import (
     DATABASE_FILE,
@@ -33,6 +32,7 @@ from liveqa.serve import (
     start,
     welcome,
 )
+from support.ports import free_port
 
 
 def test_default_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

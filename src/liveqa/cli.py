@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol, cast
 
 from liveqa import __version__
@@ -26,7 +27,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "edge": ("liveqa.edge.command", "run the GRIP edge proxy"),
     "origin": ("liveqa.origin.command", "run the Q&A origin app"),
     "db": ("liveqa.store.command", "manage the database (upgrade)"),
-    "bench": ("liveqa.bench.command", "benchmark a GRIP proxy (liveqa edge or Pushpin)"),
+}
+# Commands other distributions add: entry points in this group, each naming a Command module.
+PLUGIN_GROUP = "liveqa.commands"
+# Commands of this repository that install apart from liveqa, and how to install them.
+INSTALLED_APART: dict[str, str] = {
+    "bench": "the liveqa-bench package (in a liveqa checkout: pip install -e ./bench)",
 }
 
 
@@ -36,6 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"liveqa {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = (argv if argv is not None else sys.argv[1:])[:1]
+    plugins = {e.name: e for e in entry_points(group=PLUGIN_GROUP) if e.name not in COMMANDS}
+    if chosen and chosen[0] in INSTALLED_APART and chosen[0] not in plugins:
+        print(
+            f"liveqa {chosen[0]} is not installed: it comes with {INSTALLED_APART[chosen[0]]}",
+            file=sys.stderr,
+        )
+        return 2
     for name, (module_name, help_text) in COMMANDS.items():
         sub = subparsers.add_parser(
             name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
@@ -44,8 +57,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             module = cast(Command, importlib.import_module(module_name))
             module.configure(sub)
             sub.set_defaults(handler=module.run)
+    for name, plugin in plugins.items():
+        summary = _summary(plugin)
+        sub = subparsers.add_parser(name, help=summary, description=summary)
+        if chosen == [name]:
+            module = cast(Command, plugin.load())
+            module.configure(sub)
+            sub.set_defaults(handler=module.run)
     args = parser.parse_args(argv)
     return int(args.handler(args))
+
+
+def _summary(plugin: EntryPoint) -> str | None:
+    """The one-line summary of the distribution that adds `plugin`, read without importing it."""
+    return plugin.dist.metadata["Summary"] if plugin.dist is not None else None
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from liveqa.bench.chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
-from liveqa.bench.pushpin import free_port
+from support.chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
+from support.ports import free_port
 
 from .people import Person
 

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from liveqa.bench.processes import edge_command
-from liveqa.bench.pushpin import Pushpin, free_port
+from support.edge import edge_command
+from support.ports import free_port
 from support.processes import (
     log_tail,
     start_logged,
@@ -19,6 +19,7 @@ from support.processes import (
     wait_answering,
     wait_listening,
 )
+from support.pushpin import Pushpin
 
 KINDS = ("pushpin", "liveqa")
 # PyJWT warns (an error under filterwarnings) about HMAC keys shorter than 32 bytes.

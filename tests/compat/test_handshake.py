@@ -7,7 +7,7 @@ import uuid
 import aiohttp
 import pytest
 
-from liveqa.bench.pushpin import free_port
+from support.ports import free_port
 
 from .origin import GRIP, OriginRequest, Reply, Script, echo_reply
 from .proxies import Proxy, run_proxy

@@ -18,11 +18,11 @@ import pytest
 from test_server import SIG_KEY, WAIT, close_code, edge_running, origin_running
 
 from liveqa import cli, logs
-from liveqa.bench.pushpin import free_port
 from liveqa.edge import command
 from liveqa.edge.server import EdgeConfig
 from liveqa.grip import events as ev
 from liveqa.options import env_name, host_port
+from support.ports import free_port
 from support.processes import wait_listening
 
 ENVIRONMENT = {

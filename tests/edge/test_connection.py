@@ -23,7 +23,6 @@ from test_server import (
     publish,
     raw_client,
     read_answer,
-    read_frame,
     upgrade_request,
     wait_for,
     ws_url,
@@ -34,6 +33,7 @@ from liveqa.edge import frames
 from liveqa.edge.connection import ClientConnection
 from liveqa.edge.session import Session
 from liveqa.grip import events as ev
+from support.frames import read_frame
 
 CLOSE, TEXT = 0x8, 0x1
 

@@ -16,7 +16,6 @@ from aiohttp.test_utils import RawTestServer, TestClient, TestServer
 from multidict import CIMultiDict
 from yarl import URL
 
-from liveqa.bench.pushpin import free_port
 from liveqa.edge.addresses import AddressLimit
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.metrics import EdgeMetrics
@@ -27,6 +26,7 @@ from liveqa.edge.proxy import (
     origin_session,
     proxy_handler,
 )
+from support.ports import free_port
 
 BIG = 5 * 1024 * 1024
 

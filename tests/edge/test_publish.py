@@ -21,6 +21,8 @@ from liveqa.edge.publish import (
     publish_app,
 )
 from liveqa.grip.publish import PublishItem
+from support.ports import free_port
+from support.pushpin import Pushpin
 
 KEY = b"publish-secret-of-at-least-32-bytes"
 
@@ -394,8 +396,6 @@ SAME_STATUS_AS_PUSHPIN: list[Request] = [
 
 @pytest.mark.pushpin
 async def test_answers_match_pushpin() -> None:
-    from liveqa.bench.pushpin import Pushpin, free_port
-
     pushpin = Pushpin(origin=f"127.0.0.1:{free_port()}")
     await asyncio.to_thread(pushpin.start)
     try:

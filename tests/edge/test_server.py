@@ -29,6 +29,7 @@ from liveqa.edge.connection import CLOSE_TIMEOUT
 from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.edge.session import BACKLOG_HIGH
 from liveqa.grip import events as ev
+from support.frames import read_frame
 
 # PyJWT warns (an error here) about HMAC keys shorter than 32 bytes.
 SIG_KEY = b"edge-tests-grip-sig-key-0123456789abcdef"
@@ -317,17 +318,6 @@ def client_frame(opcode: int, payload: bytes) -> bytes:
     else:
         head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
     return head + mask + masked
-
-
-async def read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    """One unmasked server frame: (opcode, payload)."""
-    first, second = await asyncio.wait_for(reader.readexactly(2), WAIT)
-    size = second & 0x7F
-    if size == 126:
-        (size,) = struct.unpack("!H", await reader.readexactly(2))
-    elif size == 127:
-        (size,) = struct.unpack("!Q", await reader.readexactly(8))
-    return first & 0x0F, await asyncio.wait_for(reader.readexactly(size), WAIT)
 
 
 async def close_code(ws: aiohttp.ClientWebSocketResponse) -> int | None:

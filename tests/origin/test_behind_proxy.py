@@ -16,11 +16,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from liveqa.bench.processes import edge_command
-from liveqa.bench.pushpin import Pushpin, free_port
 from liveqa.origin.app import OriginConfig, create_app
 from liveqa.origin.publisher import PublishTarget
+from support.edge import edge_command
+from support.ports import free_port
 from support.processes import log_tail, start_logged, stop, wait_answering
+from support.pushpin import Pushpin
 
 from .conftest import SIG_KEY, verify_sig
 

@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from jwt.algorithms import ECAlgorithm
 
-from liveqa.bench.pushpin import free_port
 from liveqa.grip.sig import mint_sig
 from liveqa.origin import command
 from liveqa.origin.board import AddressRates
 from liveqa.origin.ratelimit import Rate
+from support.ports import free_port
 
 from .test_verifykey import FASTLY_PEM_BASE64
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from liveqa.origin.app import create_app
-from liveqa.origin.static import STATIC_CACHE, WEB_ROOT
+from liveqa.origin.static import RELEASE_CACHE, STATIC_CACHE, WEB_ROOT
 
 from .conftest import Browser, PublishRecorder, origin_config
 
@@ -119,6 +122,43 @@ async def test_files_revalidate_with_etags_and_follow_changes(
         assert response.status == 304
 
 
+async def test_the_page_loads_each_file_by_its_hash_which_is_cached_for_a_year(
+    site: Browser, tmp_path: Path
+) -> None:
+    web_root = tmp_path / "web"
+    (web_root / "index.html").write_text(
+        '<!doctype html><title>liveqa</title><script type="module" src="/static/js/app.js">'
+        "</script>"
+    )
+
+    async def page() -> tuple[str, dict[str, str]]:
+        async with site.session.get(site.url("/")) as response:
+            html = await response.text()
+            policy = response.headers["Content-Security-Policy"]
+        found = re.search(r'<script type="importmap">(.*?)</script>', html)
+        assert found is not None
+        digest = hashlib.sha256(found[1].encode()).digest()
+        assert f"script-src 'self' 'sha256-{base64.b64encode(digest).decode()}'" in policy
+        return html, json.loads(found[1])["imports"]
+
+    html, imports = await page()
+    version = hashlib.sha256(b"export {};").hexdigest()[:24]
+    assert imports == {"/static/js/app.js": f"/static/js/app.js?v={version}"}
+    assert f'src="/static/js/app.js?v={version}"' in html
+    for query, cache in (
+        (f"?v={version}", RELEASE_CACHE),
+        ("?v=0ld", STATIC_CACHE),
+        ("", STATIC_CACHE),
+    ):
+        async with site.session.get(site.url(f"/static/js/app.js{query}")) as response:
+            assert response.status == 200
+            assert response.headers["Cache-Control"] == cache, query
+    (web_root / "js" / "app.js").write_text("export const next = 2;")
+    _, imports = await page()
+    changed = hashlib.sha256(b"export const next = 2;").hexdigest()[:24]
+    assert imports == {"/static/js/app.js": f"/static/js/app.js?v={changed}"}
+
+
 async def test_text_files_are_gzipped_when_accepted(site: Browser, tmp_path: Path) -> None:
     script = "export const words = [" + ", ".join(f'"word {i}"' for i in range(300)) + "];\n"
     (tmp_path / "web" / "big.js").write_text(script)
@@ -134,14 +174,23 @@ async def test_text_files_are_gzipped_when_accepted(site: Browser, tmp_path: Pat
             assert await response.text() == script
 
 
-def _references(url: str, body: bytes) -> list[str]:
-    """The files a page or module makes the browser fetch on load, as absolute URL paths."""
+def _references(url: str, body: bytes, imports: dict[str, str]) -> list[str]:
+    """The files a page or module makes the browser fetch on load, as absolute URL paths, mapped
+    through the page's import map like a browser does."""
     text = body.decode()
-    if url.endswith(".js"):
-        return [urljoin(url, spec) for spec in STATIC_IMPORT.findall(text)]
-    if url.endswith(".css"):
+    path = url.partition("?")[0]
+    if path.endswith(".js"):
+        return [imports[urljoin(path, spec)] for spec in STATIC_IMPORT.findall(text)]
+    if path.endswith(".css"):
         return []
     return list(re.findall(r'(?:src|href)="(/static/[^"]+)"', text))
+
+
+def _import_map(page: bytes) -> dict[str, str]:
+    found = re.search(r'<script type="importmap">(.*?)</script>', page.decode())
+    assert found is not None
+    imports: dict[str, str] = json.loads(found[1])["imports"]
+    return imports
 
 
 async def test_first_load_transfers_well_under_100_kb(
@@ -176,9 +225,10 @@ async def test_first_load_transfers_well_under_100_kb(
             ("/town-hall/present", "/static/views/present.js"),
         ]:
             transferred, page = await fetch("GET", route)
-            todo = [*_references(route, page), entry]
+            imports = _import_map(page)
+            todo = [*_references(route, page, imports), imports[entry]]
             if entry.endswith("present.js"):
-                todo.append("/static/present.css")
+                todo.append(imports["/static/present.css"])
             fetched: set[str] = set()
             while todo:
                 path = todo.pop()
@@ -187,13 +237,13 @@ async def test_first_load_transfers_well_under_100_kb(
                 fetched.add(path)
                 size, body = await fetch("GET", path)
                 transferred += size
-                todo.extend(_references(path, body))
+                todo.extend(_references(path, body, imports))
             for api in ("/api/session", "/api/rooms/town-hall"):
                 size, _ = await fetch("POST" if api == "/api/session" else "GET", api)
                 transferred += size
             if entry.endswith("present.js"):
                 size, _ = await fetch("GET", "/api/rooms/town-hall/qr.svg")
                 transferred += size
-            assert "/static/main.js" in fetched
+            assert imports["/static/main.js"] in fetched
             assert transferred < FIRST_LOAD_BUDGET / 2, (route, transferred, sorted(fetched))
     await server.close()

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
-from liveqa.bench.pushpin import free_port
-from liveqa.bench.stack import unlabelled_samples
+from support.ports import free_port
 from support.processes import log_tail, start_logged, stop
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -121,7 +121,8 @@ class Edge:
             ) as response,
         ):
             assert response.status == 200, await response.text()
-            return unlabelled_samples(await response.text())
+            families = text_string_to_metric_families(await response.text())
+            return {s.name: s.value for f in families for s in f.samples if not s.labels}
 
 
 @dataclass

@@ -24,7 +24,7 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from liveqa.bench.pushpin import free_port
+from support.ports import free_port
 
 from .attendee import WAIT, Attendee, Disconnected, open_room, snapshot
 from .cluster import Cluster, Edge, TcpRelay, build_cluster, running

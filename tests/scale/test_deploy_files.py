@@ -23,9 +23,9 @@ from typing import cast
 
 import pytest
 
-from liveqa.bench.pushpin import free_port
 from liveqa.cli import COMMANDS, Command
 from liveqa.options import env_name
+from support.ports import free_port
 
 from .attendee import Attendee, open_room, snapshot
 from .cluster import GRIP_KEY, Service

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from liveqa.bench.pushpin import free_port
 from scale.cluster import GRIP_KEY, SECRET_KEY, Service
+from support.ports import free_port
 
 
 @dataclass

@@ -7,6 +7,7 @@ snapshot a host loaded carried the new key) and kept the hosts' channel on the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -15,8 +16,8 @@ from typing import Any
 import pytest
 
 from compat.rawclient import RawHandshake, handshake
-from liveqa.bench.frames import FrameParser
 from scale.attendee import Attendee, all_live
+from support.frames import read_frame
 
 from .conftest import Stack
 
@@ -174,14 +175,13 @@ REVOKED_CLOSE = ("close", CLOSE_HOST_REVOKED.to_bytes(2, "big") + b"host_revoked
 
 async def frames_of(raw: RawHandshake, into: list[tuple[str, bytes]]) -> None:
     """Append ("data" | "close", payload) for each frame the edge sends, in order."""
-    parser = FrameParser()
-    while data := await raw.reader.read(65536):
-        for message in parser.feed(data):
-            into.append(("data", message))
-        for opcode, payload in parser.controls:
+    with contextlib.suppress(asyncio.IncompleteReadError):
+        while True:
+            opcode, payload = await read_frame(raw.reader, wait=None)
             if opcode == OP_CLOSE:
                 into.append(("close", payload))
-        parser.controls.clear()
+            elif opcode < OP_CLOSE:
+                into.append(("data", payload))
 
 
 async def test_a_revoked_socket_that_never_answers_the_close_hears_nothing_more(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
-from liveqa.store.engine import create_engine, database_url
+from liveqa.store.engine import POOL_SIZE, create_engine, database_url
+from support.database import POSTGRES_ADMIN_URL
 
 
 @pytest.mark.parametrize(
@@ -77,3 +80,29 @@ async def test_sqlite_connection_returns_to_the_pool_without_a_transaction(
     finally:
         await engine.dispose()
     assert (open_after, rows, committed) == (False, 0, [2])
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+async def test_busy_moments_reuse_the_pools_connections(dialect: str, tmp_path: Path) -> None:
+    url = POSTGRES_ADMIN_URL if dialect == "postgresql" else f"sqlite:///{tmp_path}/p.db"
+    engine = create_engine(url)
+    opened = 0
+
+    def count(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(engine.sync_engine, "connect", count)
+    everyone_in = asyncio.Barrier(POOL_SIZE)
+
+    async def hold() -> None:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+            await everyone_in.wait()
+
+    try:
+        for _ in range(3):
+            await asyncio.gather(*(hold() for _ in range(POOL_SIZE)))
+    finally:
+        await engine.dispose()
+    assert opened == POOL_SIZE

@@ -89,6 +89,34 @@ async def test_creator_is_host_and_hosts_are_per_room(database: Database) -> Non
     assert roles == ["owner", "cohost", None]
 
 
+async def test_arrival_reads_participant_room_membership_and_host_role(
+    database: Database,
+) -> None:
+    async with database.write() as queries:
+        await _room(queries, "room-a", "p1")
+        await queries.create_participant("p2", "Grace", 3)
+        await queries.create_participant("p3", "Linus", 4)
+        await queries.add_member("room-a", "p2", 5)
+        await queries.add_host("room-a", "p3", 6, key_generation=1)
+    async with database.read() as queries:
+        owner = await queries.arrival("room-a", "p1")
+        member = await queries.arrival("room-a", "p2")
+        cohost = await queries.arrival("room-a", "p3")
+        elsewhere = await queries.arrival("room-b", "p2")
+        nobody = await queries.arrival("room-a", "p9")
+    assert nobody is None
+    arrivals = [owner, member, cohost, elsewhere]
+    assert all(arrival is not None for arrival in arrivals)
+    assert member is not None
+    assert (member.participant.display_name, member.participant.created_at) == ("Grace", 3)
+    assert member.room is not None
+    assert member.room.display_name == "Room room-a"
+    assert elsewhere is not None
+    assert elsewhere.room is None
+    places = [(a.member, a.host) for a in arrivals if a is not None]
+    assert places == [(False, True), (True, False), (False, True), (False, False)]
+
+
 async def test_rotation_revokes_cohosts_of_older_keys(database: Database) -> None:
     async with database.write() as queries:
         await _room(queries, "room-a", "p1")

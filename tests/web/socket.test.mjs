@@ -224,3 +224,21 @@ test("jitter spreads clients apart", () => {
   assert.ok(seen.size > 10, `only ${seen.size} distinct delays`);
   for (const delay of seen) assert.ok(delay >= 8000 && delay <= 16000, String(delay));
 });
+
+test("a message sent while a close is reported waits for the next connection", async () => {
+  let sent;
+  const { realtime, clock } = setup({
+    onClose: () => {
+      sent ??= realtime.send({ type: "QUESTION_UPVOTE", questionId: "q1", removeUpvote: false });
+    },
+  });
+  realtime.start();
+  FakeSocket.last().open();
+  FakeSocket.last().drop();
+  clock.advance(1_000);
+  const next = FakeSocket.last();
+  next.open();
+  assert.deepEqual(next.sent.map((m) => m.ref), ["r1"]);
+  next.receive({ type: "ACK", ref: "r1", upvoted: true });
+  assert.deepEqual(await sent, { type: "ACK", ref: "r1", upvoted: true });
+});

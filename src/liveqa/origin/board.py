@@ -480,18 +480,17 @@ class Board:
         if room_id_problem(room_id) is not None:
             raise not_found(f"no room {room_id!r}")
         async with self.database.read() as queries:
-            participant = await queries.participant(participant_id)
-            if participant is None:
-                raise unauthenticated()
-            room = await self._room(queries, room_id)
-            member = await queries.is_member(room_id, participant_id)
-            is_host = await queries.is_host(room_id, participant_id)
-        if not member:
+            arrival = await queries.arrival(room_id, participant_id)
+        if arrival is None:
+            raise unauthenticated()
+        if arrival.room is None:
+            raise not_found(f"no room {room_id!r}")
+        if not arrival.member:
             async with self.database.write() as queries:
                 await queries.add_member(room_id, participant_id, self.clock())
         if connection_id is not None:
             self.presence.opened(connection_id, room_id, participant_id)
-        return Joined(participant, room, is_host)
+        return Joined(arrival.participant, arrival.room, arrival.host)
 
     async def leave(self, connection_id: str) -> None:
         """Forget a closed socket (with the next presence flush)."""

@@ -1,9 +1,10 @@
 """The web client: files under `/static/`, and its page for `/`, `/{roomId}`, `/{roomId}/present`.
 
 Files are read and gzipped once per change and kept in memory (the client is a few dozen small
-files); each carries an ETag so a browser revalidates cheaply. The client lives in the
-`liveqa/web` directory of the package; when it is missing the routes answer 503 with a clear
-message instead of failing.
+files); each carries an ETag so a browser revalidates cheaply. The page loads them by URLs that
+carry their content hash (`liveqa.origin.importmap`), which may be cached for a year. The client
+lives in the `liveqa/web` directory of the package; when it is missing the routes answer 503 with
+a clear message instead of failing.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from aiohttp import web
 
 from liveqa.origin.api import error_response
 from liveqa.origin.compression import COMPRESSIBLE, accepts_gzip
+from liveqa.origin.importmap import release_page
 from liveqa.origin.limits import is_reserved
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WEB_ROOT_KEY = web.AppKey("liveqa_web_root", Path)
 
-# Short, so a new release reaches browsers within a minute (module URLs carry no version);
-# after that a revalidation costs a 304.
+# For a URL without the file's current hash: short, so a new release reaches browsers within a
+# minute; after that a revalidation costs a 304.
 STATIC_CACHE = "public, max-age=60"
+# For a URL with it: those bytes never change.
+RELEASE_CACHE = "public, max-age=31536000, immutable"
+# The files the page's import map versions.
+RELEASED_SUFFIXES = (".js", ".css")
 # The page is always revalidated: it is what a release changes first.
 PAGE_CACHE = "no-cache"
 
@@ -39,28 +45,46 @@ PAGE_POLICY = (
 
 @dataclass(frozen=True)
 class Asset:
-    """One file in memory: its bytes, its gzip form when smaller, and its validator."""
+    """One file in memory: its bytes, its gzip form when smaller, and its content hash."""
 
     stamp: tuple[int, int]
     content_type: str
     body: bytes
     gzipped: bytes | None
-    etag: str
+    version: str
+
+    @property
+    def etag(self) -> str:
+        """The weak validator browsers revalidate with."""
+        return f'W/"{self.version}"'
 
 
-def load_asset(path: Path, stamp: tuple[int, int]) -> Asset:
-    """Read `path` and gzip it if its type compresses and the result is smaller."""
-    body = path.read_bytes()
-    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+def make_asset(body: bytes, content_type: str, stamp: tuple[int, int]) -> Asset:
+    """`body` in memory, gzipped if its type compresses and the result is smaller."""
     gzipped = None
     if content_type in COMPRESSIBLE:
         # mtime=0: the same file always gives the same bytes.
         packed = gzip.compress(body, compresslevel=9, mtime=0)
         gzipped = packed if len(packed) < len(body) else None
-    etag = 'W/"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+    version = hashlib.sha256(body).hexdigest()[:24]
     if content_type == "text/html":
         content_type = "text/html; charset=utf-8"
-    return Asset(stamp, content_type, body, gzipped, etag)
+    return Asset(stamp, content_type, body, gzipped, version)
+
+
+def load_asset(path: Path, stamp: tuple[int, int]) -> Asset:
+    """Read `path` into memory."""
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return make_asset(path.read_bytes(), content_type, stamp)
+
+
+@dataclass(frozen=True)
+class Release:
+    """The app page for one set of files, and the policy that lets its import map run."""
+
+    files: tuple[tuple[str, str], ...]
+    page: Asset
+    policy: str
 
 
 @dataclass
@@ -69,6 +93,7 @@ class Assets:
 
     root: Path
     cache: dict[Path, Asset] = field(default_factory=dict)
+    release: Release | None = None
 
     def current(self, path: Path) -> tuple[tuple[int, int], Asset | None]:
         """The file's stamp (modification time, size) and its asset if that is still current."""
@@ -85,6 +110,23 @@ class Assets:
             asset = await asyncio.to_thread(load_asset, path, stamp)
             self.cache[path] = asset
         return asset
+
+    async def current_release(self, index: Path) -> Release:
+        """The page at `index` linking every module and style sheet by its content hash."""
+        page = await self.get(index)
+        versions = {}
+        for path in sorted(self.root.rglob("*")):
+            if path.suffix in RELEASED_SUFFIXES and path.is_file():
+                url = "/static/" + path.relative_to(self.root).as_posix()
+                versions[url] = (await self.get(path)).version
+        files = (("", page.version), *sorted(versions.items()))
+        if self.release is None or self.release.files != files:
+            html, script = release_page(page.body.decode(), versions)
+            policy = PAGE_POLICY if script is None else f"{PAGE_POLICY}; script-src 'self' {script}"
+            self.release = Release(
+                files, make_asset(html.encode(), "text/html", page.stamp), policy
+            )
+        return self.release
 
 
 ASSETS_KEY = web.AppKey("liveqa_web_assets", Assets)
@@ -143,7 +185,8 @@ async def static_file(request: web.Request) -> web.StreamResponse:
     asset = None if path is None else await _asset(request, path)
     if asset is None:
         return error_response(404, "not_found", "no such file")
-    return asset_response(request, asset, STATIC_CACHE)
+    current = request.query.get("v") == asset.version
+    return asset_response(request, asset, RELEASE_CACHE if current else STATIC_CACHE)
 
 
 async def page(request: web.Request) -> web.StreamResponse:
@@ -152,11 +195,13 @@ async def page(request: web.Request) -> web.StreamResponse:
     if room_id is not None and is_reserved(room_id):
         return error_response(404, "not_found", f"no page at {request.path}")
     index = request.app[WEB_ROOT_KEY] / "index.html"
-    asset = await _asset(request, index) if index.is_file() else None
-    if asset is None:
+    try:
+        release = await request.app[ASSETS_KEY].current_release(index)
+    except OSError:
+        # Missing, or removed mid-read by a redeploy.
         return error_response(503, "web_client_missing", "the web client is not installed")
-    response = asset_response(request, asset, PAGE_CACHE)
-    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    response = asset_response(request, release.page, PAGE_CACHE)
+    response.headers["Content-Security-Policy"] = release.policy
     return response
 
 

@@ -14,6 +14,10 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 WRITE_OPTION = "liveqa_write"
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
+# As many connections as SQLAlchemy's default pool holds at most (5 kept, 10 more on demand), all
+# kept open: an extra one was closed on return, and flapping clients then opened and closed one
+# every few requests (a thread and a file for SQLite, a server process for PostgreSQL).
+POOL_SIZE = 15
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -48,7 +52,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`; SQLite connections get WAL, foreign keys and explicit BEGINs."""
     parsed = database_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(parsed, pool_pre_ping=True, **kwargs)
+        return create_async_engine(
+            parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=0, **kwargs
+        )
     # Each driver call is a hand-off to aiosqlite's thread and back, which costs more than the
     # statement: BEGIN takes one call instead of three, and a connection returns to the pool
     # without a ROLLBACK when SQLite says no transaction is open (_sqlite_reset).
@@ -56,6 +62,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         parsed,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
         pool_reset_on_return=None,
+        pool_size=POOL_SIZE,
+        max_overflow=0,
         **kwargs,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_connect)

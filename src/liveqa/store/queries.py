@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from liveqa.store.records import (
+    Arrival,
     Host,
     HostedRoom,
     Participant,
@@ -109,6 +110,31 @@ _NEXT_SEQ = (
 _IS_HOST = select(literal(1)).where(
     room_hosts.c.room_id == bindparam("room_id"),
     room_hosts.c.participant_id == bindparam("participant_id"),
+)
+# One statement instead of four: every socket's open runs it, and each statement is a hand-off
+# to the database driver and back.
+_ARRIVAL = (
+    select(
+        participants.c.display_name.label("participant_name"),
+        participants.c.created_at.label("participant_created_at"),
+        rooms,
+        select(literal(1))
+        .where(
+            room_members.c.room_id == bindparam("room_id"),
+            room_members.c.participant_id == participants.c.id,
+        )
+        .exists()
+        .label("is_member"),
+        select(literal(1))
+        .where(
+            room_hosts.c.room_id == bindparam("room_id"),
+            room_hosts.c.participant_id == participants.c.id,
+        )
+        .exists()
+        .label("is_host"),
+    )
+    .select_from(participants.outerjoin(rooms, rooms.c.id == bindparam("room_id")))
+    .where(participants.c.id == bindparam("participant_id"))
 )
 _COUNT_QUESTIONS = (
     select(func.count()).select_from(questions).where(questions.c.room_id == bindparam("room_id"))
@@ -250,6 +276,19 @@ class Queries:
         if row is None:
             return None
         return Participant(row.id, row.display_name, int(row.created_at))
+
+    async def arrival(self, room_id: str, participant_id: str) -> Arrival | None:
+        """The participant, the room and whether they are its member and host; None: no such
+        participant."""
+        params = {"room_id": room_id, "participant_id": participant_id}
+        row = (await self.connection.execute(_ARRIVAL, params)).first()
+        if row is None:
+            return None
+        participant = Participant(
+            participant_id, row.participant_name, int(row.participant_created_at)
+        )
+        room = None if row.id is None else _room(row)
+        return Arrival(participant, room, bool(row.is_member), bool(row.is_host))
 
     async def rename_participant(self, participant_id: str, display_name: str) -> None:
         """Change a participant's display name."""

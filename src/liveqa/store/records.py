@@ -33,6 +33,17 @@ class Room:
 
 
 @dataclass(frozen=True, slots=True)
+class Arrival:
+    """What a socket's join checks, in one read: who, which room, and their place in it."""
+
+    participant: Participant
+    # None when there is no such room.
+    room: Room | None
+    member: bool
+    host: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Host:
     """A host of a room: its `owner` (the creator) or a `cohost` who joined with key N."""
 

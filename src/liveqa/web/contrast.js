@@ -1,3 +1,4 @@
+// @ts-check
 /** WCAG contrast arithmetic, the theme colours derived from a room's colour, and applying them. */
 
 export const THEME_COLORS = ["#038cfc", "#d35192", "#188c2d", "#765f09", "#6e1786", "#af2c37"];
@@ -7,7 +8,13 @@ export const DEFAULT_THEME_COLOR = THEME_COLORS[0];
 export const SURFACES = Object.freeze({ light: "#ffffff", dark: "#1c1f26" });
 export const TEXT_CONTRAST = 4.5;
 
-/** [r, g, b] in 0..255 of a "#rrggbb" colour. */
+/** @typedef {[number, number, number]} Rgb */
+
+/**
+ * [r, g, b] in 0..255 of a "#rrggbb" colour.
+ * @param {string} hex
+ * @returns {Rgb}
+ */
 export function parseHex(hex) {
   const match = /^#([0-9a-f]{6})$/i.exec(hex);
   if (!match) throw new Error(`not a #rrggbb colour: ${hex}`);
@@ -15,12 +22,18 @@ export function parseHex(hex) {
   return [(value >> 16) & 255, (value >> 8) & 255, value & 255];
 }
 
-/** "#rrggbb" of [r, g, b]. */
+/**
+ * "#rrggbb" of [r, g, b].
+ * @param {number[]} rgb
+ */
 export function toHex(rgb) {
   return `#${rgb.map((c) => Math.round(c).toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** WCAG 2 relative luminance. */
+/**
+ * WCAG 2 relative luminance.
+ * @param {string} hex
+ */
 export function luminance(hex) {
   const [r, g, b] = parseHex(hex).map((c) => {
     const s = c / 255;
@@ -29,12 +42,21 @@ export function luminance(hex) {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
-/** WCAG 2 contrast ratio of two colours, 1..21. */
+/**
+ * WCAG 2 contrast ratio of two colours, 1..21.
+ * @param {string} a
+ * @param {string} b
+ */
 export function contrast(a, b) {
   const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
   return (hi + 0.05) / (lo + 0.05);
 }
 
+/**
+ * @param {string} from
+ * @param {string} to
+ * @param {number} amount
+ */
 function mix(from, to, amount) {
   const a = parseHex(from);
   const b = parseHex(to);
@@ -44,6 +66,8 @@ function mix(from, to, amount) {
 /**
  * `color` moved toward black or white (away from `background`) just far enough to reach
  * `target` contrast against it.
+ * @param {string} color
+ * @param {string} background
  */
 export function readableOn(color, background, target = TEXT_CONTRAST) {
   if (contrast(color, background) >= target) return color;
@@ -58,6 +82,7 @@ export function readableOn(color, background, target = TEXT_CONTRAST) {
 /**
  * CSS custom properties for a theme colour: `--accent` for fills under white text (badges,
  * buttons) and `--accent-text-light` / `--accent-text-dark` for text on each surface.
+ * @param {string} color
  */
 export function themeVariables(color) {
   const accent = readableOn(color, "#ffffff");
@@ -69,7 +94,10 @@ export function themeVariables(color) {
   };
 }
 
-/** Set the page's theme variables for `color` (unknown colours fall back to the default). */
+/**
+ * Set the page's theme variables for `color` (unknown colours fall back to the default).
+ * @param {string} color
+ */
 export function applyTheme(color) {
   const chosen = THEME_COLORS.includes(color) ? color : DEFAULT_THEME_COLOR;
   const root = document.documentElement;

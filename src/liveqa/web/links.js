@@ -1,14 +1,22 @@
+// @ts-check
 /** Links people open: whether a phone can reach them, and what to do when it cannot. */
 
 import { h } from "./dom.js";
 
-/** Whether `url` names this computer only (localhost, 127.0.0.0/8, ::1): no phone opens it. */
+/**
+ * Whether `url` names this computer only (localhost, 127.0.0.0/8, ::1): no phone opens it.
+ * @param {string} url
+ */
 export function isLoopback(url) {
   const host = new URL(url).hostname;
   return host === "localhost" || host.endsWith(".localhost") || host.startsWith("127.") || host === "[::1]";
 }
 
-/** A warning, in words, for a link only this computer can open; null when others can open it. */
+/**
+ * A warning, in words, for a link only this computer can open; null when others can open it.
+ * @param {string | null | undefined} url
+ * @returns {HTMLElement | null}
+ */
 export function loopbackWarning(url, className = "error") {
   if (!url || !isLoopback(url)) return null;
   return h(

@@ -1,3 +1,4 @@
+// @ts-check
 /** The app: one page for the start screen, rooms and projector views, routed by the URL path. */
 
 import { makeApi } from "./api.js";
@@ -5,12 +6,15 @@ import { Announcer } from "./live.js";
 import { parseRoute } from "./router.js";
 import { applyTheme, DEFAULT_THEME_COLOR } from "./contrast.js";
 import { h } from "./dom.js";
+/** @import { App, Participant } from "./types.js" */
 
 const NAMED_KEY = "liveqa.named";
 const TITLE = "Interactive Question & Answer";
 
 const api = makeApi();
+/** @type {Participant | null} */
 let participant = null;
+/** @type {Promise<Participant> | null} */
 let session = null;
 
 function readNamed() {
@@ -21,10 +25,14 @@ function readNamed() {
   }
 }
 
-/** What every screen gets: the API, the live region, the session and navigation. */
+/**
+ * What every screen gets: the API, the live region, the session and navigation.
+ * @type {App}
+ */
 const app = {
   api,
-  announcer: new Announcer(document.getElementById("live")),
+  // index.html has the elements this module looks up by id.
+  announcer: new Announcer(/** @type {HTMLElement} */ (document.getElementById("live"))),
   /** The participant of this browser (the session cookie), fetched once per page. */
   participant() {
     session ??= api.session().then(
@@ -59,6 +67,7 @@ const app = {
   },
 };
 
+/** @type {(() => void) | null | undefined} */
 let leave = null;
 let shown = 0;
 
@@ -68,7 +77,7 @@ async function show() {
   leave = null;
   shown += 1;
   const current = shown;
-  const container = document.getElementById("app");
+  const container = /** @type {HTMLElement} */ (document.getElementById("app"));
   const route = parseRoute(location.pathname);
   document.body.dataset.route = route.name;
   document.title = TITLE;

@@ -1,8 +1,10 @@
+// @ts-check
 /**
  * The room's WebSocket: reconnects with exponential backoff and "equal jitter", so a restarted
  * server is not stampeded, and keeps every message in an outbox until the server answers it
  * with ACK or ERROR, resending what a lost connection ate.
  */
+/** @import { Deps, Entry, Handlers, ServerMessage, Status, StatusDetail, Timer } from "./types.js" */
 
 export const BASE_DELAY_MS = 500;
 export const MAX_DELAY_MS = 30_000;
@@ -10,6 +12,8 @@ export const MAX_DELAY_MS = 30_000;
 /**
  * Delay before reconnect attempt number `attempt` (0-based): between half and all of
  * min(cap, base * 2^attempt).
+ * @param {number} attempt
+ * @param {{base?: number, cap?: number, random?: () => number}} [options]
  */
 export function backoffDelay(attempt, { base = BASE_DELAY_MS, cap = MAX_DELAY_MS, random = Math.random } = {}) {
   const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt));
@@ -30,6 +34,10 @@ const RETRY_BASE_MS = 1_000;
 
 /** An ERROR reply from the server: `code` is stable, `message` is for people. */
 export class ServerError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   */
   constructor(code, message) {
     super(message);
     this.code = code;
@@ -39,6 +47,9 @@ export class ServerError extends Error {
 /**
  * `ws://` or `wss://` URL of the room's socket on the page's own host; `view` "present" marks
  * a projector's socket, which the attendee count leaves out.
+ * @param {{protocol: string, host: string}} location
+ * @param {string} roomId
+ * @param {string | null} view
  */
 export function socketUrl(location, roomId, view = null) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -51,6 +62,9 @@ export class Realtime {
    * `handlers`: onEvent(message) for everything but replies, onOpen() after each connect,
    * onStatus(status, detail) with status "connecting" | "open" | "reconnecting" | "stopped",
    * onClose(code, reason) when a connection ends.
+   * @param {string} url
+   * @param {Handlers} handlers
+   * @param {Deps} deps
    */
   constructor(url, handlers = {}, deps = {}) {
     this.url = url;
@@ -61,13 +75,18 @@ export class Realtime {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.refPrefix = deps.refPrefix ?? `c${Math.floor(this.random() * 1e6).toString(36)}-`;
+    /** @type {Status} */
     this.status = "stopped";
+    /** @type {WebSocket | null} */
     this.socket = null;
     this.attempt = 0;
+    /** @type {Timer | null} */
     this.timer = null;
+    /** @type {Timer | null} */
     this.silence = null;
     this.openedAt = 0;
     this.counter = 0;
+    /** @type {Map<string, Entry>} */
     this.outbox = new Map();
   }
 
@@ -109,6 +128,8 @@ export class Realtime {
   /**
    * Send `message` now or as soon as connected; resolves with the ACK, rejects with a
    * ServerError. Messages still unanswered when a connection drops are sent again.
+   * @param {object} message
+   * @returns {Promise<ServerMessage>}
    */
   send(message) {
     this.counter += 1;
@@ -116,8 +137,17 @@ export class Realtime {
     const data = JSON.stringify({ ...message, ref });
     return new Promise((resolve, reject) => {
       this.outbox.set(ref, { data, resolve, reject, retries: 0, retry: null });
-      if (this.status === "open") this.socket.send(data);
+      this.transmit(data);
     });
+  }
+
+  /**
+   * Send `data` on the open connection, if any; what is not sent goes with the next one.
+   * @param {string} data
+   */
+  transmit(data) {
+    // onClose runs while the status still says "open" but the connection is gone.
+    if (this.status === "open" && this.socket) this.socket.send(data);
   }
 
   /** Number of messages not yet answered by the server. */
@@ -125,6 +155,10 @@ export class Realtime {
     return this.outbox.size;
   }
 
+  /**
+   * @param {Status} status
+   * @param {StatusDetail} detail
+   */
   setStatus(status, detail = {}) {
     this.status = status;
     this.handlers.onStatus?.(status, detail);
@@ -151,6 +185,7 @@ export class Realtime {
     socket.onclose = (event) => this.closed(socket, event.code, event.reason);
   }
 
+  /** @param {WebSocket} socket */
   opened(socket) {
     if (socket !== this.socket) return;
     this.clearTimer();
@@ -162,28 +197,43 @@ export class Realtime {
     for (const entry of this.outbox.values()) if (entry.retry === null) socket.send(entry.data);
   }
 
-  /** Send `entry` again after a backoff, on whatever connection is open then. */
+  /**
+   * Send `entry` again after a backoff, on whatever connection is open then.
+   * @param {Entry} entry
+   */
   retryLater(entry) {
     const delay = RETRY_BASE_MS * 2 ** entry.retries;
     entry.retries += 1;
     entry.retry = this.setTimeout(() => {
       entry.retry = null;
-      if (this.status === "open") this.socket.send(entry.data);
+      this.transmit(entry.data);
     }, delay);
   }
 
-  /** Give up on `socket` now: a dead link may take minutes to report its own close. */
+  /**
+   * Give up on `socket` now: a dead link may take minutes to report its own close.
+   * @param {WebSocket} socket
+   * @param {number} code
+   * @param {string} reason
+   */
   abandon(socket, code, reason) {
     socket.close(code, reason);
     this.closed(socket, code, reason);
   }
 
-  /** (Re)start the silence watchdog of `socket`. */
+  /**
+   * (Re)start the silence watchdog of `socket`.
+   * @param {WebSocket} socket
+   */
   watch(socket) {
     if (this.silence !== null) this.clearTimeout(this.silence);
     this.silence = this.setTimeout(() => this.abandon(socket, 4001, "silent"), SILENCE_MS);
   }
 
+  /**
+   * @param {WebSocket} socket
+   * @param {unknown} data
+   */
   received(socket, data) {
     if (socket !== this.socket) return;
     this.watch(socket);
@@ -196,8 +246,9 @@ export class Realtime {
     }
     // Keep-alives (`{}`) and anything else without a type carry nothing for us.
     if (!message || typeof message !== "object" || typeof message.type !== "string") return;
-    if ((message.type === "ACK" || message.type === "ERROR") && this.outbox.has(message.ref)) {
-      const entry = this.outbox.get(message.ref);
+    const reply = message.type === "ACK" || message.type === "ERROR";
+    const entry = reply ? this.outbox.get(message.ref) : undefined;
+    if (entry) {
       if (message.type === "ERROR" && RETRIED_ERRORS.has(message.code) && entry.retries < MAX_RETRIES) {
         this.retryLater(entry);
         return;
@@ -210,6 +261,11 @@ export class Realtime {
     this.handlers.onEvent?.(message);
   }
 
+  /**
+   * @param {WebSocket} socket
+   * @param {number} code
+   * @param {string} reason
+   */
   closed(socket, code, reason) {
     if (socket !== this.socket) return;
     this.socket = null;

@@ -1,3 +1,4 @@
+// @ts-check
 /** Input rules checked before sending, so people see problems at once; the server checks again. */
 
 export const LIMITS = Object.freeze({ displayName: 40, roomName: 80, question: 500, answer: 2000 });
@@ -10,13 +11,18 @@ const RESERVED_IDS = new Set([
 const RESERVED_SUFFIXES = [".js", ".css", ".ico", ".txt", ".html", ".json", ".png", ".svg", ".xml"];
 
 /** A room id as people type it: trimmed and lower-cased. */
+/** @param {string} value */
 export function normalizeRoomId(value) {
   return value.trim().toLowerCase();
 }
 
-/** Every rule a room id breaks, as sentences; empty when the id is valid. */
+/**
+ * Every rule a room id breaks, as sentences; empty when the id is valid.
+ * @param {string} id
+ */
 export function roomIdProblems(id) {
   if (id === "") return ["Enter a room ID."];
+  /** @type {string[]} */
   const problems = [];
   if (id.length < 3 || id.length > 16) problems.push("Room ID must be 3-16 characters long.");
   if (/[^-_.a-z0-9]/.test(id)) {
@@ -31,7 +37,12 @@ export function roomIdProblems(id) {
   return [];
 }
 
-/** Why `value` is not acceptable as `label` text of at most `max` characters, or null. */
+/**
+ * Why `value` is not acceptable as `label` text of at most `max` characters, or null.
+ * @param {string} value
+ * @param {string} label
+ * @param {number} max
+ */
 export function textProblem(value, label, max) {
   const text = value.trim();
   if (text === "") return `${label} must not be empty.`;

@@ -1,3 +1,4 @@
+// @ts-check
 /** "New Room": shown for a room id nobody uses yet; the creator becomes its host. */
 
 import { h, setText } from "../dom.js";
@@ -8,11 +9,23 @@ import { palette } from "./palette.js";
 import { absoluteLink, shareLink } from "./settings.js";
 import { loopbackWarning } from "../links.js";
 import { roomPath } from "../router.js";
+/** @import { ApiError } from "../api.js" */
+/** @import { Notice, RoomCreated, RoomPage } from "../types.js" */
+
+/**
+ * @typedef {object} Choice
+ * @property {string} displayName the room's
+ * @property {string} themeColor
+ * @property {string | null} myName the creator's new name, null when not asked
+ */
 
 /**
  * Render the form into `container`. `needsName` adds a name field; `create({displayName,
  * themeColor, myName})` does the work and rejects with the server's error, which is shown
  * next to the button; `onCancel()` returns to the start page.
+ * @param {HTMLElement} container
+ * @param {string} roomId
+ * @param {{needsName: boolean, myName: string, create: (choice: Choice) => Promise<void>, onCancel: () => void}} options
  */
 function renderCreate(container, roomId, { needsName, myName, create, onCancel }) {
   const nameInput = h("input", { type: "text", autocomplete: "nickname", maxlength: LIMITS.displayName * 2 });
@@ -37,9 +50,13 @@ function renderCreate(container, roomId, { needsName, myName, create, onCancel }
       { class: "form-actions" },
       submit,
       h("span", { text: "or" }),
-      h("a", { href: "/", class: "button-link", text: "Return to Top", onclick: (event) => { event.preventDefault(); onCancel(); } }),
+      h("a", { href: "/", class: "button-link", text: "Return to Top", onclick: (/** @type {MouseEvent} */ event) => { event.preventDefault(); onCancel(); } }),
     ),
   );
+  /**
+   * @param {string} message
+   * @param {HTMLElement} [input]
+   */
   const fail = (message, input) => {
     setText(error, message);
     error.hidden = false;
@@ -48,7 +65,7 @@ function renderCreate(container, roomId, { needsName, myName, create, onCancel }
       input.focus();
     }
   };
-  form.addEventListener("submit", async (event) => {
+  form.addEventListener("submit", async (/** @type {Event} */ event) => {
     event.preventDefault();
     error.hidden = true;
     for (const input of [nameInput, roomName]) input.removeAttribute("aria-invalid");
@@ -66,7 +83,7 @@ function renderCreate(container, roomId, { needsName, myName, create, onCancel }
         myName: needsName ? nameInput.value.trim() : null,
       });
     } catch (failure) {
-      fail(failure.message);
+      fail(/** @type {Error} */ (failure).message);
     } finally {
       submit.disabled = false;
     }
@@ -78,6 +95,8 @@ function renderCreate(container, roomId, { needsName, myName, create, onCancel }
 /**
  * The room page `page` found no room: offer to create it; once made (or made by someone else
  * meanwhile) the page connects, with `notice(title, ...body)` blocks saying what happened.
+ * @param {RoomPage} page
+ * @param {Notice} notice
  */
 export function offerCreate(page, notice) {
   const { app, roomId } = page;
@@ -94,7 +113,7 @@ export function offerCreate(page, notice) {
         const created = await app.api.createRoom(roomId, displayName, themeColor);
         page.notices.push(createdNotice(created, roomId, notice));
       } catch (error) {
-        if (error.status !== 409) throw error;
+        if (/** @type {ApiError} */ (error).status !== 409) throw error;
         page.notices.push(notice("Someone was quicker", h("p", { text: "This room was created by someone else a moment ago; you joined it as an attendee." })));
       }
       if (page.alive) page.connect();
@@ -102,7 +121,12 @@ export function offerCreate(page, notice) {
   });
 }
 
-/** What the creator sees once the room is made. */
+/**
+ * What the creator sees once the room is made.
+ * @param {RoomCreated} created
+ * @param {string} roomId
+ * @param {Notice} notice
+ */
 function createdNotice(created, roomId, notice) {
   return notice(
     "Your room is ready",

@@ -1,6 +1,8 @@
+// @ts-check
 /** Modal dialogs on the native <dialog>: focus kept inside, Escape cancels, errors shown inside. */
 
 import { h, setText } from "../dom.js";
+/** @import { Child } from "../types.js" */
 
 let counter = 0;
 
@@ -9,6 +11,13 @@ let counter = 0;
  * main button, in the danger style when `destructive`; `onSubmit()` may return a promise (the
  * dialog shows it is busy meanwhile) and closes the dialog unless it throws, whose message is
  * then shown inside. Returns `{element, close}`.
+ * @param {object} options
+ * @param {string} options.title
+ * @param {Child[]} options.body
+ * @param {string} options.submitLabel
+ * @param {() => unknown} options.onSubmit
+ * @param {boolean} [options.destructive]
+ * @returns {{element: HTMLDialogElement, close: () => void}}
  */
 export function openDialog({ title, body, submitLabel, onSubmit, destructive = false }) {
   counter += 1;
@@ -34,6 +43,7 @@ export function openDialog({ title, body, submitLabel, onSubmit, destructive = f
     if (dialog.open) dialog.close();
     dialog.remove();
   };
+  /** @param {string | null | undefined} message */
   const showError = (message) => {
     setText(error, message ?? "");
     error.hidden = !message;
@@ -42,10 +52,10 @@ export function openDialog({ title, body, submitLabel, onSubmit, destructive = f
   cancel.addEventListener("click", close);
   dialog.addEventListener("close", close);
   // A click on the backdrop lands on the <dialog> itself, outside the form.
-  dialog.addEventListener("click", (event) => {
+  dialog.addEventListener("click", (/** @type {Event} */ event) => {
     if (event.target === dialog) close();
   });
-  form.addEventListener("submit", async (event) => {
+  form.addEventListener("submit", async (/** @type {Event} */ event) => {
     event.preventDefault();
     if (submit.disabled) return;
     showError(null);
@@ -55,7 +65,7 @@ export function openDialog({ title, body, submitLabel, onSubmit, destructive = f
       await onSubmit();
       close();
     } catch (failure) {
-      showError(failure.message);
+      showError(/** @type {Error} */ (failure).message);
     } finally {
       submit.disabled = false;
       form.removeAttribute("aria-busy");
@@ -67,7 +77,12 @@ export function openDialog({ title, body, submitLabel, onSubmit, destructive = f
   return { element: dialog, close };
 }
 
-/** A labelled field: `<label>` then the control, with an optional hint under it. */
+/**
+ * A labelled field: `<label>` then the control, with an optional hint under it.
+ * @param {string} label
+ * @param {HTMLElement} control
+ * @param {string} [hint]
+ */
 export function field(label, control, hint) {
   counter += 1;
   if (!control.id) control.id = `field-${counter}`;

@@ -1,3 +1,4 @@
+// @ts-check
 /** The theme colour picker: a radio group of the palette's swatches, usable by keyboard. */
 
 import { h } from "../dom.js";
@@ -5,7 +6,12 @@ import { THEME_COLORS, THEME_NAMES } from "../contrast.js";
 
 let counter = 0;
 
-/** A fieldset of colour radios; `value()` gives the chosen colour. */
+/**
+ * A fieldset of colour radios; `value()` gives the chosen colour.
+ * @param {string} legend
+ * @param {string} selected
+ * @returns {{element: HTMLFieldSetElement, value: () => string}}
+ */
 export function palette(legend, selected) {
   counter += 1;
   const name = `theme-${counter}`;
@@ -25,6 +31,7 @@ export function palette(legend, selected) {
   const element = h("fieldset", { class: "palette" }, h("legend", { text: legend }), h("div", { class: "swatches" }, radios));
   return {
     element,
-    value: () => radios.find((radio) => radio.checked).value,
+    // One radio of a group stays checked: people can move the choice, never clear it.
+    value: () => /** @type {HTMLInputElement} */ (radios.find((radio) => radio.checked)).value,
   };
 }

@@ -22,10 +22,11 @@ const INVITATIONS = {
   closed: ["Questions are closed.", "See the questions at"],
 };
 
-/** Load the projector's own stylesheet once. */
+/** Load the projector's own stylesheet once, from this release (the page's import map). */
 function addStylesheet() {
-  if (document.querySelector('link[href="/static/present.css"]')) return;
-  document.head.append(h("link", { rel: "stylesheet", href: "/static/present.css" }));
+  if (document.querySelector("link[data-present]")) return;
+  const href = import.meta.resolve("/static/present.css");
+  document.head.append(h("link", { rel: "stylesheet", href, "data-present": "" }));
 }
 
 /** What the big screen shows for a room id nobody uses: no empty boxes, no join link. */

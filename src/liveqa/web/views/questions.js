@@ -1,20 +1,31 @@
+// @ts-check
 /** A keyed list of question cards that re-orders with minimal DOM moves and a short glide. */
 
 import { QuestionCard } from "./card.js";
 import { stableIds, tops } from "../reorder.js";
+/** @import { Keyed, Question } from "../types.js" */
 
 const GLIDE_MS = 250;
 const reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)");
 
 export class QuestionList {
-  /** `element`: the <ol>; `cards`: a Map id → QuestionCard shared between lists. */
+  /**
+   * `element`: the <ol>; `cards`: a Map id → QuestionCard shared between lists.
+   * @param {HTMLElement} element
+   * @param {Map<string, QuestionCard>} cards
+   * @param {ConstructorParameters<typeof QuestionCard>[1]} actions
+   */
   constructor(element, cards, actions) {
     this.element = element;
     this.cards = cards;
     this.actions = actions;
   }
 
-  /** Show `questions` in this order; `context(question)` gives each card's rendering context. */
+  /**
+   * Show `questions` in this order; `context(question)` gives each card's rendering context.
+   * @param {Question[]} questions
+   * @param {(question: Question) => Parameters<QuestionCard["update"]>[1]} context
+   */
   render(questions, context) {
     const desired = questions.map((q) => q.id);
     for (const question of questions) {
@@ -25,18 +36,19 @@ export class QuestionList {
       }
       card.update(question, context(question));
     }
-    const current = Array.from(this.element.children, (node) => node.dataset.id);
+    const nodes = this.nodes();
+    const current = Array.from(nodes, (node) => node.dataset.id);
     if (sameOrder(current, desired)) return;
     const wanted = new Set(desired);
     const before = this.positions();
     const focused = document.activeElement;
-    for (const node of [...this.element.children]) {
+    for (const node of [...nodes]) {
       if (!wanted.has(node.dataset.id)) node.remove();
     }
     const stable = stableIds(current, desired);
     let next = null;
     for (let i = desired.length - 1; i >= 0; i -= 1) {
-      const node = this.cards.get(desired[i]).root;
+      const node = /** @type {QuestionCard} */ (this.cards.get(desired[i])).root;
       if (!stable.has(desired[i]) || node.parentNode !== this.element) {
         this.element.insertBefore(node, next);
       }
@@ -44,16 +56,22 @@ export class QuestionList {
     }
     // Moving a node drops its focus: give it back so keyboard users stay where they were.
     if (focused && focused !== document.activeElement && this.element.contains(focused)) {
-      focused.focus({ preventScroll: true });
+      /** @type {HTMLElement} */ (focused).focus({ preventScroll: true });
     }
     this.glide(before);
   }
 
-  /** Top offsets of the cards now on screen, to animate from. */
-  positions() {
-    return reducedMotion?.matches ? new Map() : tops(this.element.children, window.innerHeight);
+  /** The cards' root elements, in the order on screen. */
+  nodes() {
+    return /** @type {HTMLCollectionOf<Keyed>} */ (this.element.children);
   }
 
+  /** Top offsets of the cards now on screen, to animate from. */
+  positions() {
+    return reducedMotion?.matches ? new Map() : tops(this.nodes(), window.innerHeight);
+  }
+
+  /** @param {Map<string, number>} before */
   glide(before) {
     for (const [id, top] of before) {
       const root = this.cards.get(id)?.root;
@@ -68,6 +86,10 @@ export class QuestionList {
   }
 }
 
+/**
+ * @param {string[]} a
+ * @param {string[]} b
+ */
 function sameOrder(a, b) {
   return a.length === b.length && a.every((id, i) => id === b[i]);
 }

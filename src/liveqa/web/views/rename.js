@@ -1,10 +1,16 @@
+// @ts-check
 /** "Edit User Details": anyone changes their own display name; the welcome that offers it. */
 
 import { h } from "../dom.js";
 import { LIMITS, textProblem } from "../validate.js";
 import { openDialog, field } from "./dialog.js";
+/** @import { Notice, RoomPage } from "../types.js" */
 
-/** Ask for a display name prefilled with `current`; `rename(name)` saves it or rejects with the reason. */
+/**
+ * Ask for a display name prefilled with `current`; `rename(name)` saves it or rejects with the reason.
+ * @param {string} current
+ * @param {(displayName: string) => Promise<unknown>} rename
+ */
 export function openRename(current, rename) {
   const input = h("input", { type: "text", autocomplete: "nickname", maxlength: LIMITS.displayName * 2 });
   input.value = current;
@@ -26,6 +32,8 @@ export function openRename(current, rename) {
 /**
  * Someone who came by link has the server's "Guest …" name: offer the room page `page` a
  * notice (built by `notice(title, ...body)`) to change it, once.
+ * @param {RoomPage} page
+ * @param {Notice} notice
  */
 export function welcome(page, notice) {
   const { app } = page;

@@ -1,3 +1,4 @@
+// @ts-check
 /** The start page: pick a name and a room, optionally as host with the room's host key. */
 
 import { h, setText } from "../dom.js";
@@ -5,13 +6,22 @@ import { LIMITS, normalizeRoomId, roomIdProblems, textProblem } from "../validat
 import { roomPath } from "../router.js";
 import { relativeTime } from "../reltime.js";
 import { field } from "./dialog.js";
+/** @import { ApiError } from "../api.js" */
+/** @import { App, HostedRoom } from "../types.js" */
 
+/** @type {Record<string, string>} */
 const STATE_NAMES = { open: "open", voting: "voting only", closed: "closed" };
 
+/** @param {string} id */
 function errorList(id) {
   return h("ul", { class: "error", id, role: "alert", hidden: true });
 }
 
+/**
+ * @param {HTMLElement} list
+ * @param {HTMLElement} input
+ * @param {string[]} messages
+ */
 function showErrors(list, input, messages) {
   list.replaceChildren(...messages.map((message) => h("li", { text: message })));
   list.hidden = messages.length === 0;
@@ -19,8 +29,12 @@ function showErrors(list, input, messages) {
   else input.removeAttribute("aria-invalid");
 }
 
-/** "Your rooms": the rooms this participant hosts, each a link in; null when there are none. */
+/**
+ * "Your rooms": the rooms this participant hosts, each a link in; null when there are none.
+ * @param {App} app
+ */
 async function yourRooms(app) {
+  /** @type {HostedRoom[]} */
   let rooms;
   try {
     ({ rooms } = await app.api.call("GET", "/api/me/rooms"));
@@ -32,7 +46,7 @@ async function yourRooms(app) {
   const items = rooms.map((room) => {
     const path = roomPath(room.roomId);
     const link = h("a", { href: path, dir: "auto", text: room.displayName });
-    link.addEventListener("click", (event) => {
+    link.addEventListener("click", (/** @type {MouseEvent} */ event) => {
       if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
       event.preventDefault();
       app.navigate(path);
@@ -49,17 +63,24 @@ async function yourRooms(app) {
   return h("section", { class: "panel", "aria-labelledby": "your-rooms" }, h("h2", { id: "your-rooms", text: "Your rooms" }), h("ul", {}, items));
 }
 
-/** Whether no room has the id `roomId` yet (false when that cannot be told). */
+/**
+ * Whether no room has the id `roomId` yet (false when that cannot be told).
+ * @param {App} app
+ * @param {string} roomId
+ */
 function isNewRoom(app, roomId) {
   return app.api.room(roomId).then(
     () => false,
-    (error) => error.status === 404,
+    (/** @type {ApiError} */ error) => error.status === 404,
   );
 }
 
 /**
  * Render into `container`. `app` gives api, participant(), markNamed(), navigate();
  * `initial` may prefill the room id and show why it was refused.
+ * @param {HTMLElement} container
+ * @param {App} app
+ * @param {{roomId?: string, problems?: string[]}} initial
  */
 export function renderStart(container, app, initial = {}) {
   const name = h("input", { type: "text", autocomplete: "nickname", maxlength: LIMITS.displayName * 2, "aria-describedby": "name-errors" });
@@ -120,14 +141,14 @@ export function renderStart(container, app, initial = {}) {
       else name.placeholder = me.displayName;
       yourRooms(app).then((section) => section && main.append(section));
     },
-    (error) => {
+    (/** @type {Error} */ error) => {
       setText(formError, error.message);
       formError.hidden = false;
     },
   );
   (initial.roomId ? room : name).focus();
 
-  form.addEventListener("submit", async (event) => {
+  form.addEventListener("submit", async (/** @type {Event} */ event) => {
     event.preventDefault();
     formError.hidden = true;
     room.value = normalizeRoomId(room.value);
@@ -152,7 +173,8 @@ export function renderStart(container, app, initial = {}) {
       if (wanted !== me.displayName) {
         try {
           await app.rename(wanted);
-        } catch (error) {
+        } catch (failure) {
+          const error = /** @type {ApiError} */ (failure);
           showErrors(nameErrors, name, [error.message]);
           name.focus();
           return;
@@ -162,7 +184,8 @@ export function renderStart(container, app, initial = {}) {
       if (asHost.checked && hostKey.value.trim() !== "") {
         try {
           await app.api.becomeHost(roomId, hostKey.value.trim());
-        } catch (error) {
+        } catch (failure) {
+          const error = /** @type {ApiError} */ (failure);
           // An unknown room is fine: it is created next, and its creator is its host.
           if (error.status !== 404) {
             const text = error.status === 403 ? "That host key does not open this room." : error.message;
@@ -174,7 +197,7 @@ export function renderStart(container, app, initial = {}) {
       }
       app.navigate(roomPath(roomId));
     } catch (error) {
-      setText(formError, error.message);
+      setText(formError, /** @type {Error} */ (error).message);
       formError.hidden = false;
     } finally {
       submit.disabled = false;

@@ -1,24 +1,35 @@
+// @ts-check
 /** The connection banner: hidden while connected, "Reconnecting…" with a retry button otherwise. */
 
 import { h, setText } from "../dom.js";
+/** @import { Status, StatusDetail, Timer } from "../types.js" */
 
 // Short blips (a reconnect after becoming host) should not flash a banner.
 const SHOW_AFTER_MS = 1_000;
 const BACK_SHOWN_MS = 3_000;
 
 export class ConnectionStatus {
+  /** @param {{onRetry: () => void, announce: (text: string) => void}} options */
   constructor({ onRetry, announce }) {
     this.announce = announce;
     this.text = h("span");
     this.retry = h("button", { type: "button", class: "secondary small", text: "Retry now", onclick: onRetry });
     this.element = h("div", { class: "connection", hidden: true }, this.text, this.retry);
-    this.showTimer = null;
-    this.hideTimer = null;
+    /** @type {Timer | undefined} */
+    this.showTimer = undefined;
+    /** @type {Timer | undefined} */
+    this.hideTimer = undefined;
     this.lost = false;
+    /** @type {Status} */
     this.status = "connecting";
   }
 
-  /** Reflect a Realtime status; `unsent` is the number of messages waiting to be sent. */
+  /**
+   * Reflect a Realtime status; `unsent` is the number of messages waiting to be sent.
+   * @param {Status} status
+   * @param {StatusDetail} detail
+   * @param {number} unsent
+   */
   update(status, detail, unsent) {
     this.status = status;
     if (status === "reconnecting") {
