@@ -93,6 +93,8 @@ def test_help_shows_every_default_and_variable(
         (["origin", "--limit-question", "-1"], "expected a whole number, 0 or more"),
         (["edge"], "the following arguments are required: --origin"),
         (["origin", "--web-root", "/nowhere/web"], "expected an existing directory"),
+        (["origin", "--database-url", "mysql://x/y"], "unsupported database URL scheme"),
+        (["db", "upgrade", "--database-url", "sqlite://"], "SQLite needs a file path"),
     ],
 )
 def test_a_bad_option_is_one_line_and_exit_2(

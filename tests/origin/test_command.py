@@ -281,3 +281,27 @@ async def test_an_address_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     (line,) = err.decode().splitlines()
     assert line.startswith("liveqa origin: error: ")
     assert "address already in use" in line
+
+
+async def test_a_file_that_is_no_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "broken.db").write_bytes(b"not a database, " * 512)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "liveqa",
+        "origin",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--database-url",
+        f"sqlite:///{tmp_path}/broken.db",
+        "--log-level",
+        "error",
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert (process.returncode, out) == (2, b"")
+    assert err.decode().splitlines() == [
+        "liveqa origin: error: the database cannot be used: file is not a database"
+    ]

@@ -12,6 +12,7 @@ from dataclasses import fields, replace
 from typing import Any, NamedTuple
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from liveqa import logs
 from liveqa.addresses import TrustedProxies
@@ -40,7 +41,7 @@ from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.ratelimit import Rate
 from liveqa.origin.sigcheck import key_verifier
 from liveqa.origin.verifykey import load_verify_key
-from liveqa.store.command import DEFAULT_DATABASE_URL
+from liveqa.store.command import add_database_url
 
 log = logging.getLogger("liveqa.origin")
 
@@ -96,12 +97,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="address of /metrics (and /healthz, /readyz), which stays off --listen because "
         "the proxy passes every path there on to the public; default: no /metrics",
     )
-    add_option(
-        parser,
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="sqlite:///path/to/file.db or postgresql://user@host/dbname",
-    )
+    add_database_url(parser)
     add_option(
         parser,
         "--grip-url",
@@ -341,4 +337,7 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(serve(config, args.listen, args.metrics_listen))
     except OSError as exc:
         return fail("liveqa origin", exc)
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        return fail("liveqa origin", f"the database cannot be used: {reason}")
     return 0
