@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from liveqa import logs
 from liveqa.store import Database
 from support.database import create_database, drop_database, empty_tables, migrate
 
@@ -37,3 +39,15 @@ async def database(
         yield store
     finally:
         await store.close()
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Undo a command's `logs.setup`: its handler writes to this test's captured stderr."""
+    root = logging.getLogger()
+    level, access = root.level, logs.ACCESS.level
+    yield
+    for handler in [h for h in root.handlers if h.get_name() == logs.HANDLER_NAME]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+    logs.ACCESS.setLevel(access)

@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from liveqa.edge.command import client_limits
 from liveqa.serve import (
@@ -322,3 +323,40 @@ def test_the_readme_lists_every_option() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `(--[a-z-]+)` \|", readme, re.MULTILINE))
     assert options - {"-h", "--help"} <= listed, sorted(options - listed - {"-h", "--help"})
+
+
+async def test_metrics_listen_shows_the_edge_and_the_origin_and_the_probes(
+    tmp_path: Path,
+) -> None:
+    board = await start("127.0.0.1", 0, tmp_path, metrics_listen=("127.0.0.1", 0))
+    try:
+        assert board.operations is not None
+        base = f"http://127.0.0.1:{board.operations.addresses[0][1]}"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(board.url + "api/rooms/nowhere") as response:
+                assert response.status == 404
+            async with http.get(f"{base}/metrics") as response:
+                assert response.status == 200
+                names = [
+                    sample.name
+                    for family in text_string_to_metric_families(await response.text())
+                    for sample in family.samples
+                ]
+            for path in ("/healthz", "/readyz"):
+                async with http.get(base + path) as response:
+                    assert response.status == 200, path
+    finally:
+        await board.stop()
+    assert "liveqa_edge_http_requests_total" in names
+    assert "liveqa_origin_http_responses_total" in names
+    # The process's metrics once, though both parts run in it.
+    assert names.count("process_resident_memory_bytes") == 1
+
+
+async def test_a_busy_metrics_address_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ValueError, match=f"cannot listen on 127.0.0.1:{port}"):
+            await start("127.0.0.1", 0, tmp_path, metrics_listen=("127.0.0.1", port))

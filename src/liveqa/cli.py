@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol, cast
 
+from liveqa import __version__
+from liveqa.options import Parser
+
 
 class Command(Protocol):
     """A subcommand module: `configure` fills its parser, `run` executes it."""
@@ -35,7 +38,8 @@ INSTALLED_APART: dict[str, str] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen subcommand."""
-    parser = argparse.ArgumentParser(prog="liveqa", description=__doc__)
+    parser = Parser(prog="liveqa", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"liveqa {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = (argv if argv is not None else sys.argv[1:])[:1]
     plugins = {e.name: e for e in entry_points(group=PLUGIN_GROUP) if e.name not in COMMANDS}
@@ -46,13 +50,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     for name, (module_name, help_text) in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text)
+        sub = subparsers.add_parser(
+            name, help=help_text, description=help_text[:1].upper() + help_text[1:] + "."
+        )
         if chosen == [name]:
             module = cast(Command, importlib.import_module(module_name))
             module.configure(sub)
             sub.set_defaults(handler=module.run)
     for name, plugin in plugins.items():
-        sub = subparsers.add_parser(name, help=_summary(plugin))
+        summary = _summary(plugin)
+        sub = subparsers.add_parser(name, help=summary, description=summary)
         if chosen == [name]:
             module = cast(Command, plugin.load())
             module.configure(sub)

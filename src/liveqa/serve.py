@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from liveqa import logs
 from liveqa.edge.command import (
     add_client_limits,
     client_limits,
@@ -32,12 +33,20 @@ from liveqa.edge.command import (
     raise_open_files_limit,
 )
 from liveqa.edge.server import Edge, EdgeConfig
-from liveqa.origin.app import OriginConfig, create_app
+from liveqa.options import (
+    add_logging,
+    add_option,
+    add_public_url,
+    default_of,
+    fail,
+    host_port,
+    tcp_port,
+)
+from liveqa.origin.app import OriginConfig, create_app, operations_app
 from liveqa.origin.bodies import server_settings
 from liveqa.origin.command import Allowances, add_limit_options, limits_from
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.sigcheck import key_verifier
-from liveqa.settings import add_option, add_public_url
 
 log = logging.getLogger("liveqa.serve")
 
@@ -165,13 +174,15 @@ def network_addresses(host: str) -> list[str]:
     return [str(a) for a in sorted(usable, key=lambda a: (a.version, a))]
 
 
-class Board:
-    """A running edge and origin; `stop()` ends them in that order."""
+class EdgeAndOrigin:
+    """The running edge and origin of `liveqa serve`; `stop()` ends them in that order."""
 
     def __init__(self, edge: Edge, runner: web.AppRunner | None, origin: socket.socket) -> None:
         self.edge = edge
         self.runner = runner
         self.origin = origin
+        # /metrics, /healthz and /readyz of both, with `--metrics-listen`.
+        self.operations: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
@@ -180,6 +191,8 @@ class Board:
 
     async def stop(self) -> None:
         """Close client sockets (1001) and tell the origin, then stop the origin and its store."""
+        if self.operations is not None:
+            await self.operations.cleanup()
         await self.edge.shutdown()
         if self.runner is not None:
             await self.runner.cleanup()
@@ -193,14 +206,15 @@ async def start(
     behind_tls: bool = False,
     allowances: Allowances | None = None,
     public_url: str | None = None,
+    metrics_listen: tuple[str, int] | None = None,
     **edge_limits: Any,
-) -> Board:
+) -> EdgeAndOrigin:
     """Start edge and origin on `data_dir`; raises ValueError, in words, when they cannot.
 
     `behind_tls`: every browser comes through a TLS front, so cookies are Secure, the front's
     X-Forwarded-Proto reaches the origin and its X-Forwarded-For says whose connection it is.
-    `allowances`: the origin's limits (`add_limit_options`); `edge_limits`: `EdgeConfig`
-    fields limiting clients (`client_limits`).
+    `allowances`: the origin's limits (`add_limit_options`); `metrics_listen`: where to serve
+    /metrics, /healthz and /readyz; `edge_limits`: `EdgeConfig` fields (`client_limits`).
     """
     keys = await asyncio.to_thread(prepare_data_dir, data_dir)
     # Listening before the edge starts means early requests wait in the backlog, not fail.
@@ -222,7 +236,7 @@ async def start(
             **edge_limits,
         )
     )
-    board = Board(edge, None, origin)
+    board = EdgeAndOrigin(edge, None, origin)
     try:
         try:
             await edge.start()
@@ -254,6 +268,18 @@ async def start(
             database = data_dir / DATABASE_FILE
             raise ValueError(f"the database {database} cannot be used: {reason}") from None
         await web.SockSite(board.runner, origin).start()
+        if metrics_listen is not None:
+            board.operations = web.AppRunner(
+                operations_app(board.runner.app, more_metrics=edge.metrics.render),
+                access_log=None,
+            )
+            await board.operations.setup()
+            metrics_host, metrics_port = metrics_listen
+            try:
+                await web.TCPSite(board.operations, metrics_host, metrics_port).start()
+            except OSError as exc:
+                where = f"{metrics_host}:{metrics_port}"
+                raise ValueError(f"cannot listen on {where}: {exc.strerror or exc}") from None
     except BaseException:
         await board.stop()
         raise
@@ -298,9 +324,12 @@ async def serve(
     edge_limits: dict[str, Any],
     allowances: Allowances | None = None,
     public_url: str | None = None,
+    metrics_listen: tuple[str, int] | None = None,
 ) -> None:
     """Run until SIGTERM or SIGINT."""
-    board = await start(host, port, data_dir, behind_tls, allowances, public_url, **edge_limits)
+    board = await start(
+        host, port, data_dir, behind_tls, allowances, public_url, metrics_listen, **edge_limits
+    )
     freeze_startup_heap()
     try:
         stop = asyncio.Event()
@@ -318,8 +347,16 @@ async def serve(
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of `liveqa serve`."""
-    add_option(parser, "--host", default=LOOPBACK, help="address browsers connect to")
-    add_option(parser, "--port", type=int, default=7999, help="port browsers connect to")
+    add_option(
+        parser, "--host", default=default_of(EdgeConfig, "host"), help="address browsers connect to"
+    )
+    add_option(
+        parser,
+        "--port",
+        type=tcp_port,
+        default=default_of(EdgeConfig, "port"),
+        help="port browsers connect to",
+    )
     add_option(
         parser,
         "--data-dir",
@@ -336,16 +373,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "front's X-Forwarded-Proto and X-Forwarded-For are trusted",
     )
     add_public_url(parser)
+    add_option(
+        parser,
+        "--metrics-listen",
+        type=host_port,
+        metavar="HOST:PORT",
+        help="address of /metrics (the edge's and the origin's), /healthz and /readyz; "
+        "default: no /metrics",
+    )
     add_client_limits(parser)
     add_limit_options(parser)
-    add_option(parser, "--log-level", default="warning", help="debug, info, warning or error")
+    # Quiet by default: it talks to a person in a terminal, not to a log collector.
+    add_logging(parser, level="warning")
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of `liveqa serve`."""
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.setup(args.log_level, args.log_format, args.access_log)
     raise_open_files_limit()
     data_dir = (args.data_dir or default_data_dir()).expanduser()
     try:
@@ -355,12 +399,12 @@ def run(args: argparse.Namespace) -> int:
                 args.port,
                 data_dir,
                 args.behind_tls,
-                client_limits(args),
+                {**client_limits(args), "access_log": args.access_log},
                 limits_from(args),
                 args.public_url,
+                args.metrics_listen,
             )
         )
     except ValueError as exc:
-        print(f"liveqa serve: {exc}")
-        return 2
+        return fail("liveqa serve", exc)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import resource
 import signal
 import socket
@@ -14,13 +15,13 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from test_server import SIG_KEY, WAIT, close_code, origin_running
+from test_server import SIG_KEY, WAIT, close_code, edge_running, origin_running
 
-from liveqa import cli
+from liveqa import cli, logs
 from liveqa.edge import command
 from liveqa.edge.server import EdgeConfig
 from liveqa.grip import events as ev
-from liveqa.settings import env_name
+from liveqa.options import env_name, host_port
 from support.ports import free_port
 from support.processes import wait_listening
 
@@ -34,6 +35,8 @@ ENVIRONMENT = {
     "LIVEQA_MAX_MESSAGE_SIZE": "4096",
     "LIVEQA_CLIENT_BUFFER_LIMIT": "8192",
     "LIVEQA_LOG_LEVEL": "warning",
+    "LIVEQA_LOG_FORMAT": "json",
+    "LIVEQA_ACCESS_LOG": "yes",
     "LIVEQA_BUS": "redis://127.0.0.1:6379/0",
     "LIVEQA_BUS_PREFIX": "edge-tests:",
     "LIVEQA_TRUST_FORWARDED_PROTO": "1",
@@ -93,7 +96,8 @@ def test_every_option_reads_its_environment_variable(
     assert config.allowed_origins == ("https://other.example", "http://[::1]:8080")
     assert (config.head_timeout, config.idle_timeout, config.body_timeout) == (3, 4.5, 6)
     assert (config.max_request_body, config.origin_timeout) == (2048, 8)
-    assert args.log_level == "warning"
+    assert config.access_log is True
+    assert (args.log_level, args.log_format) == ("warning", "json")
 
 
 def test_no_option_lacks_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,13 +186,13 @@ def test_liveqa_edge_dispatches_through_the_cli(
     ],
 )
 def test_host_port(value: str, expected: tuple[str, int]) -> None:
-    assert command.host_port(value) == expected
+    assert host_port(value) == expected
 
 
 @pytest.mark.parametrize("value", ["7999", "host:", "host:http", "host:-1", "host:65536"])
 def test_host_port_refuses_malformed_addresses(value: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="HOST:PORT"):
-        command.host_port(value)
+        host_port(value)
 
 
 def test_a_malformed_address_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -302,11 +306,34 @@ async def test_a_busy_address_is_one_clear_error(busy: str) -> None:
 
 
 def test_a_bad_origin_is_one_clear_error(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(command, "raise_open_files_limit", lambda: 0)
     monkeypatch.delenv("LIVEQA_ORIGIN", raising=False)
     loopback = ["--listen", "127.0.0.1:0", "--publish-listen", "127.0.0.1:0"]
     args = parse(["--origin", "http://127.0.0.1:8000", "--origin", "127.0.0.1:8001", *loopback])
     assert command.run(args) == 2
-    assert "'127.0.0.1:8001'" in caplog.text
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert line.startswith("liveqa edge: error: ")
+    assert "'127.0.0.1:8001'" in line
+
+
+@pytest.mark.parametrize("on", [False, True])
+async def test_the_access_log_has_a_line_per_proxied_request(
+    on: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs.setup("warning", "json", access_log=on)
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url, access_log=on, websocket_paths=("/ws",)) as edge,
+        aiohttp.ClientSession() as client,
+        client.get(f"http://127.0.0.1:{edge.port}/page") as response,
+    ):
+        assert response.status == 200
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    access = [line["message"] for line in lines if line["logger"] == "liveqa.access"]
+    if on:
+        (line,) = access
+        assert '"GET /page HTTP/1.1" 200' in line
+    else:
+        assert access == []

@@ -332,6 +332,10 @@ async def test_metrics_endpoint(edge: Edge) -> None:
         for sample in family.samples
     }
     assert samples["liveqa_edge_publish_requests_total"] == 1
+    # The process's own, read when scraped.
+    assert samples["process_resident_memory_bytes"] > 0
+    assert samples["process_open_fds"] > 0
+    assert "python_info" in samples
     response = await edge.client.post("/metrics")
     assert response.status == 405
     assert response.headers["Allow"] == "GET"

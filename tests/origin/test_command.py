@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import signal
+import socket
 import sys
 from base64 import b64encode
 from pathlib import Path
@@ -136,8 +137,9 @@ def test_bad_values_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         _args("--trusted-proxies", "10.0.0.0/33")
     assert "10.0.0.0/33" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="at least 20"):
-        command.build_config(_args("--keep-alive-interval", "5"))
+    with pytest.raises(SystemExit):
+        _args("--keep-alive-interval", "5")
+    assert "expected a whole number, 20 or more, got '5'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="GRIP_URL"):
         command.build_config(_args("--grip-url", "ftp://nowhere"))
 
@@ -205,7 +207,7 @@ def test_fastly_public_key_loads_and_a_bad_key_is_refused(
 
 
 async def test_the_process_migrates_serves_and_stops(tmp_path: Path) -> None:
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -213,10 +215,13 @@ async def test_the_process_migrates_serves_and_stops(tmp_path: Path) -> None:
         "origin",
         "--listen",
         f"127.0.0.1:{port}",
+        "--metrics-listen",
+        f"127.0.0.1:{metrics_port}",
         "--database-url",
         f"sqlite:///{tmp_path}/process.db",
         "--grip-url",
         f"http://127.0.0.1:9/?key={KEY}",
+        "--access-log",
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -233,8 +238,70 @@ async def test_the_process_migrates_serves_and_stops(tmp_path: Path) -> None:
                     await asyncio.sleep(0.05)
             else:
                 pytest.fail("the origin never answered")
+            async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
+                assert response.status == 200
+            metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+            async with session.get(metrics) as response:
+                assert response.status == 200
+                assert 'liveqa_origin_http_responses_total{code="2xx"}' in await response.text()
+            # Not on the port the proxy forwards the public to.
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
+                assert response.status == 404
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(process.communicate(), 15)
     assert process.returncode == 0, output.decode()
     assert (tmp_path / "process.db").exists()
+    assert b"liveqa.access: 127.0.0.1 [" in output
+    assert b'"GET /readyz HTTP/1.1" 200' in output
+
+
+async def test_an_address_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "liveqa",
+            "origin",
+            "--listen",
+            f"127.0.0.1:{taken.getsockname()[1]}",
+            "--database-url",
+            f"sqlite:///{tmp_path}/busy.db",
+            "--log-level",
+            "error",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert out == b""
+    (line,) = err.decode().splitlines()
+    assert line.startswith("liveqa origin: error: ")
+    assert "address already in use" in line
+
+
+async def test_a_file_that_is_no_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "broken.db").write_bytes(b"not a database, " * 512)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "liveqa",
+        "origin",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--database-url",
+        f"sqlite:///{tmp_path}/broken.db",
+        "--log-level",
+        "error",
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert (process.returncode, out) == (2, b"")
+    assert err.decode().splitlines() == [
+        "liveqa origin: error: the database cannot be used: file is not a database"
+    ]

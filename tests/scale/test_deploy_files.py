@@ -24,7 +24,7 @@ from typing import cast
 import pytest
 
 from liveqa.cli import COMMANDS, Command
-from liveqa.settings import env_name
+from liveqa.options import env_name
 from support.ports import free_port
 
 from .attendee import Attendee, open_room, snapshot

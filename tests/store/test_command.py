@@ -28,5 +28,7 @@ def test_database_url_from_environment(
 
 
 def test_bad_url_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["db", "upgrade", "--database-url", "mysql://x/y"]) == 2
-    assert "unsupported database URL scheme 'mysql'" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["db", "upgrade", "--database-url", "mysql://x/y"])
+    assert exit_info.value.code == 2
+    assert "unsupported database URL scheme 'mysql'" in capsys.readouterr().err

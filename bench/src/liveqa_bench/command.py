@@ -12,8 +12,8 @@ import aiohttp
 
 from liveqa.addresses import is_loopback
 from liveqa.edge.command import raise_open_files_limit
+from liveqa.options import add_option
 from liveqa.origin.limits import Limits
-from liveqa.settings import add_option
 from liveqa_bench import loops
 from liveqa_bench.app_load import AppLoad, run_app
 from liveqa_bench.chromium import CHROMIUM, VIEWPORTS

@@ -10,29 +10,27 @@ import resource
 import signal
 from typing import Any
 
-from liveqa.edge.bus import DEFAULT_PREFIX
-from liveqa.edge.connection import HANDSHAKE_TIMEOUT
-from liveqa.edge.handshake import ANY_ORIGIN, DEFAULT_WEBSOCKET_PATHS, normal_origin
-from liveqa.edge.proxy import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_RESPONSE_TIMEOUT
-from liveqa.edge.server import (
-    DEFAULT_CONNECTIONS_PER_ADDRESS,
-    DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_REQUESTS_PER_ADDRESS,
-    Edge,
-    EdgeConfig,
+from liveqa import logs
+from liveqa.edge.handshake import ANY_ORIGIN, normal_origin
+from liveqa.edge.server import Edge, EdgeConfig
+from liveqa.options import (
+    add_logging,
+    add_option,
+    add_timeouts,
+    default_of,
+    fail,
+    host_port,
+    positive,
+    seconds,
+    whole_number,
 )
-from liveqa.settings import add_option, seconds, whole_number
 
 # Used when the hard limit is unlimited: setting the soft limit to infinity is refused.
 _UNLIMITED_TARGET = 1 << 20
 
 
-def host_port(value: str) -> tuple[str, int]:
-    """Parse `HOST:PORT` (`[::1]:80` for IPv6)."""
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or int(port) > 65535:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
-    return host.strip("[]") or "0.0.0.0", int(port)
+def _default(name: str) -> Any:
+    return default_of(EdgeConfig, name)
 
 
 def allowed_origin(text: str) -> str:
@@ -68,7 +66,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         parser,
         "--listen",
         type=host_port,
-        default=("127.0.0.1", 7999),
+        default=(_default("host"), _default("port")),
         metavar="HOST:PORT",
         help="client-facing address",
     )
@@ -76,25 +74,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
         parser,
         "--publish-listen",
         type=host_port,
-        default=("127.0.0.1", 5561),
+        default=(_default("publish_host"), _default("publish_port")),
         metavar="HOST:PORT",
-        help="GRIP publish API address",
+        help="GRIP publish API address, which also serves /healthz, /readyz and /metrics",
     )
     add_option(parser, "--sig-key", help="key that signs Grip-Sig on every origin request")
-    add_option(parser, "--sig-iss", default="pushpin", help="issuer claim of Grip-Sig")
+    add_option(parser, "--sig-iss", default=_default("sig_iss"), help="issuer claim of Grip-Sig")
     add_option(parser, "--publish-key", help="key that publishers must present (Bearer key or JWT)")
     add_option(
         parser,
         "--max-message-size",
-        type=int,
-        default=1 << 20,
-        help="largest client message in bytes (bigger ones close the client with 1009)",
+        type=positive,
+        default=_default("max_message_size"),
+        metavar="BYTES",
+        help="largest client message (bigger ones close the client with 1009)",
     )
     add_option(
         parser,
         "--client-buffer-limit",
-        type=int,
-        default=1 << 20,
+        type=positive,
+        default=_default("max_client_buffer"),
+        metavar="BYTES",
         help="unsent bytes after which a slow client is closed with 1013",
     )
     add_option(
@@ -106,7 +106,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser,
         "--bus-prefix",
-        default=DEFAULT_PREFIX,
+        default=_default("bus_prefix"),
         help="prefix of the Redis channel names; Redis database numbers do not separate pub/sub",
     )
     add_option(
@@ -128,22 +128,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--websocket-path",
         action="append",
         type=websocket_path,
-        default=list(DEFAULT_WEBSOCKET_PATHS),
+        default=list(_default("websocket_paths")),
         metavar="PATH",
         help="path where WebSocket handshakes are taken (others get 404); one ending in / takes "
-        "every path under it, / takes all, as Pushpin does. Repeat for more (default "
-        f"{', '.join(DEFAULT_WEBSOCKET_PATHS)}, the liveqa origin's)",
+        "every path under it, / takes all, as Pushpin does. Repeat for more (the default is "
+        "the liveqa origin's)",
     )
     add_client_limits(parser)
     add_option(
         parser,
         "--origin-timeout",
         type=seconds,
-        default=DEFAULT_RESPONSE_TIMEOUT,
+        default=_default("origin_timeout"),
         metavar="SECONDS",
         help="longest wait for the origin's response headers to a plain HTTP request (504 past it)",
     )
-    add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
+    add_logging(parser)
 
 
 def add_client_limits(parser: argparse.ArgumentParser) -> None:
@@ -152,7 +152,8 @@ def add_client_limits(parser: argparse.ArgumentParser) -> None:
         parser,
         "--max-connections-per-address",
         type=whole_number,
-        default=DEFAULT_CONNECTIONS_PER_ADDRESS,
+        default=_default("max_connections_per_address"),
+        metavar="COUNT",
         help="connections (WebSockets and HTTP) one client address (an IPv6 /64) may hold at "
         "once; 0: no limit. Loopback clients are not counted. Raise it for a venue whose "
         "attendees share one NAT address",
@@ -161,7 +162,8 @@ def add_client_limits(parser: argparse.ArgumentParser) -> None:
         parser,
         "--max-requests-per-address",
         type=whole_number,
-        default=DEFAULT_REQUESTS_PER_ADDRESS,
+        default=_default("max_requests_per_address"),
+        metavar="COUNT",
         help="plain HTTP requests one client address may have in progress at once (429 past "
         "it); 0: no limit. Loopback clients are not counted",
     )
@@ -170,7 +172,7 @@ def add_client_limits(parser: argparse.ArgumentParser) -> None:
         "--allowed-origin",
         action="append",
         type=allowed_origin,
-        default=[],
+        default=list(_default("allowed_origins")),
         metavar="ORIGIN",
         help="a web origin (https://host[:port]) whose pages may open WebSockets here besides "
         "the page's own host; * allows any. Repeat for more. Handshakes without Origin (not "
@@ -180,31 +182,22 @@ def add_client_limits(parser: argparse.ArgumentParser) -> None:
         parser,
         "--head-timeout",
         type=seconds,
-        default=HANDSHAKE_TIMEOUT,
+        default=_default("head_timeout"),
         metavar="SECONDS",
         help="time a new connection has to send its first request head",
     )
-    add_option(
+    add_timeouts(
         parser,
-        "--idle-timeout",
-        type=seconds,
-        default=DEFAULT_IDLE_TIMEOUT,
-        metavar="SECONDS",
-        help="time a kept-alive HTTP connection has to send its next request head, idling included",
-    )
-    add_option(
-        parser,
-        "--body-timeout",
-        type=seconds,
-        default=DEFAULT_BODY_TIMEOUT,
-        metavar="SECONDS",
-        help="time a plain HTTP request has to send its whole body (408 past it)",
+        idle=_default("idle_timeout"),
+        body=_default("body_timeout"),
+        idle_help="time a kept-alive HTTP connection has to send its next request head, "
+        "idling included",
     )
     add_option(
         parser,
         "--max-request-body",
         type=whole_number,
-        default=DEFAULT_MAX_BODY,
+        default=_default("max_request_body"),
         metavar="BYTES",
         help="largest plain HTTP request body; the edge reads it whole before the origin is asked "
         "(413 past it)",
@@ -262,9 +255,7 @@ async def serve(config: EdgeConfig) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of `liveqa edge`."""
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    logs.setup(args.log_level, args.log_format, args.access_log)
     raise_open_files_limit()
     (host, port), (publish_host, publish_port) = args.listen, args.publish_listen
     config = EdgeConfig(
@@ -284,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
         trust_forwarded_for=args.trust_forwarded_for,
         websocket_paths=tuple(args.websocket_path),
         origin_timeout=args.origin_timeout,
+        access_log=args.access_log,
         **client_limits(args),
     )
     if config.sig_key is None:
@@ -291,7 +283,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve(config))
     except (ValueError, OSError) as exc:
-        # A refused configuration or an address that cannot be bound: one line, no traceback.
-        logging.getLogger("liveqa.edge").error("%s", exc)
-        return 2
+        # A refused configuration or an address that cannot be bound.
+        return fail("liveqa edge", exc)
     return 0

@@ -1,4 +1,5 @@
-"""The publish listener: Pushpin's HTTP publish API (grip-protocol.md §2.1) and `/metrics`.
+"""The publish listener: Pushpin's HTTP publish API (grip-protocol.md §2.1), `/metrics`,
+`/healthz` and `/readyz`.
 
 Answers match Pushpin 1.36 byte for byte (measured against Debian's build), with two deliberate
 differences in `Accept` handling: q-values are honoured (Pushpin ignores them) and `q=0` excludes
@@ -15,10 +16,12 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from liveqa.edge.health import Readiness
 from liveqa.edge.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.grip.publish import PublishError, PublishItem, parse_publish
 from liveqa.grip.sig import verify_sig
+from liveqa.process import process_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +136,10 @@ def publish_app(
     dedup_ttl: float = 60.0,
     max_body: int = 1_000_000,
     recent: RecentIds | None = None,
+    ready: Readiness | None = None,
 ) -> web.Application:
-    """The publish API: `POST /publish/`, `POST /recover`, `GET /metrics` and `GET /`.
+    """The publish API: `POST /publish/`, `POST /recover`, `GET /metrics` and `GET /`, and the
+    probes `GET /healthz` and `GET /readyz` (`ready` says what keeps the edge from serving).
 
     Items go to `sink` in order once the whole body is valid; an item whose (channel, id) was
     published in the last `dedup_ttl` seconds is dropped and counted. With `key`, every request
@@ -178,10 +183,21 @@ def publish_app(
                 logger.exception("delivering item to channel %r failed", item.channel)
         return _message(kind, "Published")
 
+    async def probe(request: web.Request, path: str) -> web.Response:
+        if request.method not in ("GET", "HEAD"):
+            return _text(405, f"Method not allowed: {request.method}.\n".encode(), {"Allow": "GET"})
+        problem = None if path == "/healthz" or ready is None else await ready()
+        if problem is None:
+            return _text(200, b"ok\n" if path == "/healthz" else b"ready\n")
+        return _text(503, f"not ready: {problem}\n".encode())
+
     async def handle(request: web.Request) -> web.StreamResponse:
         path = request.path
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
+        if path in ("/healthz", "/readyz"):
+            # Probes carry no key; they learn only whether the edge can serve.
+            return await probe(request, path)
         if path == "/publish":
             metrics.publish_requests_total += 1
         if key is not None and not _authorized(request.headers.get("Authorization"), key):
@@ -194,7 +210,8 @@ def publish_app(
                     405, f"Method not allowed: {request.method}.\n".encode(), {"Allow": "GET"}
                 )
             return web.Response(
-                body=metrics.render(), headers={"Content-Type": METRICS_CONTENT_TYPE}
+                body=metrics.render() + process_metrics(),
+                headers={"Content-Type": METRICS_CONTENT_TYPE},
             )
         kind = _negotiate(request.headers.get("Accept"))
         if kind is None:

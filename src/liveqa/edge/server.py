@@ -21,6 +21,7 @@ from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.connection import HANDSHAKE_TIMEOUT, ClientConnection
 from liveqa.edge.handshake import DEFAULT_WEBSOCKET_PATHS, RequestHead
+from liveqa.edge.health import OriginsAnswer
 from liveqa.edge.hub import Hub
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.pool import ConnectionPool
@@ -32,6 +33,7 @@ from liveqa.edge.proxy import (
 )
 from liveqa.edge.publish import RecentIds, publish_app
 from liveqa.edge.upstream import Upstream
+from liveqa.logs import ACCESS
 
 log = logging.getLogger("liveqa.edge")
 
@@ -76,6 +78,8 @@ class EdgeConfig:
     allowed_origins: tuple[str, ...] = ()
     bus: str | None = None
     bus_prefix: str = DEFAULT_PREFIX
+    # One line per plain HTTP request on the liveqa.access logger.
+    access_log: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -214,7 +218,7 @@ class Edge:
 
         self._http_server = web.Server(
             handle_http,
-            access_log=None,
+            access_log=ACCESS if config.access_log else None,
             # Idle time plus the next request head: aiohttp does not restart it on partial data.
             keepalive_timeout=config.idle_timeout,
             # A client that leaves cancels its origin request, freeing the origin connection.
@@ -231,7 +235,10 @@ class Edge:
         if self.bus is not None:
             self.bus.start()
         sink = self.hub.publish if self.bus is None else self.bus.publish
-        app = publish_app(sink, self.metrics, key=config.publish_key, recent=self.recent)
+        ready = OriginsAnswer(self._client, targets)
+        app = publish_app(
+            sink, self.metrics, key=config.publish_key, recent=self.recent, ready=ready
+        )
         self._publish_runner = web.AppRunner(app, access_log=None)
         await self._publish_runner.setup()
         site = web.TCPSite(self._publish_runner, config.publish_host, config.publish_port)

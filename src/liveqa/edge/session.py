@@ -15,6 +15,7 @@ from liveqa.edge.upstream import OriginError, OriginResponse, OriginUnreachable,
 from liveqa.grip import control as grip_control
 from liveqa.grip import events as ev
 from liveqa.grip.control import CONTROL_PREFIX, ControlError, parse_control, parse_grip_extension
+from liveqa.logs import CONNECTION_ID
 
 if TYPE_CHECKING:
     from liveqa.edge.connection import ClientConnection
@@ -148,6 +149,8 @@ class Session:
 
     async def open(self) -> None:
         """Send OPEN until the origin accepts or refuses; the connection then answers the client."""
+        # This task's log lines, and those of the tasks it starts, are about this connection.
+        CONNECTION_ID.set(self.cid)
         try:
             await self._open()
         except asyncio.CancelledError:
@@ -273,6 +276,8 @@ class Session:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
+        # Started from socket callbacks, which serve every connection: name this one.
+        CONNECTION_ID.set(self.cid)
         try:
             while self.pending or self._poll:
                 body = self.pending.take() if self.pending else b""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from aiohttp import web
 
 from liveqa import __version__
 from liveqa.addresses import TrustedProxies
+from liveqa.logs import CONNECTION_ID
 from liveqa.origin.api import (
     CLIENT_HEADER,
     JSON,
@@ -30,7 +31,10 @@ from liveqa.origin.bodies import DEFAULT_BODY_TIMEOUT, DEFAULT_IDLE_TIMEOUT, bod
 from liveqa.origin.compression import compress
 from liveqa.origin.context import CONTEXT, OriginContext, SigVerifier, SocketSettings
 from liveqa.origin.errors import Refused
+from liveqa.origin.health import Readiness, healthz
 from liveqa.origin.limits import Limits
+from liveqa.origin.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from liveqa.origin.metrics import OriginMetrics, Responses
 from liveqa.origin.openapi import build_document
 from liveqa.origin.publisher import Publisher, PublishTarget
 from liveqa.origin.ratelimit import MemoryBuckets, RedisBuckets
@@ -45,6 +49,9 @@ failures = ThrottledLog(log)
 
 MAX_BODY = 1024 * 1024
 DOCUMENT = web.AppKey("liveqa_openapi", dict)
+RESPONSES = web.AppKey("liveqa_responses", Responses)
+METRICS = web.AppKey("liveqa_metrics", OriginMetrics)
+READINESS = web.AppKey("liveqa_readiness", Readiness)
 
 
 @dataclass
@@ -72,6 +79,8 @@ class OriginConfig:
     migrate: bool = True
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    # One line per request on the liveqa.access logger.
+    access_log: bool = False
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -111,6 +120,25 @@ OPENAPI_OPERATION = Operation(
     responses=(Response(200, dict[str, Any], "the OpenAPI 3.1 document"),),
 )
 ALL_OPERATIONS = (*OPERATIONS, SOCKET_OPERATION, OPENAPI_OPERATION)
+
+
+@web.middleware
+async def observed(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Count the response by status class; log lines made for a socket request carry its
+    Connection-Id."""
+    token = None
+    if request.path == SOCKET_PATH and "Connection-Id" in request.headers:
+        token = CONNECTION_ID.set(request.headers["Connection-Id"][:100])
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as exc:
+        request.app[RESPONSES].count(exc.status)
+        raise
+    finally:
+        if token is not None:
+            CONNECTION_ID.reset(token)
+    request.app[RESPONSES].count(response.status)
+    return response
 
 
 @web.middleware
@@ -203,6 +231,7 @@ def create_app(config: OriginConfig) -> web.Application:
         client_max_size=MAX_BODY,
         # Refusing a cross-site change needs no body: before the body is read.
         middlewares=[
+            observed,
             compress,
             security_headers,
             errors,
@@ -212,8 +241,13 @@ def create_app(config: OriginConfig) -> web.Application:
     )
     app[CONTEXT] = context
     app[DOCUMENT] = build_document(ALL_OPERATIONS, title="liveqa", version=__version__)
+    app[RESPONSES] = Responses()
+    app[METRICS] = OriginMetrics(app[RESPONSES], database, publisher)
+    app[READINESS] = Readiness(database)
     for operation in ALL_OPERATIONS:
         app.router.add_route(operation.method, operation.path, operation.handler)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", app[READINESS].readyz)
     add_routes(app, config.web_root)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
@@ -242,3 +276,22 @@ def create_app(config: OriginConfig) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def operations_app(
+    app: web.Application, more_metrics: Callable[[], bytes] | None = None
+) -> web.Application:
+    """`/metrics`, `/healthz` and `/readyz` of the origin `app`, for a listener of their own;
+    `more_metrics` gives exposition text shown first (the edge's, in `liveqa serve`)."""
+
+    async def metrics(_request: web.Request) -> web.Response:
+        before = more_metrics() if more_metrics is not None else b""
+        return web.Response(
+            body=before + app[METRICS].render(), headers={"Content-Type": METRICS_CONTENT_TYPE}
+        )
+
+    operations = web.Application()
+    operations.router.add_get("/metrics", metrics)
+    operations.router.add_get("/healthz", healthz)
+    operations.router.add_get("/readyz", app[READINESS].readyz)
+    return operations

@@ -9,28 +9,58 @@ import os
 import signal
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
+from liveqa import logs
 from liveqa.addresses import TrustedProxies
 from liveqa.grip.gripurl import GripUrl, parse_grip_urls
-from liveqa.origin.app import OriginConfig, create_app
+from liveqa.logs import ACCESS
+from liveqa.options import (
+    add_logging,
+    add_option,
+    add_public_url,
+    add_timeouts,
+    at_least,
+    default_of,
+    directory,
+    fail,
+    host_port,
+    positive,
+    seconds,
+    whole_number,
+)
+from liveqa.origin.app import OriginConfig, create_app, operations_app
 from liveqa.origin.board import AddressRates, Rates
-from liveqa.origin.bodies import DEFAULT_BODY_TIMEOUT, DEFAULT_IDLE_TIMEOUT, server_settings
+from liveqa.origin.bodies import server_settings
 from liveqa.origin.context import SigVerifier, SocketSettings
 from liveqa.origin.limits import Limits
 from liveqa.origin.publisher import PublishTarget
 from liveqa.origin.ratelimit import Rate
 from liveqa.origin.sigcheck import key_verifier
-from liveqa.origin.static import WEB_ROOT
 from liveqa.origin.verifykey import load_verify_key
-from liveqa.settings import add_option, add_public_url, seconds
-from liveqa.store.command import DEFAULT_DATABASE_URL
+from liveqa.store.command import add_database_url
 
 log = logging.getLogger("liveqa.origin")
 
+DEFAULT_LISTEN = ("127.0.0.1", 8000)
+# Pushpin polls the origin at most this often (its keep-alive `timeout` minimum).
+MIN_KEEP_ALIVE_INTERVAL = 20
+
+# Every field of Limits, as its option's help says it.
+_LIMITS = {
+    "display_name": "longest display name, in characters",
+    "room_name": "longest room name, in characters",
+    "question": "longest question, in characters",
+    "answer": "longest answer, in characters",
+    "questions_per_room": "most questions a room holds",
+    "questions_per_participant": "most questions one person asks in one room",
+    "batch": "most questions one bulk approve or dismiss names",
+    "blocked_words": "most blocked words and phrases a room keeps",
+    "blocked_word": "longest blocked word or phrase, in characters",
+}
 _RATES = {
     "questions": "questions posted",
     "votes": "votes and vote removals",
@@ -44,14 +74,6 @@ _ADDRESS_RATES = {
     "questions": "questions posted to one room",
     "votes": "votes on one question",
 }
-
-
-def host_port(value: str) -> tuple[str, int]:
-    """Parse `HOST:PORT`."""
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit():
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def networks(value: str) -> list[str]:
@@ -72,15 +94,22 @@ def rate(value: str) -> Rate:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _default(name: str) -> Any:
+    return default_of(OriginConfig, name)
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of `liveqa origin`."""
-    add_option(parser, "--listen", type=host_port, default=("127.0.0.1", 8000), metavar="HOST:PORT")
+    add_option(parser, "--listen", type=host_port, default=DEFAULT_LISTEN, metavar="HOST:PORT")
     add_option(
         parser,
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="sqlite:///path/to/file.db or postgresql://user@host/dbname",
+        "--metrics-listen",
+        type=host_port,
+        metavar="HOST:PORT",
+        help="address of /metrics (and /healthz, /readyz), which stays off --listen because "
+        "the proxy passes every path there on to the public; default: no /metrics",
     )
+    add_database_url(parser)
     add_option(
         parser,
         "--grip-url",
@@ -103,37 +132,43 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser,
         "--publish-wait",
-        type=float,
-        default=2.0,
-        help="seconds a reply waits for its publishes",
+        type=seconds,
+        default=_default("publish_wait"),
+        metavar="SECONDS",
+        help="time a reply waits for its publishes",
     )
+    sockets = SocketSettings()
     add_option(
         parser,
         "--keep-alive",
-        type=int,
-        default=25,
-        help="seconds of client idleness before the proxy sends {}",
+        type=positive,
+        default=sockets.keep_alive,
+        metavar="SECONDS",
+        help="client idleness after which the proxy sends {}",
     )
     add_option(
         parser,
         "--keep-alive-interval",
-        type=int,
-        default=60,
-        help="seconds of idleness before the proxy polls the origin (at least 20)",
+        type=at_least(MIN_KEEP_ALIVE_INTERVAL),
+        default=sockets.keep_alive_interval,
+        metavar="SECONDS",
+        help=f"idleness after which the proxy polls the origin (at least "
+        f"{MIN_KEEP_ALIVE_INTERVAL}, Pushpin's minimum)",
     )
     add_option(
         parser,
         "--attendance-interval",
-        type=float,
-        default=2.0,
-        help="seconds between publishes of a room's attendee count",
+        type=seconds,
+        default=sockets.attendance_interval,
+        metavar="SECONDS",
+        help="time between publishes of a room's attendee count",
     )
     add_limit_options(parser)
     add_option(
         parser,
         "--trusted-proxies",
         type=networks,
-        default=[],
+        default=_default("trusted_proxies"),
         metavar="CIDR[,CIDR...]",
         help="networks of proxies that append to X-Forwarded-For, besides loopback (always "
         "trusted): a TLS front or edge on another machine; the per-address limits count the "
@@ -148,66 +183,56 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser,
         "--redis-prefix",
-        default="liveqa:",
+        default=_default("redis_prefix"),
         help="prefix of the rate-limit keys in Redis",
     )
     add_option(
-        parser, "--web-root", type=Path, default=WEB_ROOT, help="directory of the web client"
-    )
-    add_option(
         parser,
-        "--idle-timeout",
-        type=seconds,
-        default=DEFAULT_IDLE_TIMEOUT,
-        metavar="SECONDS",
-        help="time a connection has to send its next request head, idling included (the first "
-        "one too); longer than the proxy keeps idle connections to the origin",
+        "--web-root",
+        type=directory,
+        default=_default("web_root"),
+        help="directory of the web client",
     )
-    add_option(
+    add_timeouts(
         parser,
-        "--body-timeout",
-        type=seconds,
-        default=DEFAULT_BODY_TIMEOUT,
-        metavar="SECONDS",
-        help="time a request has to send its whole body (408 past it)",
+        idle=_default("idle_timeout"),
+        body=_default("body_timeout"),
+        idle_help="time a connection has to send its next request head, idling included (the "
+        "first one too); longer than the proxy keeps idle connections to the origin",
     )
-    add_option(parser, "--log-level", default="info", help="debug, info, warning or error")
+    add_logging(parser)
 
 
 def add_limit_options(parser: argparse.ArgumentParser) -> None:
     """The rate limits and size limits (`liveqa serve` has them too)."""
     defaults = Rates()
     for name, what in _RATES.items():
-        default = getattr(defaults, name)
         add_option(
             parser,
             f"--rate-{name.replace('_', '-')}",
             type=rate,
-            default=default,
+            default=getattr(defaults, name),
             metavar="COUNT/SECONDS",
-            help=f"per-participant limit of {what}, 0 for none (default {default})",
+            help=f"per-participant limit of {what}, 0 for none",
         )
     by_address = AddressRates()
     for name, what in _ADDRESS_RATES.items():
-        default = getattr(by_address, name)
         add_option(
             parser,
             f"--rate-address-{name}",
             type=rate,
-            default=default,
+            default=getattr(by_address, name),
             metavar="COUNT/SECONDS",
             help=f"per-address limit of {what} (an IPv6 /64 is one address; loopback is not "
-            f"limited), 0 for none (default {default}); see docs/deploy.md for venue Wi-Fi",
+            "limited), 0 for none; see docs/deploy.md for venue Wi-Fi",
         )
     for field in fields(Limits):
         add_option(
             parser,
             f"--limit-{field.name.replace('_', '-')}",
-            type=int,
+            type=whole_number,
             default=field.default,
-            help="maximum "
-            + field.name.replace("_", " ")
-            + ("" if field.name.startswith("questions_per") else " (characters)"),
+            help=_LIMITS[field.name],
         )
 
 
@@ -258,8 +283,6 @@ def build_config(args: argparse.Namespace) -> OriginConfig:
     urls = grip_urls(args)
     for url in urls:
         url.authorization()  # a key that cannot be a header fails now, not at first publish
-    if args.keep_alive_interval < 20:
-        raise ValueError("--keep-alive-interval must be at least 20 seconds (Pushpin's minimum)")
     limits, rates, address_rates = limits_from(args)
     return OriginConfig(
         database_url=args.database_url,
@@ -279,41 +302,52 @@ def build_config(args: argparse.Namespace) -> OriginConfig:
         web_root=args.web_root,
         body_timeout=args.body_timeout,
         idle_timeout=args.idle_timeout,
+        access_log=args.access_log,
     )
 
 
-async def serve(config: OriginConfig, host: str, port: int) -> None:
-    """Run until SIGTERM or SIGINT."""
-    runner = web.AppRunner(
-        create_app(config), access_log=None, **server_settings(config.idle_timeout)
-    )
-    await runner.setup()
+async def serve(
+    config: OriginConfig, listen: tuple[str, int], metrics_listen: tuple[str, int] | None
+) -> None:
+    """Run until SIGTERM or SIGINT; raises OSError when an address cannot be listened on."""
+    app = create_app(config)
+    access_log = ACCESS if config.access_log else None
+    sites = [
+        (web.AppRunner(app, access_log=access_log, **server_settings(config.idle_timeout)), listen)
+    ]
+    if metrics_listen is not None:
+        sites.append((web.AppRunner(operations_app(app), access_log=None), metrics_listen))
     try:
-        await web.TCPSite(runner, host, port).start()
-        log.info("origin listening on http://%s:%d", host, port)
+        for runner, (host, port) in sites:
+            await runner.setup()
+            await web.TCPSite(runner, host, port).start()
+        log.info("origin listening on http://%s:%d", *listen)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
     finally:
-        await runner.cleanup()
+        for runner, _ in reversed(sites):
+            await runner.cleanup()
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the origin."""
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.setup(args.log_level, args.log_format, args.access_log)
     try:
         config = build_config(args)
     except ValueError as exc:
-        print(f"liveqa origin: {exc}")
-        return 2
+        return fail("liveqa origin", exc)
     if not config.publish_targets:
         log.warning("no --grip-url: room events are not published to any proxy")
     if not any(url.sig_verify_key() for url in grip_urls(args)):
         log.warning("no GRIP key: every WebSocket-over-HTTP request will be refused (401)")
-    host, port = args.listen
-    asyncio.run(serve(config, host, port))
+    try:
+        asyncio.run(serve(config, args.listen, args.metrics_listen))
+    except OSError as exc:
+        return fail("liveqa origin", exc)
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        return fail("liveqa origin", f"the database cannot be used: {reason}")
     return 0

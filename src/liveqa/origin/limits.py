@@ -25,6 +25,7 @@ RESERVED_ROOM_IDS = frozenset(
         "admin",
         "health",
         "healthz",
+        "readyz",
         "metrics",
         "present",
         "favicon.ico",

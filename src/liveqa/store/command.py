@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from liveqa.settings import add_option
+from liveqa.options import add_option, fail
 from liveqa.store.database import Database
+from liveqa.store.engine import database_url
 from liveqa.store.migrate import current_revision, head_revision
 
 DEFAULT_DATABASE_URL = "sqlite:///liveqa.db"
@@ -19,12 +20,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=("upgrade", "current"),
         help="upgrade: apply pending migrations; current: print the schema revision",
     )
+    add_database_url(parser)
+
+
+def add_database_url(parser: argparse.ArgumentParser) -> None:
+    """`--database-url`, shared by `liveqa db` and `liveqa origin`."""
     add_option(
         parser,
         "--database-url",
+        type=checked_url,
         default=DEFAULT_DATABASE_URL,
         help="sqlite:///path/to/file.db or postgresql://user@host/dbname",
     )
+
+
+def checked_url(text: str) -> str:
+    """An argparse type: a database URL the store can use, as given."""
+    try:
+        database_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 async def _run(action: str, url: str) -> str:
@@ -43,6 +59,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         print(asyncio.run(_run(args.action, args.database_url)))
     except ValueError as exc:
-        print(f"liveqa db: {exc}")
-        return 2
+        return fail("liveqa db", exc)
     return 0

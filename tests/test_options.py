@@ -1,12 +1,24 @@
-"""Options that fall back to LIVEQA_<NAME> environment variables."""
+"""Options: LIVEQA_<NAME> environment variables, value types, help text, one-line errors."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 import pytest
 
-from liveqa.settings import add_option, env_name, public_url, whole_number
+from liveqa.options import (
+    Parser,
+    add_option,
+    at_least,
+    boolean,
+    default_of,
+    env_name,
+    host_port,
+    public_url,
+    tcp_port,
+    whole_number,
+)
 
 
 def parser_with(**options: dict[str, object]) -> argparse.ArgumentParser:
@@ -91,3 +103,70 @@ def test_public_url_keeps_scheme_host_and_port(text: str, expected: str) -> None
 def test_public_url_refuses_what_is_not_a_base(text: str, problem: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match=problem):
         public_url(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1", True), (" Yes ", True), ("on", True), ("0", False), ("OFF", False), ("", False)],
+)
+def test_boolean_takes_the_usual_words(text: str, expected: bool) -> None:
+    assert boolean(text) is expected
+
+
+@pytest.mark.parametrize("text", ["ture", "2", "enabled"])
+def test_boolean_refuses_anything_else(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="expected true or false"):
+        boolean(text)
+
+
+def test_ports_and_addresses() -> None:
+    assert [tcp_port(text) for text in ("0", "80", "65535")] == [0, 80, 65535]
+    for text in ("65536", "-1", "http", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="from 0 to 65535"):
+            tcp_port(text)
+    assert host_port("[::1]:8000") == ("::1", 8000)
+    assert host_port(":8000") == ("0.0.0.0", 8000)
+    with pytest.raises(argparse.ArgumentTypeError, match="HOST:PORT"):
+        host_port("127.0.0.1:99999")
+
+
+def test_at_least_names_its_bound() -> None:
+    assert at_least(20)("20") == 20
+    with pytest.raises(argparse.ArgumentTypeError, match="20 or more, got '19'"):
+        at_least(20)("19")
+
+
+def test_defaults_are_read_from_the_config_dataclass() -> None:
+    @dataclasses.dataclass
+    class Config:
+        needed: int
+        port: int = 7999
+        paths: list[str] = dataclasses.field(default_factory=lambda: ["/a"])
+
+    assert default_of(Config, "port") == 7999
+    assert default_of(Config, "paths") == ["/a"]
+    with pytest.raises(LookupError, match="no default"):
+        default_of(Config, "needed")
+    with pytest.raises(LookupError, match="no field"):
+        default_of(Config, "other")
+
+
+def test_help_ends_with_the_default_and_the_variable() -> None:
+    parser = parser_with(
+        listen={"type": host_port, "default": ("::1", 80), "help": "where"},
+        verbose={"action": "store_true", "help": "more"},
+    )
+    text = " ".join(parser.format_help().split())
+    assert "where [default [::1]:80; env LIVEQA_LISTEN]" in text
+    assert "more [env LIVEQA_VERBOSE]" in text
+
+
+def test_the_parser_says_a_usage_error_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = Parser(prog="liveqa test")
+    add_option(parser, "--port", type=tcp_port, default=1)
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args(["--port", "99999"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "liveqa test: error: argument --port: expected a port from 0 to 65535, got '99999'\n"
+    )
