@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
 
+from liveqa.extras import MissingExtra
+
 
 class Command(Protocol):
     """A subcommand module: `configure` fills its parser, `run` executes it."""
@@ -39,7 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             module.configure(sub)
             sub.set_defaults(handler=module.run)
     args = parser.parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except MissingExtra as exc:
+        print(f"liveqa {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ import resource
 import signal
 from typing import Any
 
-from liveqa.edge.bus import DEFAULT_PREFIX
 from liveqa.edge.connection import HANDSHAKE_TIMEOUT
 from liveqa.edge.handshake import ANY_ORIGIN, DEFAULT_WEBSOCKET_PATHS, normal_origin
 from liveqa.edge.proxy import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_RESPONSE_TIMEOUT
 from liveqa.edge.server import (
+    DEFAULT_BUS_PREFIX,
     DEFAULT_CONNECTIONS_PER_ADDRESS,
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_REQUESTS_PER_ADDRESS,
@@ -106,7 +106,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_option(
         parser,
         "--bus-prefix",
-        default=DEFAULT_PREFIX,
+        default=DEFAULT_BUS_PREFIX,
         help="prefix of the Redis channel names; Redis database numbers do not separate pub/sub",
     )
     add_option(
