@@ -10,6 +10,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol, cast
 
 from liveqa import __version__
+from liveqa.extras import MissingExtra
 from liveqa.options import Parser
 
 
@@ -64,8 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             module = cast(Command, plugin.load())
             module.configure(sub)
             sub.set_defaults(handler=module.run)
-    args = parser.parse_args(argv)
-    return int(args.handler(args))
+    try:
+        # Options check their values while parsing, so a missing extra may show up here already.
+        args = parser.parse_args(argv)
+        return int(args.handler(args))
+    except MissingExtra as exc:
+        print(f"liveqa {chosen[0]}: {exc}", file=sys.stderr)
+        return 2
 
 
 def _summary(plugin: EntryPoint) -> str | None:

@@ -1,4 +1,4 @@
-"""What a newcomer ran into on the room page (issue 11 §4), each fixed and kept fixed."""
+"""What a newcomer ran into on the room page, each fixed and kept fixed."""
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ async def test_bad_origin_response_after_open_drops_only_that_client(
     async with http.ws_connect(url) as bystander, http.ws_connect(url) as ws:
         await ws.send_str("break")
         ended = await ws.receive(timeout=5)
-        # Pushpin just drops the TCP connection (aiohttp reports 1006); grip-protocol.md 1.7 says
+        # Pushpin just drops the TCP connection (aiohttp reports 1006); docs/grip.md §1.7 says
         # no close frame is guaranteed, so an edge that sends 1011 (internal error) also passes.
         assert ended.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSE)
         assert ws.close_code in (1006, 1011)

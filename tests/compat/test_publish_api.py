@@ -43,7 +43,7 @@ async def test_publish_refuses_unacceptable_accept(
 
 
 # Pushpin words its reasons its own way ("Body is not valid JSON.", "Invalid format: object does
-# not contain 'items'", "Invalid format: no formats specified", ...); grip-protocol.md only asks
+# not contain 'items'", "Invalid format: no formats specified", ...); docs/grip.md §2.1 only asks
 # for a body that says why. Both proxies must answer 400 with one text line naming the culprit.
 @pytest.mark.parametrize(
     ("body", "culprit"),

@@ -21,7 +21,8 @@ NOW = 1_800_000_000.0
 
 def encode(payload: dict[str, object], key: bytes, algorithm: str = "HS256") -> str:
     """A token built with PyJWT directly, whatever the key length."""
-    with warnings.catch_warnings(action="ignore", category=jwt.InsecureKeyLengthWarning):
+    # PyJWT 2.11 and later warn (InsecureKeyLengthWarning) about short HMAC keys.
+    with warnings.catch_warnings(action="ignore", category=UserWarning):
         return jwt.encode(payload, key, algorithm=algorithm)
 
 

@@ -1,4 +1,4 @@
-"""Validation rules of product.md: room ids, text lengths, colours, nonces."""
+"""Validation rules of docs/protocol.md: room ids, text lengths, colours, nonces."""
 
 from __future__ import annotations
 

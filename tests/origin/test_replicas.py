@@ -19,7 +19,7 @@ from liveqa.store import Database
 from support.database import empty_tables
 
 from .conftest import Browser, Origin, PublishRecorder, Socket, origin_config
-from .test_ratelimit import REDIS_URL
+from .test_redisbuckets import REDIS_URL
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A burst of writes reaches every screen in order and at once (issue 10, section 1).
+"""A burst of writes reaches every screen in order and at once (docs/benchmarks.md, faults).
 
 100 writers each send 4 questions back to back, as a reconnecting web client resends its outbox,
 while 20 listeners watch the room through `liveqa serve`. Before, a batch's events were published

@@ -1,4 +1,4 @@
-"""`liveqa serve` killed with SIGKILL under load and started again (issue 10, section 1).
+"""`liveqa serve` killed with SIGKILL under load and started again (docs/benchmarks.md, faults).
 
 Attendees behave as the web client does: they reconnect with its backoff, resync from a
 snapshot, and writers keep unanswered messages and send them again (same nonce) on the next

@@ -1,4 +1,4 @@
-"""Issue 9 finding 8, origin part: another site's page changing things with the user's cookie.
+"""Cross-site changes (SECURITY.md), origin part: another site's page using the user's cookie.
 
 A page on another port of the same host is same-site, so the browser sends the Lax session
 cookie with its `fetch(url, {method: "POST", mode: "no-cors", credentials: "include"})`: that

@@ -1,4 +1,4 @@
-"""Identity takeover through a desynchronised origin connection (issue 9, finding 1).
+"""Identity takeover through a desynchronised origin connection (SECURITY.md, fixed attacks).
 
 An attacker's handshake with `Expect: 100-continue` made the origin answer `100 Continue`, then
 `200`; the edge took the 100 for the answer and the 200 reached the next person's OPEN, so sockets

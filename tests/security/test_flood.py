@@ -1,4 +1,4 @@
-"""One socket flooding the edge next to a normal client (issue 9, finding 2).
+"""One socket flooding the edge next to a normal client (SECURITY.md, fixed attacks).
 
 Each flood runs for FLOOD_SECONDS from flooder.py, a process of its own. Meanwhile a normal
 client, the room's host, keeps doing round trips. The edge's resident memory may grow by at most

@@ -1,4 +1,4 @@
-"""Issue 9 finding 5: participants cost nothing, so limits per participant alone are void.
+"""Free participants (SECURITY.md): they cost nothing, so limits per participant alone are void.
 
 One attacker address mints sessions, rooms, votes and questions as fast as it can; the
 per-address limits (lowered here so the attacks stay small) stop it, and people at other

@@ -1,6 +1,6 @@
 """Host rights: a leaked host key stops working for good once the owner rotates it.
 
-Issue 9, findings 3 and 11: whoever joined with a leaked key stayed host after a rotation (every
+SECURITY.md, fixed attacks: whoever joined with a leaked key stayed host after a rotation (every
 snapshot a host loaded carried the new key) and kept the hosts' channel on the socket it had open.
 """
 

@@ -1,4 +1,4 @@
-"""Issue 9 finding 9: names that pass for a host's.
+"""Spoofed names (SECURITY.md, fixed attacks): names that pass for a host's.
 
 Bidi controls and zero-width characters made "\\u202eTSOH\\u202c Alice" show as "HOST Alice",
 and an attendee could take a host's exact name; questions did not say who hosts.

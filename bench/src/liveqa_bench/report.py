@@ -34,7 +34,7 @@ def zero() -> Goal:
     return Goal("= 0", lambda value, _: value == 0)
 
 
-# The targets of issue 2, section 5 (defined at N = 5,000, 200-byte messages, same machine).
+# The targets of docs/benchmarks.md (N = 5,000, 200-byte messages, same machine).
 GOALS: dict[tuple[str, str], Goal] = {
     ("fanout", "proxy_cpu_us_per_delivery"): ratio_at_most(0.1),
     ("fanout", "deliveries_per_s"): ratio_at_least(5),

@@ -5,6 +5,7 @@ Every item an edge takes on its publish API is fanned out locally and PUBLISHed 
 fans out what the others publish. redis-py's PubSub reconnects and re-subscribes by itself, which
 would hide a lost bus from the metrics and the backoff, so the bus drives two plain redis.asyncio
 connections itself: one subscribed, one publishing (a subscribed connection may not PUBLISH).
+This module needs the `redis` extra; `liveqa.edge.server` imports it only when `--bus` is set.
 Redis pub/sub keeps nothing: what is published while an edge is not subscribed (during an outage,
 or before Redis confirms the SUBSCRIBE for a channel's first local subscriber) is never replayed.
 """
@@ -32,7 +33,6 @@ from liveqa.grip.publish import PublishError, PublishItem, parse_publish, publis
 
 log = logging.getLogger("liveqa.edge.bus")
 
-DEFAULT_PREFIX = "liveqa:"
 # Items waiting for the publishing connection; more means Redis is not keeping up.
 MAX_BACKLOG = 10_000
 
@@ -46,7 +46,7 @@ class Bus:
         hub: Hub,
         metrics: EdgeMetrics,
         *,
-        prefix: str = DEFAULT_PREFIX,
+        prefix: str,
         recent: RecentIds | None = None,
         backoff: tuple[float, float] = (0.1, 5.0),
         ping_interval: float = 10.0,

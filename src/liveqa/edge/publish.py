@@ -1,4 +1,4 @@
-"""The publish listener: Pushpin's HTTP publish API (grip-protocol.md §2.1), `/metrics`,
+"""The publish listener: Pushpin's HTTP publish API (docs/grip.md §2.1), `/metrics`,
 `/healthz` and `/readyz`.
 
 Answers match Pushpin 1.36 byte for byte (measured against Debian's build), with two deliberate
@@ -229,7 +229,7 @@ def publish_app(
                     405, f"Method not allowed: {request.method}.\n".encode(), {"Allow": "POST"}
                 )
             # Recovery re-requests HTTP streaming and long-polling sessions; the edge has only
-            # WebSocket subscribers, which have no recovery (grip-protocol.md §2.6): nothing to do.
+            # WebSocket subscribers, which have no recovery (docs/grip.md §2.5): nothing to do.
             return _message(kind, "Updated")
         if path == "/":
             return _text(200, BANNER)

@@ -1,4 +1,4 @@
-"""Publish ordering by `prev-id`, as Pushpin's handler does it (grip-protocol.md section 2.6).
+"""Publish ordering by `prev-id`, as Pushpin's handler does it (docs/grip.md §2.5).
 
 An item whose `prev-id` is not the last `id` delivered on its channel waits, up to `wait` seconds,
 for the item it follows; then it goes out anyway. Two origins publishing one room's events race to

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -17,7 +17,6 @@ from yarl import URL
 
 from liveqa.addresses import is_loopback
 from liveqa.edge.addresses import AddressLimit
-from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.connection import HANDSHAKE_TIMEOUT, ClientConnection
 from liveqa.edge.handshake import DEFAULT_WEBSOCKET_PATHS, RequestHead
@@ -33,7 +32,11 @@ from liveqa.edge.proxy import (
 )
 from liveqa.edge.publish import RecentIds, publish_app
 from liveqa.edge.upstream import Upstream
+from liveqa.extras import require_redis
 from liveqa.logs import ACCESS
+
+if TYPE_CHECKING:
+    from liveqa.edge.bus import Bus
 
 log = logging.getLogger("liveqa.edge")
 
@@ -48,6 +51,8 @@ DEFAULT_REQUESTS_PER_ADDRESS = 64
 # Long enough for a page's burst of requests and the next few clicks; short enough that idle
 # sockets do not pile up (nginx keeps them 75 s, Node.js 5 s, aiohttp an hour).
 DEFAULT_IDLE_TIMEOUT = 15.0
+# Of the Redis channel names of `--bus`; Redis database numbers do not separate pub/sub.
+DEFAULT_BUS_PREFIX = "liveqa:"
 
 
 @dataclass
@@ -77,7 +82,7 @@ class EdgeConfig:
     websocket_paths: tuple[str, ...] = DEFAULT_WEBSOCKET_PATHS
     allowed_origins: tuple[str, ...] = ()
     bus: str | None = None
-    bus_prefix: str = DEFAULT_PREFIX
+    bus_prefix: str = DEFAULT_BUS_PREFIX
     # One line per plain HTTP request on the liveqa.access logger.
     access_log: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -157,6 +162,9 @@ class Edge:
         self.recent = RecentIds()
         self.bus: Bus | None = None
         if config.bus:
+            require_redis("--bus")
+            from liveqa.edge.bus import Bus  # the redis extra
+
             self.bus = Bus(
                 config.bus, self.hub, self.metrics, prefix=config.bus_prefix, recent=self.recent
             )

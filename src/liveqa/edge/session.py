@@ -1,4 +1,4 @@
-"""A client's WebSocket-over-HTTP exchange with the origin (grip-protocol.md section 1)."""
+"""A client's WebSocket-over-HTTP exchange with the origin (docs/grip.md §1)."""
 
 from __future__ import annotations
 

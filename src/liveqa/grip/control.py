@@ -1,4 +1,4 @@
-"""GRIP control messages (`c:` + JSON) and the message prefix (grip-protocol.md §1.5).
+"""GRIP control messages (`c:` + JSON) and the message prefix (docs/grip.md §1.5).
 
 Parsed like Pushpin's `WsControlMessage`: unknown keys are ignored, wrong types are errors."""
 

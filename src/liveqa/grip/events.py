@@ -1,4 +1,4 @@
-"""WebSocket-over-HTTP event codec (`application/websocket-events`, grip-protocol.md §1.1).
+"""WebSocket-over-HTTP event codec (`application/websocket-events`, docs/grip.md §1.1).
 
 Strict where Pushpin is lenient: a malformed body raises `EventsError` naming the byte offset."""
 

@@ -1,4 +1,4 @@
-"""GRIP_URL: where and how to publish, and how to check Grip-Sig (grip-protocol.md §2.5).
+"""GRIP_URL: where and how to publish, and how to check Grip-Sig (docs/grip.md §2.4).
 
 `http://host:5561/?iss=..&key=..&verify-iss=..&verify-key=..`, read like gripcontrol does."""
 

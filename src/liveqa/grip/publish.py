@@ -1,4 +1,4 @@
-"""Publish items: the `{"items": [...]}` body of `POST /publish/` (grip-protocol.md §2.1, §2.2).
+"""Publish items: the `{"items": [...]}` body of `POST /publish/` (docs/grip.md §2.1, §2.2).
 
 Parsed like Pushpin's `PublishItem`, but stricter wherever Pushpin would send a broken frame."""
 

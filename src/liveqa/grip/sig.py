@@ -1,4 +1,4 @@
-"""Grip-Sig: the JWT a GRIP proxy sends to prove a request came through it (grip-protocol.md §2.4).
+"""Grip-Sig: the JWT a GRIP proxy sends to prove a request came through it (docs/grip.md §2.3).
 
 Claims are exactly `iss` and `exp`, as Pushpin mints them."""
 

@@ -7,12 +7,13 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from liveqa import __version__
 from liveqa.addresses import TrustedProxies
+from liveqa.extras import require_redis
 from liveqa.logs import CONNECTION_ID
 from liveqa.origin.api import (
     CLIENT_HEADER,
@@ -37,12 +38,16 @@ from liveqa.origin.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from liveqa.origin.metrics import OriginMetrics, Responses
 from liveqa.origin.openapi import build_document
 from liveqa.origin.publisher import Publisher, PublishTarget
-from liveqa.origin.ratelimit import MemoryBuckets, RedisBuckets
+from liveqa.origin.ratelimit import MemoryBuckets
 from liveqa.origin.session import SessionSigner
 from liveqa.origin.socket import websocket
 from liveqa.origin.static import WEB_ROOT, add_routes
 from liveqa.origin.throttle import ThrottledLog
 from liveqa.store import Database
+from liveqa.store.engine import database_url
+
+if TYPE_CHECKING:
+    from liveqa.origin.redisbuckets import RedisBuckets
 
 log = logging.getLogger(__name__)
 failures = ThrottledLog(log)
@@ -81,6 +86,12 @@ class OriginConfig:
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     # One line per request on the liveqa.access logger.
     access_log: bool = False
+
+    def __post_init__(self) -> None:
+        # A database or Redis this installation cannot drive is refused before anything starts.
+        database_url(self.database_url)
+        if self.redis_url:
+            require_redis("--redis-url")
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -205,7 +216,11 @@ def create_app(config: OriginConfig) -> web.Application:
     """The origin app; the database is migrated and the publisher started on app startup."""
     database = Database.connect(config.database_url)
     publisher = Publisher(config.publish_targets) if config.publish_targets else None
-    redis = RedisBuckets(config.redis_url, prefix=config.redis_prefix) if config.redis_url else None
+    redis: RedisBuckets | None = None
+    if config.redis_url:
+        from liveqa.origin.redisbuckets import RedisBuckets  # the redis extra
+
+        redis = RedisBuckets(config.redis_url, prefix=config.redis_prefix)
     board = Board(
         database,
         config.limits,

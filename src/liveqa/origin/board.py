@@ -142,7 +142,7 @@ def now_ms() -> int:
 
 @dataclass(frozen=True)
 class Rates:
-    """Per-participant allowances (product.md abuse limits)."""
+    """Per-participant allowances (SECURITY.md, abuse limits)."""
 
     questions: Rate = field(default_factory=lambda: Rate(5, 30))
     votes: Rate = field(default_factory=lambda: Rate(60, 60))

@@ -1,4 +1,4 @@
-"""Validation rules and size limits of product.md, applied to every input before it is stored."""
+"""Validation rules and size limits (docs/protocol.md), applied to all input before storing."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
+from liveqa.extras import require_postgres
+
 # Execution option set on connections that will write: SQLite then takes the write lock at
 # BEGIN, so two writers never deadlock upgrading a read lock (SQLITE_BUSY without waiting).
 WRITE_OPTION = "liveqa_write"
@@ -29,7 +31,10 @@ _DRIVERS = {
 
 
 def database_url(url: str) -> URL:
-    """Map `sqlite:///file` and `postgresql://...` to their async drivers; refuse anything else."""
+    """Map `sqlite:///file` and `postgresql://...` to their async drivers; refuse anything else.
+
+    Raises ValueError for a URL liveqa cannot use, `MissingExtra` for PostgreSQL without asyncpg.
+    """
     try:
         parsed = make_url(url)
     except Exception as exc:
@@ -41,6 +46,8 @@ def database_url(url: str) -> URL:
             "use sqlite:///path/to/file.db or postgresql://user@host/dbname"
         )
     parsed = parsed.set(drivername=driver)
+    if driver == "postgresql+asyncpg":
+        require_postgres()
     if driver.startswith("sqlite") and parsed.database in (None, "", ":memory:"):
         raise ValueError(
             "SQLite needs a file path (sqlite:///liveqa.db), not an in-memory database"
