@@ -250,6 +250,29 @@ def test_mark_answered_reopen_and_the_asker_alone_is_told(
     expect(answered).to_have_count(0)
 
 
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
+def test_a_notice_stays_while_the_asker_is_on_it(
+    people: People, room_id: str, look: dict[str, Any]
+) -> None:
+    host, guest = people("Hana"), people("Gus")
+    host.create_room(room_id)
+    guest.page.clock.install()
+    guest.join(room_id)
+    guest.ask("Is the bar open?")
+    expect(host.card("Is the bar open?")).to_be_visible(timeout=LIVE_MS)
+    host.highlight("Is the bar open?")
+    notice = toasts(guest)
+    expect(notice).to_have_count(1, timeout=LIVE_MS)
+
+    # Keyboard: its Close button focused, the notice waits however long it takes to read.
+    notice.get_by_role("button", name="Close this notice").focus()
+    guest.page.clock.run_for(40_000)
+    expect(notice).to_have_count(1)
+    guest.composer.focus()
+    guest.page.clock.run_for(16_000)
+    expect(notice).to_have_count(0)
+
+
 def style(locator: Locator, prop: str) -> str:
     value: str = locator.evaluate(f"e => getComputedStyle(e).{prop}")
     return value
