@@ -9,16 +9,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, expect
 
-from .conftest import DESKTOP, PHONE, People
+from .conftest import DESKTOP, LOOKS, People
 from .people import LIVE_MS, Person
 
 pytestmark = pytest.mark.browser
 
-# A phone in light mode, a desktop in dark mode.
-SCREENS = [
-    pytest.param({"viewport": PHONE, "color_scheme": "light"}, id="phone-light"),
-    pytest.param({"viewport": DESKTOP, "color_scheme": "dark"}, id="desktop-dark"),
-]
 ERROR_RED = {"light": "rgb(179, 38, 30)", "dark": "rgb(255, 138, 128)"}
 
 
@@ -55,11 +50,11 @@ def fits_the_screen(person: Person) -> None:
     assert person.page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_search_and_filters_narrow_the_questions_as_you_type(
-    people: People, room_id: str, screen: dict[str, Any]
+    people: People, room_id: str, look: dict[str, Any]
 ) -> None:
-    host, guest = people("Hana", **screen), people("Gus", **screen)
+    host, guest = people("Hana"), people("Gus")
     host.create_room(room_id)
     host.settings(anonymous=True)
     guest.join(room_id)
@@ -126,11 +121,11 @@ def test_search_and_filters_narrow_the_questions_as_you_type(
     fits_the_screen(guest)
 
 
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_a_host_approves_or_dismisses_several_waiting_questions_at_once(
-    people: People, room_id: str, screen: dict[str, Any]
+    people: People, room_id: str, look: dict[str, Any]
 ) -> None:
-    host, guest, other = people("Hana", **screen), people("Gus"), people("Ola")
+    host, guest, other = people("Hana"), people("Gus"), people("Ola")
     host.create_room(room_id)
     host.settings(moderation=True)
     guest.join(room_id)
@@ -146,7 +141,7 @@ def test_a_host_approves_or_dismisses_several_waiting_questions_at_once(
     dismiss = host.page.get_by_role("button", name=re.compile(r"^Dismiss selected"))
     expect(approve).to_have_text("Approve selected (0)")
     expect(approve).to_have_attribute("aria-disabled", "true")
-    assert style(dismiss, "color") == ERROR_RED[screen["color_scheme"]]
+    assert style(dismiss, "color") == ERROR_RED[look["color_scheme"]]
 
     # Keyboard: Space ticks a box.
     host.card("First held?").get_by_role("checkbox", name="Select").focus()
@@ -193,11 +188,11 @@ def test_a_host_approves_or_dismisses_several_waiting_questions_at_once(
     fits_the_screen(host)
 
 
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_mark_answered_reopen_and_the_asker_alone_is_told(
-    people: People, room_id: str, screen: dict[str, Any]
+    people: People, room_id: str, look: dict[str, Any]
 ) -> None:
-    host, guest = people("Hana", **screen), people("Gus", **screen)
+    host, guest = people("Hana"), people("Gus")
     other, projector = people("Ola"), people("Projector", viewport=DESKTOP)
     host.create_room(room_id)
     host.settings(anonymous=True)
@@ -253,6 +248,29 @@ def test_mark_answered_reopen_and_the_asker_alone_is_told(
     fits_the_screen(guest)
     answered.get_by_role("button", name="Close this notice").click()
     expect(answered).to_have_count(0)
+
+
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
+def test_a_notice_stays_while_the_asker_is_on_it(
+    people: People, room_id: str, look: dict[str, Any]
+) -> None:
+    host, guest = people("Hana"), people("Gus")
+    host.create_room(room_id)
+    guest.page.clock.install()
+    guest.join(room_id)
+    guest.ask("Is the bar open?")
+    expect(host.card("Is the bar open?")).to_be_visible(timeout=LIVE_MS)
+    host.highlight("Is the bar open?")
+    notice = toasts(guest)
+    expect(notice).to_have_count(1, timeout=LIVE_MS)
+
+    # Keyboard: its Close button focused, the notice waits however long it takes to read.
+    notice.get_by_role("button", name="Close this notice").focus()
+    guest.page.clock.run_for(40_000)
+    expect(notice).to_have_count(1)
+    guest.composer.focus()
+    guest.page.clock.run_for(16_000)
+    expect(notice).to_have_count(0)
 
 
 def style(locator: Locator, prop: str) -> str:

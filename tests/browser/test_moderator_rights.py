@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, PHONE, People
+from .conftest import DESKTOP, LOOKS, People
 from .people import LIVE_MS, Person
 
 pytestmark = pytest.mark.browser
-
-SCREENS = [
-    pytest.param({"viewport": PHONE, "color_scheme": "light"}, id="phone"),
-    pytest.param({"viewport": DESKTOP, "color_scheme": "dark"}, id="desktop"),
-]
 
 
 def edit(person: Person, text: str, new_text: str) -> None:
@@ -35,11 +30,11 @@ def settings_section(person: Person, summary: str) -> Any:
     return dialog
 
 
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_a_host_edit_shows_on_every_screen_the_projector_included(
-    people: People, room_id: str, screen: dict[str, Any]
+    people: People, room_id: str, look: dict[str, Any]
 ) -> None:
-    host, guest = people("Hana", **screen), people("Gus", **screen)
+    host, guest = people("Hana"), people("Gus")
     projector = people("Projector", viewport=DESKTOP)
     host.create_room(room_id)
     guest.join(room_id)
@@ -59,11 +54,11 @@ def test_a_host_edit_shows_on_every_screen_the_projector_included(
     expect(guest.card("Where is the exit?").get_by_role("button", name="Edit")).to_have_count(0)
 
 
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_authors_edit_and_delete_their_question_until_someone_else_votes(
-    people: People, room_id: str, screen: dict[str, Any]
+    people: People, room_id: str, look: dict[str, Any]
 ) -> None:
-    host, guest = people("Hana", **screen), people("Gus", **screen)
+    host, guest = people("Hana"), people("Gus")
     host.create_room(room_id)
     guest.join(room_id)
     guest.ask("Waht about lunch?")
@@ -86,11 +81,11 @@ def test_authors_edit_and_delete_their_question_until_someone_else_votes(
     assert (refused["type"], refused["code"]) == ("ERROR", "question_locked")
 
 
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_a_ban_hides_the_questions_and_holds_in_a_new_tab_until_lifted(
-    people: People, room_id: str, screen: dict[str, Any]
+    people: People, room_id: str, look: dict[str, Any]
 ) -> None:
-    host, guest = people("Hana", **screen), people("Gus", **screen)
+    host, guest = people("Hana"), people("Gus")
     host.create_room(room_id)
     guest.join(room_id)
     guest.ask("Buy my stuff")
@@ -129,11 +124,11 @@ def test_a_ban_hides_the_questions_and_holds_in_a_new_tab_until_lifted(
     expect(guest.composer).to_be_enabled()
 
 
-@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("look", LOOKS, indirect=True)
 def test_blocked_words_refuse_a_question_without_naming_the_word(
-    people: People, room_id: str, screen: dict[str, Any]
+    people: People, room_id: str, look: dict[str, Any]
 ) -> None:
-    host, guest = people("Hana", **screen), people("Gus", **screen)
+    host, guest = people("Hana"), people("Gus")
     host.create_room(room_id)
     guest.join(room_id)
     dialog = settings_section(host, "Blocked words and bans")

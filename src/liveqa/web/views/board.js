@@ -315,7 +315,9 @@ export class RoomBoard {
     );
     this.toasts.append(element);
     while (this.toasts.children.length > TOASTS_SHOWN) this.toasts.firstElementChild.remove();
-    setTimeout(close, TOAST_MS);
+    // Not while someone points at it or has its button focused (WCAG 2.2.1): they are reading it.
+    const expire = () => (element.matches(":hover, :focus-within") ? setTimeout(expire, TOAST_MS) : close());
+    setTimeout(expire, TOAST_MS);
   }
 
   /** Put a notice (a node with its own dismiss button) above the questions. */
