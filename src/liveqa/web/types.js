@@ -37,6 +37,7 @@ export {};
  * @property {Participant | null} answerAuthor
  * @property {boolean} [upvoted]
  * @property {boolean} [mine]
+ * @property {string | null} [editedBy] "host" | "author" | null
  */
 
 /** @typedef {Participant & {isHost: boolean, isOwner: boolean}} Me */
@@ -50,6 +51,7 @@ export {};
  * @property {Me | null} me
  * @property {number} attendees
  * @property {string | null} [joinUrl]
+ * @property {Rules | null} [rules] hosts only
  */
 
 /** @typedef {{room: Room, hostKey: string, hostLink: string, joinUrl?: string | null}} RoomCreated */
@@ -87,6 +89,52 @@ export {};
  * @property {string | null} answerText
  * @property {number | null} answeredAt
  * @property {Person | null} answerAuthor
+ * @property {string | null} editedBy "host" | "author" | null
+ */
+
+/** @typedef {{banId: string, displayName: string | null, questionText: string, bannedAt: string}} Ban */
+
+/** @typedef {{blockedWords: string[], bans: Ban[]}} Rules */
+
+/**
+ * A room as the client knows it (state.js).
+ * @typedef {object} State
+ * @property {Room | null} room
+ * @property {Me | null} me
+ * @property {number} seq
+ * @property {Map<string, Question>} questions
+ * @property {Map<string, boolean>} votes my own votes
+ * @property {Set<string>} mine
+ * @property {Set<string>} deleted
+ * @property {number | null} attendees
+ * @property {string | null} joinUrl
+ * @property {Rules | null} rules
+ */
+
+/** @typedef {State & {room: Room}} Loaded a state with its room */
+
+/**
+ * A room event from the socket: its fields depend on `type` (the protocol, docs/).
+ * @typedef {{type: string, seq?: number, roomId?: string, [key: string]: any}} RoomEvent
+ */
+
+/**
+ * What a RoomSync (sync.js) reports to, and how it reaches the server.
+ * @typedef {object} SyncOptions
+ * @property {Api} api
+ * @property {(state: State) => void} [onChange]
+ * @property {(status: Status, detail: StatusDetail) => void} [onStatus]
+ * @property {(event: RoomEvent, state: State, before: State) => void} [onEvent]
+ * @property {(error: Error) => void} [onProblem]
+ * @property {string | null} [view]
+ */
+
+/**
+ * @typedef {object} SyncDeps
+ * @property {Deps["setTimeout"]} [setTimeout]
+ * @property {Deps["clearTimeout"]} [clearTimeout]
+ * @property {(url: string, handlers: Handlers) => Pick<import("./socket.js").Realtime, "start" | "stop" | "reconnect" | "send">} [makeRealtime]
+ * @property {{protocol: string, host: string}} [location]
  */
 
 /** @typedef {(a: Question, b: Question) => number} Order of questions in a list (sort.js) */
