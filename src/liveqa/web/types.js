@@ -113,6 +113,42 @@ export {};
 
 /** @typedef {State & {room: Room}} Loaded a state with its room */
 
+/** @typedef {(message: RoomEvent) => Promise<ServerMessage>} Send a message through the room's socket */
+
+/**
+ * What a question card (views/card.js) shows besides its question.
+ * @typedef {object} CardContext
+ * @property {boolean} voted
+ * @property {boolean} mine
+ * @property {boolean} isHost
+ * @property {boolean} banned
+ * @property {boolean} highlighted
+ * @property {string} roomState
+ * @property {number} now
+ * @property {boolean} [selected]
+ */
+
+/** @typedef {import("./views/card.js").QuestionCard} QuestionCard */
+/** @typedef {(question: Question, card: QuestionCard) => unknown} CardAction */
+/** @typedef {(question: Question, on: boolean, card: QuestionCard) => unknown} CardToggle */
+
+/**
+ * What a card's buttons do (views/board.js gives them).
+ * @typedef {object} CardActions
+ * @property {CardToggle} vote
+ * @property {CardAction} reply
+ * @property {CardAction} remove
+ * @property {CardToggle} highlight
+ * @property {CardAction} approve
+ * @property {CardAction} dismiss
+ * @property {CardToggle} mark
+ * @property {(question: Question, ticked: boolean) => void} select
+ * @property {CardAction} edit
+ * @property {CardAction} ban
+ */
+
+/** @typedef {{nonce: string, questionText: string, anonymous: boolean}} Outgoing a question not yet confirmed (composer.js) */
+
 /**
  * A room event from the socket: its fields depend on `type` (the protocol, docs/).
  * @typedef {{type: string, seq?: number, roomId?: string, [key: string]: any}} RoomEvent
