@@ -40,7 +40,7 @@ export {};
  * @property {string | null} [editedBy] "host" | "author" | null
  */
 
-/** @typedef {Participant & {isHost: boolean, isOwner: boolean}} Me */
+/** @typedef {Participant & {isHost: boolean, isOwner: boolean, banned?: boolean}} Me */
 
 /**
  * `GET /api/rooms/{roomId}`.
@@ -150,6 +150,21 @@ export {};
 /** @typedef {{nonce: string, questionText: string, anonymous: boolean}} Outgoing a question not yet confirmed (composer.js) */
 
 /**
+ * What the room page (views/room.js) does for its board (views/board.js).
+ * @typedef {object} BoardOwn
+ * @property {() => void} exit
+ * @property {() => void} rename
+ * @property {() => void} settings
+ * @property {() => void} retry
+ * @property {Send} send
+ * @property {(text: string) => void} announce
+ * @property {(ids: string[]) => Promise<unknown>} approveMany
+ * @property {(ids: string[]) => Promise<unknown>} dismissMany
+ */
+
+/** @typedef {BoardOwn & Omit<CardActions, "select">} BoardHandlers */
+
+/**
  * A room event from the socket: its fields depend on `type` (the protocol, docs/).
  * @typedef {{type: string, seq?: number, roomId?: string, [key: string]: any}} RoomEvent
  */
@@ -169,7 +184,7 @@ export {};
  * @typedef {object} SyncDeps
  * @property {Deps["setTimeout"]} [setTimeout]
  * @property {Deps["clearTimeout"]} [clearTimeout]
- * @property {(url: string, handlers: Handlers) => Pick<import("./socket.js").Realtime, "start" | "stop" | "reconnect" | "send">} [makeRealtime]
+ * @property {(url: string, handlers: Handlers) => import("./socket.js").Realtime} [makeRealtime]
  * @property {{protocol: string, host: string}} [location]
  */
 
