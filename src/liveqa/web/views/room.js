@@ -47,12 +47,13 @@ function message(text, ...extra) {
   return h("main", { id: "main", class: "page" }, h("div", { class: "panel" }, h("h1", { text }), extra));
 }
 
-/** A dismissible notice block. */
+/** A dismissible notice block; a null or false part of `body` is left out. */
 function notice(title, ...body) {
-  const element = h("section", { class: "notice", role: "region", "aria-label": title });
-  element.append(
+  const element = h(
+    "section",
+    { class: "notice", role: "region", "aria-label": title },
     h("h2", { text: title }),
-    ...body,
+    body,
     h("button", { type: "button", class: "secondary small", text: "Dismiss", onclick: () => element.remove() }),
   );
   return element;
