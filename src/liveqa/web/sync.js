@@ -7,8 +7,7 @@
 
 import { emptyState, fromSnapshot, applyEvent, applyAck } from "./state.js";
 import { Realtime, socketUrl } from "./socket.js";
-/** @import { ApiError } from "./api.js" */
-/** @import { Handlers, RoomEvent, State, SyncDeps, SyncOptions, Timer } from "./types.js" */
+/** @import { ApiError, Handlers, Loaded, RoomEvent, State, SyncDeps, SyncOptions, Timer } from "./types.js" */
 
 const RETRY_SNAPSHOT_MS = 2_000;
 // How long events after a gap wait for the missing ones before a snapshot is fetched: the edge
@@ -207,7 +206,8 @@ export class RoomSync {
     if (state === this.state) return;
     const before = this.state;
     this.setState(state);
-    this.onEvent(event, state, before);
+    // An event changes only a loaded room (applyEvent), so both states have one.
+    this.onEvent(event, /** @type {Loaded} */ (state), /** @type {Loaded} */ (before));
   }
 
   /** @param {State} state */

@@ -113,7 +113,7 @@ export {};
 
 /** @typedef {State & {room: Room}} Loaded a state with its room */
 
-/** @typedef {(message: RoomEvent) => Promise<ServerMessage>} Send a message through the room's socket */
+/** @typedef {(message: RoomEvent) => Promise<RoomEvent>} Send a message through the room's socket */
 
 /**
  * What a question card (views/card.js) shows besides its question.
@@ -129,6 +129,8 @@ export {};
  */
 
 /** @typedef {import("./views/card.js").QuestionCard} QuestionCard */
+/** @typedef {import("./api.js").ApiError} ApiError */
+/** @typedef {import("./socket.js").ServerError} ServerError */
 /** @typedef {(question: Question, card: QuestionCard) => unknown} CardAction */
 /** @typedef {(question: Question, on: boolean, card: QuestionCard) => unknown} CardToggle */
 
@@ -175,7 +177,7 @@ export {};
  * @property {Api} api
  * @property {(state: State) => void} [onChange]
  * @property {(status: Status, detail: StatusDetail) => void} [onStatus]
- * @property {(event: RoomEvent, state: State, before: State) => void} [onEvent]
+ * @property {(event: RoomEvent, state: Loaded, before: Loaded) => void} [onEvent]
  * @property {(error: Error) => void} [onProblem]
  * @property {string | null} [view]
  */
@@ -277,6 +279,6 @@ export {};
  * @property {boolean} alive false once the page is left
  * @property {() => void} connect
  * @property {() => void} rename
- * @property {{state: {room: Room}}} sync
- * @property {{notice: (element: HTMLElement) => void}} board
+ * @property {{state: State}} sync
+ * @property {{notice: (element: HTMLElement) => void} | null} board
  */
