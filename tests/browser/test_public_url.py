@@ -39,6 +39,9 @@ def test_links_and_the_qr_code_use_the_public_url(people: People, room_id: str) 
     expect(ready.get_by_role("textbox", name="Host link")).to_have_value(
         re.compile(rf"^{re.escape(PUBLIC)}/{room_id}#host=")
     )
+    # No loopback warning here, and no "null" where it would have been.
+    expect(ready).not_to_contain_text("Phones cannot open this link")
+    expect(ready).not_to_contain_text("null")
 
     host.settings_button.click()
     dialog = host.dialog("Room Settings")

@@ -1,17 +1,23 @@
+// @ts-check
 /**
  * What the live region says about a room event: new questions, answers, room changes; and what
  * an asker is told, on their own screen only, about their own questions.
  */
 
 import { truncate } from "./words.js";
+/** @import { Loaded, Question, RoomEvent } from "./types.js" */
 
+/** @type {Record<string, string>} */
 const STATE_NEWS = {
   open: "The room is open for questions.",
   voting: "The room now takes votes only.",
   closed: "The room is closed.",
 };
 
-/** Sentences announcing `event`, which turned `before` into `state`. */
+/**
+ * Sentences announcing `event`, which turned `before` into `state`.
+ * @param {RoomEvent} event @param {Loaded} state @param {Loaded} before @returns {string[]}
+ */
 export function announcements(event, state, before) {
   if (event.type === "QUESTION_UPDATE_INFO_PASSIVE") return questionNews(event.question.questionId, state, before);
   if (event.type !== "ROOMINFO_UPDATE_PASSIVE") return [];
@@ -27,6 +33,7 @@ export function announcements(event, state, before) {
   return news.filter(Boolean);
 }
 
+/** @param {string} id @param {Loaded} state @param {Loaded} before */
 function questionNews(id, state, before) {
   const question = state.questions.get(id);
   const previous = before.questions.get(id);
@@ -47,9 +54,10 @@ function questionNews(id, state, before) {
 /**
  * What `event` means for my own questions (`state.mine`): answered, highlighted or dismissed by
  * a host. `deletedByMe` holds the ids this page deleted itself, which are no news to me.
+ * @param {RoomEvent} event @param {Loaded} state @param {Loaded} before @param {Set<string>} [deletedByMe]
  */
 export function personalNews(event, state, before, deletedByMe = new Set()) {
-  const quote = (question) => `“${truncate(question.text, 80)}”`;
+  const quote = (/** @type {Question} */ question) => `“${truncate(question.text, 80)}”`;
   if (event.type === "QUESTION_UPDATE_INFO_PASSIVE") {
     const id = event.question.questionId;
     const question = state.questions.get(id);

@@ -1,4 +1,6 @@
+// @ts-check
 /** Building DOM safely: text always goes in as text nodes, never parsed as markup. */
+/** @import { Child } from "./types.js" */
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -6,6 +8,10 @@ const SVG_NS = "http://www.w3.org/2000/svg";
  * Create `<tag>` with `props` and children. Props: `class`, `text` (textContent), `on*`
  * listeners, `dataset`, booleans as present/absent attributes; everything else as attributes.
  * String children become text nodes.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any>} [props]
+ * @param {...Child} children
  */
 export function h(tag, props = {}, ...children) {
   const element = document.createElement(tag);
@@ -22,16 +28,22 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
-/** Append children (nodes, strings, nested arrays; null and false are skipped). */
+/**
+ * Append children (nodes, strings, nested arrays; null and false are skipped).
+ * @param {Element} parent @param {Child[]} children
+ */
 function append(parent, children) {
-  for (const child of children.flat(Infinity)) {
+  for (const child of /** @type {any[]} */ (children).flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     parent.append(typeof child === "string" ? document.createTextNode(child) : child);
   }
   return parent;
 }
 
-/** Set textContent only when it differs, so screen readers and layout are left alone. */
+/**
+ * Set textContent only when it differs, so screen readers and layout are left alone.
+ * @param {Node} element @param {string} text
+ */
 export function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
@@ -53,7 +65,10 @@ const ICONS = {
     "M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z",
 };
 
-/** A decorative inline SVG icon (hidden from assistive technology: its button has a name). */
+/**
+ * A decorative inline SVG icon (hidden from assistive technology: its button has a name).
+ * @param {keyof typeof ICONS} name
+ */
 export function icon(name) {
   const svg = document.createElementNS(SVG_NS, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");

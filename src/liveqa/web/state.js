@@ -1,14 +1,19 @@
+// @ts-check
 /**
  * A room as the client knows it: a pure reducer over snapshots, socket events and replies.
  * Functions return a new state when something changed and the same object when nothing did.
  */
+/** @import { Participant, Question, QuestionView, Rules, Snapshot, State, RoomEvent } from "./types.js" */
 
-/** Who someone is, from the server's participant view (or null). */
+/** Who someone is, from the server's participant view (or null). @param {Participant | null} view */
 function person(view) {
   return view ? { id: view.participantId, name: view.displayName } : null;
 }
 
-/** The client's record of a question, from the server's question view. */
+/**
+ * The client's record of a question, from the server's question view.
+ * @param {QuestionView} view @returns {Question}
+ */
 function questionFromView(view) {
   return {
     id: view.questionId,
@@ -27,7 +32,7 @@ function questionFromView(view) {
   };
 }
 
-/** A state with no room loaded yet. */
+/** A state with no room loaded yet. @returns {State} */
 export function emptyState() {
   return {
     room: null,
@@ -48,7 +53,10 @@ export function emptyState() {
   };
 }
 
-/** The state a snapshot (`GET /api/rooms/{roomId}`) describes, keeping what it cannot say. */
+/**
+ * The state a snapshot (`GET /api/rooms/{roomId}`) describes, keeping what it cannot say.
+ * @param {State} previous @param {Snapshot} snapshot @returns {State}
+ */
 export function fromSnapshot(previous, snapshot) {
   const questions = new Map();
   const votes = new Map();
@@ -75,6 +83,7 @@ export function fromSnapshot(previous, snapshot) {
   };
 }
 
+/** @param {Question} a @param {Question} b */
 function sameQuestion(a, b) {
   return (
     a.text === b.text &&
@@ -90,10 +99,12 @@ function sameQuestion(a, b) {
   );
 }
 
+/** @param {State} state @param {Map<string, Question>} questions @param {Partial<State>} [extra] @returns {State} */
 function withQuestions(state, questions, extra = {}) {
   return { ...state, questions, ...extra };
 }
 
+/** @param {State} state @param {QuestionView} view */
 function upsertQuestion(state, view) {
   const incoming = questionFromView(view);
   if (state.deleted.has(incoming.id)) return state;
@@ -102,6 +113,7 @@ function upsertQuestion(state, view) {
   if (known && !known.pending && incoming.pending) incoming.pending = false;
   const questions = new Map(state.questions);
   questions.set(incoming.id, incoming);
+  /** @type {Partial<State>} */
   const extra = {};
   const myId = state.me?.participantId;
   if (!known && myId && incoming.author?.id === myId) {
@@ -112,6 +124,7 @@ function upsertQuestion(state, view) {
   return withQuestions(state, questions, extra);
 }
 
+/** @param {State} state @param {string} questionId @param {number} upvotes */
 function setUpvotes(state, questionId, upvotes) {
   const known = state.questions.get(questionId);
   if (!known || known.upvotes === upvotes) return state;
@@ -120,11 +133,13 @@ function setUpvotes(state, questionId, upvotes) {
   return withQuestions(state, questions);
 }
 
+/** @param {State} state @param {string} questionId @param {boolean} upvoted */
 function setMyVote(state, questionId, upvoted) {
   if (state.votes.get(questionId) === upvoted) return state;
   return { ...state, votes: new Map(state.votes).set(questionId, upvoted) };
 }
 
+/** @param {State} state @param {string} questionId */
 function removeQuestion(state, questionId) {
   const deleted = new Set(state.deleted).add(questionId);
   if (!state.questions.has(questionId)) return { ...state, deleted };
@@ -133,7 +148,10 @@ function removeQuestion(state, questionId) {
   return withQuestions(state, questions, { deleted });
 }
 
-/** A banned person's questions leave every screen (not as deleted: a lifted ban shows them again). */
+/**
+ * A banned person's questions leave every screen (not as deleted: a lifted ban shows them again).
+ * @param {State} state @param {string[]} questionIds
+ */
 function hideQuestions(state, questionIds) {
   const gone = questionIds.filter((id) => state.questions.has(id));
   if (gone.length === 0) return state;
@@ -142,6 +160,7 @@ function hideQuestions(state, questionIds) {
   return withQuestions(state, questions);
 }
 
+/** @param {State} state @param {QuestionView[]} views */
 function showQuestions(state, views) {
   let next = state;
   for (const view of views) {
@@ -155,11 +174,13 @@ function showQuestions(state, views) {
   return next;
 }
 
+/** @param {State} state @param {Partial<Rules>} change */
 function setRules(state, change) {
   if (!state.rules) return state;
   return { ...state, rules: { ...state.rules, ...change } };
 }
 
+/** @param {State} state @param {boolean} answeredOnly */
 function clearQuestions(state, answeredOnly) {
   const gone = [...state.questions.values()].filter((q) => !answeredOnly || q.answeredAt !== null).map((q) => q.id);
   const questions = new Map(state.questions);
@@ -167,8 +188,9 @@ function clearQuestions(state, answeredOnly) {
   return withQuestions(state, questions, { deleted: new Set([...state.deleted, ...gone]) });
 }
 
+/** @param {State} state @param {Participant} participant */
 function renamePerson(state, participant) {
-  const who = person(participant);
+  const who = /** @type {NonNullable<Question["author"]>} */ (person(participant));
   let questions = null;
   for (const [id, question] of state.questions) {
     const asked = question.author?.id === who.id && question.author.name !== who.name;
@@ -209,18 +231,21 @@ const ROOM_EVENTS = new Set([
  * Apply one socket event. Returns `{state, gap}`: `gap` is true when the event's `seq` shows
  * that earlier room events were missed, in which case nothing was applied and the caller
  * should resync. Events without `seq` (hosts' and personal channels) apply as they come.
+ * @param {State} state @param {RoomEvent} event @returns {{state: State, gap: boolean}}
  */
 export function applyEvent(state, event) {
   if (!state.room || !ROOM_EVENTS.has(event.type)) return { state, gap: false };
   if (event.roomId !== undefined && event.roomId !== state.room.roomId) return { state, gap: false };
-  const sequenced = typeof event.seq === "number";
-  if (sequenced && event.seq <= state.seq) return { state, gap: false };
-  if (sequenced && event.seq > state.seq + 1) return { state, gap: true };
+  const { seq } = event;
+  const sequenced = typeof seq === "number";
+  if (sequenced && seq <= state.seq) return { state, gap: false };
+  if (sequenced && seq > state.seq + 1) return { state, gap: true };
   let next = reduce(state, event);
-  if (sequenced) next = { ...next, seq: event.seq };
+  if (sequenced) next = { ...next, seq };
   return { state: next, gap: false };
 }
 
+/** @param {State} state @param {RoomEvent} event @returns {State} */
 function reduce(state, event) {
   switch (event.type) {
     case "QUESTION_UPDATE_INFO_PASSIVE":
@@ -253,7 +278,10 @@ function reduce(state, event) {
   }
 }
 
-/** What an ACK to one of my messages tells about my own votes and questions. */
+/**
+ * What an ACK to one of my messages tells about my own votes and questions.
+ * @param {State} state @param {RoomEvent} message @param {RoomEvent} ack
+ */
 export function applyAck(state, message, ack) {
   if (message.type === "QUESTION_POST_TO_ROOM" && ack.questionId) {
     let next = state;

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Keeps a room's state in step with the server: a snapshot after every (re)connect, events in
  * `seq` order, a fresh snapshot whenever one was missed, and my messages sent through the socket.
@@ -6,6 +7,7 @@
 
 import { emptyState, fromSnapshot, applyEvent, applyAck } from "./state.js";
 import { Realtime, socketUrl } from "./socket.js";
+/** @import { ApiError, Handlers, Loaded, RoomEvent, State, SyncDeps, SyncOptions, Timer } from "./types.js" */
 
 const RETRY_SNAPSHOT_MS = 2_000;
 // How long events after a gap wait for the missing ones before a snapshot is fetched: the edge
@@ -26,6 +28,7 @@ export class RoomSync {
    * for the connection; `onEvent(event, state)` for each applied event (announcements);
    * `onProblem(error)` when the room does not exist (the snapshot answered 404); `view`:
    * "present" for a projector, which does not count as an attendee.
+   * @param {string} roomId @param {SyncOptions} options @param {SyncDeps} [deps]
    */
   constructor(roomId, { api, onChange, onStatus, onEvent, onProblem, view = null }, deps = {}) {
     this.roomId = roomId;
@@ -36,11 +39,15 @@ export class RoomSync {
     this.setTimeout = deps.setTimeout ?? globalThis.setTimeout.bind(globalThis);
     this.clearTimeout = deps.clearTimeout ?? globalThis.clearTimeout.bind(globalThis);
     this.state = emptyState();
+    /** @type {Promise<void> | null} */
     this.syncing = null;
     this.again = false;
+    /** @type {RoomEvent[]} */
     this.buffer = [];
     // Events after a gap, waiting up to GAP_GRACE_MS for the missing ones.
+    /** @type {RoomEvent[]} */
     this.held = [];
+    /** @type {Timer | null} */
     this.gapTimer = null;
     this.stopped = false;
     this.realtime = (deps.makeRealtime ?? defaultRealtime)(socketUrl(deps.location ?? globalThis.location, roomId, view), {
@@ -62,7 +69,7 @@ export class RoomSync {
     this.realtime.stop();
   }
 
-  /** Send an intent; resolves with the ACK or rejects with the server's error. */
+  /** Send an intent; resolves with the ACK or rejects with the server's error. @param {RoomEvent} message */
   async send(message) {
     const ack = await this.realtime.send(message);
     if (!this.stopped) this.setState(applyAck(this.state, message, ack));
@@ -95,7 +102,8 @@ export class RoomSync {
       try {
         snapshot = await this.api.room(this.roomId);
         break;
-      } catch (error) {
+      } catch (caught) {
+        const error = /** @type {ApiError} */ (caught);
         if (error.status === 401) {
           await this.renewSession();
         } else if (error.status === 404) {
@@ -103,7 +111,7 @@ export class RoomSync {
           this.stop();
           return;
         } else {
-          await new Promise((resolve) => this.setTimeout(resolve, RETRY_SNAPSHOT_MS));
+          await this.pause();
         }
       }
     }
@@ -122,20 +130,27 @@ export class RoomSync {
     this.setState(state);
   }
 
+  /** @returns {Promise<void>} */
+  pause() {
+    return new Promise((resolve) => this.setTimeout(resolve, RETRY_SNAPSHOT_MS));
+  }
+
   async renewSession() {
     try {
       await this.api.session();
     } catch {
-      await new Promise((resolve) => this.setTimeout(resolve, RETRY_SNAPSHOT_MS));
+      await this.pause();
     }
   }
 
+  /** @param {number} code */
   closed(code) {
     // The next attempt needs a valid cookie; a vanished room shows up in the snapshot (404).
     if (code === CLOSE_UNAUTHENTICATED) this.renewSession();
     else if (code === CLOSE_NOT_FOUND) this.resync();
   }
 
+  /** @param {RoomEvent} event */
   received(event) {
     if (this.stopped) return;
     if (event.type === HOST_GRANTED) {
@@ -165,11 +180,14 @@ export class RoomSync {
 
   /** Apply the held events that now follow on; the wait ends once none is left. */
   applyHeld() {
-    this.held.sort((a, b) => a.seq - b.seq);
+    // Held events all have a seq: only those can leave a gap.
+    this.held.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
     while (this.held.length) {
-      const { state, gap } = applyEvent(this.state, this.held[0]);
+      const [first] = this.held;
+      const { state, gap } = applyEvent(this.state, first);
       if (gap) return;
-      this.applied(this.held.shift(), state);
+      this.held.shift();
+      this.applied(first, state);
     }
     this.takeHeld();
   }
@@ -183,13 +201,16 @@ export class RoomSync {
     return held;
   }
 
+  /** @param {RoomEvent} event @param {State} state */
   applied(event, state) {
     if (state === this.state) return;
     const before = this.state;
     this.setState(state);
-    this.onEvent(event, state, before);
+    // An event changes only a loaded room (applyEvent), so both states have one.
+    this.onEvent(event, /** @type {Loaded} */ (state), /** @type {Loaded} */ (before));
   }
 
+  /** @param {State} state */
   setState(state) {
     if (state === this.state) return;
     this.state = state;
@@ -197,6 +218,7 @@ export class RoomSync {
   }
 }
 
+/** @param {string} url @param {Handlers} handlers */
 function defaultRealtime(url, handlers) {
   return new Realtime(url, handlers);
 }

@@ -37,9 +37,10 @@ export {};
  * @property {Participant | null} answerAuthor
  * @property {boolean} [upvoted]
  * @property {boolean} [mine]
+ * @property {string | null} [editedBy] "host" | "author" | null
  */
 
-/** @typedef {Participant & {isHost: boolean, isOwner: boolean}} Me */
+/** @typedef {Participant & {isHost: boolean, isOwner: boolean, banned?: boolean}} Me */
 
 /**
  * `GET /api/rooms/{roomId}`.
@@ -50,6 +51,7 @@ export {};
  * @property {Me | null} me
  * @property {number} attendees
  * @property {string | null} [joinUrl]
+ * @property {Rules | null} [rules] hosts only
  */
 
 /** @typedef {{room: Room, hostKey: string, hostLink: string, joinUrl?: string | null}} RoomCreated */
@@ -87,6 +89,105 @@ export {};
  * @property {string | null} answerText
  * @property {number | null} answeredAt
  * @property {Person | null} answerAuthor
+ * @property {string | null} editedBy "host" | "author" | null
+ */
+
+/** @typedef {{banId: string, displayName: string | null, questionText: string, bannedAt: string}} Ban */
+
+/** @typedef {{blockedWords: string[], bans: Ban[]}} Rules */
+
+/**
+ * A room as the client knows it (state.js).
+ * @typedef {object} State
+ * @property {Room | null} room
+ * @property {Me | null} me
+ * @property {number} seq
+ * @property {Map<string, Question>} questions
+ * @property {Map<string, boolean>} votes my own votes
+ * @property {Set<string>} mine
+ * @property {Set<string>} deleted
+ * @property {number | null} attendees
+ * @property {string | null} joinUrl
+ * @property {Rules | null} rules
+ */
+
+/** @typedef {State & {room: Room}} Loaded a state with its room */
+
+/** @typedef {(message: RoomEvent) => Promise<RoomEvent>} Send a message through the room's socket */
+
+/**
+ * What a question card (views/card.js) shows besides its question.
+ * @typedef {object} CardContext
+ * @property {boolean} voted
+ * @property {boolean} mine
+ * @property {boolean} isHost
+ * @property {boolean} banned
+ * @property {boolean} highlighted
+ * @property {string} roomState
+ * @property {number} now
+ * @property {boolean} [selected]
+ */
+
+/** @typedef {import("./views/card.js").QuestionCard} QuestionCard */
+/** @typedef {import("./api.js").ApiError} ApiError */
+/** @typedef {import("./socket.js").ServerError} ServerError */
+/** @typedef {(question: Question, card: QuestionCard) => unknown} CardAction */
+/** @typedef {(question: Question, on: boolean, card: QuestionCard) => unknown} CardToggle */
+
+/**
+ * What a card's buttons do (views/board.js gives them).
+ * @typedef {object} CardActions
+ * @property {CardToggle} vote
+ * @property {CardAction} reply
+ * @property {CardAction} remove
+ * @property {CardToggle} highlight
+ * @property {CardAction} approve
+ * @property {CardAction} dismiss
+ * @property {CardToggle} mark
+ * @property {(question: Question, ticked: boolean) => void} select
+ * @property {CardAction} edit
+ * @property {CardAction} ban
+ */
+
+/** @typedef {{nonce: string, questionText: string, anonymous: boolean}} Outgoing a question not yet confirmed (composer.js) */
+
+/**
+ * What the room page (views/room.js) does for its board (views/board.js).
+ * @typedef {object} BoardOwn
+ * @property {() => void} exit
+ * @property {() => void} rename
+ * @property {() => void} settings
+ * @property {() => void} retry
+ * @property {Send} send
+ * @property {(text: string) => void} announce
+ * @property {(ids: string[]) => Promise<unknown>} approveMany
+ * @property {(ids: string[]) => Promise<unknown>} dismissMany
+ */
+
+/** @typedef {BoardOwn & Omit<CardActions, "select">} BoardHandlers */
+
+/**
+ * A room event from the socket: its fields depend on `type` (the protocol, docs/).
+ * @typedef {{type: string, seq?: number, roomId?: string, [key: string]: any}} RoomEvent
+ */
+
+/**
+ * What a RoomSync (sync.js) reports to, and how it reaches the server.
+ * @typedef {object} SyncOptions
+ * @property {Api} api
+ * @property {(state: State) => void} [onChange]
+ * @property {(status: Status, detail: StatusDetail) => void} [onStatus]
+ * @property {(event: RoomEvent, state: Loaded, before: Loaded) => void} [onEvent]
+ * @property {(error: Error) => void} [onProblem]
+ * @property {string | null} [view]
+ */
+
+/**
+ * @typedef {object} SyncDeps
+ * @property {Deps["setTimeout"]} [setTimeout]
+ * @property {Deps["clearTimeout"]} [clearTimeout]
+ * @property {(url: string, handlers: Handlers) => import("./socket.js").Realtime} [makeRealtime]
+ * @property {{protocol: string, host: string}} [location]
  */
 
 /** @typedef {(a: Question, b: Question) => number} Order of questions in a list (sort.js) */
@@ -178,6 +279,6 @@ export {};
  * @property {boolean} alive false once the page is left
  * @property {() => void} connect
  * @property {() => void} rename
- * @property {{state: {room: Room}}} sync
- * @property {{notice: (element: HTMLElement) => void}} board
+ * @property {{state: State}} sync
+ * @property {{notice: (element: HTMLElement) => void} | null} board
  */

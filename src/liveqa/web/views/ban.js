@@ -1,10 +1,15 @@
+// @ts-check
 /** Hosts' confirmation before banning the asker of a question from the room. */
 
 import { h } from "../dom.js";
 import { openDialog } from "./dialog.js";
 import { questionSummary } from "./reply.js";
+/** @import { Question, Send } from "../types.js" */
 
-/** Ask "Ban this person from the room?"; bans through `send` when confirmed. */
+/**
+ * Ask "Ban this person from the room?"; bans through `send` when confirmed.
+ * @param {Question} question @param {{mine: boolean, send: Send}} ctx
+ */
 export function openBan(question, { mine, send }) {
   const who = question.author ? question.author.name : "the anonymous asker";
   const dialog = openDialog({
@@ -17,5 +22,5 @@ export function openBan(question, { mine, send }) {
     destructive: true,
     onSubmit: () => send({ type: "PARTICIPANT_BAN", questionId: question.id }),
   });
-  dialog.element.querySelector("button.secondary").focus();
+  /** @type {HTMLElement} */ (dialog.element.querySelector("button.secondary")).focus();
 }

@@ -1,3 +1,4 @@
+// @ts-check
 /** The room page: title bar, "now answering", the views, the question lists and the form. */
 
 import { h, icon, setText } from "../dom.js";
@@ -8,6 +9,7 @@ import { ConnectionStatus } from "./status.js";
 import { askerName, editedNote } from "./card.js";
 import { votes } from "../words.js";
 import { FILTERS, applyFilter, countText, isFiltering } from "../filter.js";
+/** @import { BoardHandlers, CardActions, Loaded, Question } from "../types.js" */
 
 const VIEW_KEY = "liveqa.view";
 // How long a notice about my own question stays, and how many show at once.
@@ -17,7 +19,7 @@ const TOASTS_SHOWN = 3;
 function storedView() {
   try {
     const view = localStorage.getItem(VIEW_KEY);
-    return VIEWS.some((v) => v.id === view) ? view : "top";
+    return VIEWS.find((v) => v.id === view)?.id ?? "top";
   } catch {
     return "top";
   }
@@ -28,15 +30,19 @@ export class RoomBoard {
    * `handlers`: exit(), rename(), settings(), retry(), send(message), announce(text), and the
    * card actions (vote, reply, remove, highlight, approve, dismiss, mark, edit, ban), and for the
    * waiting queue approveMany(ids) and dismissMany(ids), each resolving once done.
+   * @param {string} roomId @param {BoardHandlers} handlers
    */
   constructor(roomId, handlers) {
     this.handlers = handlers;
     this.view = storedView();
+    /** @type {Map<string, import("./card.js").QuestionCard>} */
     this.cards = new Map();
+    /** @type {Loaded | null} */
     this.state = null;
     this.filter = "all";
     this.query = "";
     // Waiting questions a host ticked for one bulk action.
+    /** @type {Set<string>} */
     this.selected = new Set();
 
     this.roomName = h("h1", { class: "room-name", dir: "auto", tabindex: -1 });
@@ -44,7 +50,7 @@ export class RoomBoard {
       href: "#ask",
       class: "skip",
       text: "Skip to the question form",
-      onclick: (event) => {
+      onclick: (/** @type {Event} */ event) => {
         event.preventDefault();
         this.unfold();
       },
@@ -67,7 +73,7 @@ export class RoomBoard {
       class: "exit",
       text: "‹ Exit",
       "aria-label": "Exit the room",
-      onclick: (event) => {
+      onclick: (/** @type {Event} */ event) => {
         event.preventDefault();
         handlers.exit();
       },
@@ -132,11 +138,12 @@ export class RoomBoard {
       hidden: true,
       onclick: () => {
         this.order = null;
-        this.render(this.state);
+        if (this.state) this.render(this.state);
         this.listElement.scrollIntoView({ block: "start" });
       },
     });
     this.empty = h("div", { class: "empty", hidden: true });
+    /** @type {CardActions} */
     const actions = {
       vote: handlers.vote,
       reply: handlers.reply,
@@ -148,7 +155,7 @@ export class RoomBoard {
       select: (question, on) => {
         if (on) this.selected.add(question.id);
         else this.selected.delete(question.id);
-        this.render(this.state);
+        if (this.state) this.render(this.state);
       },
       edit: handlers.edit,
       ban: handlers.ban,
@@ -191,6 +198,7 @@ export class RoomBoard {
 
   /** The search box, the filter buttons and the "N of M questions" count. */
   buildFinder() {
+    /** @type {HTMLInputElement} */
     this.search = h("input", {
       type: "search",
       id: "question-search",
@@ -205,6 +213,7 @@ export class RoomBoard {
         if (this.state) this.render(this.state);
       },
     });
+    /** @type {HTMLButtonElement[]} */
     this.filters = FILTERS.map((filter) =>
       h("button", {
         type: "button",
@@ -216,6 +225,7 @@ export class RoomBoard {
       }),
     );
     // role=status: screen readers hear the count change as the person types.
+    /** @type {HTMLParagraphElement} */
     this.count = h("p", { class: "meta count", role: "status" });
     return h(
       "div",
@@ -231,7 +241,7 @@ export class RoomBoard {
   buildBulk() {
     // One action at a time; the buttons stay enabled meanwhile, so the focus stays on them.
     let busy = false;
-    const run = async (action) => {
+    const run = async (/** @type {() => Promise<unknown>} */ action) => {
       if (busy) return;
       busy = true;
       this.bulk.setAttribute("aria-busy", "true");
@@ -239,7 +249,7 @@ export class RoomBoard {
       try {
         await action();
       } catch (error) {
-        setText(this.bulkError, error.message);
+        setText(this.bulkError, /** @type {Error} */ (error).message);
         this.bulkError.hidden = false;
       } finally {
         busy = false;
@@ -247,22 +257,27 @@ export class RoomBoard {
         if (this.state) this.render(this.state);
       }
     };
+    /** @type {HTMLButtonElement} */
     this.approveSelected = h("button", {
       type: "button",
       class: "secondary small",
       onclick: () => this.selected.size && run(() => this.handlers.approveMany([...this.selected])),
     });
+    /** @type {HTMLButtonElement} */
     this.dismissSelected = h("button", {
       type: "button",
       class: "danger small",
       onclick: () => this.selected.size && run(() => this.handlers.dismissMany([...this.selected])),
     });
+    /** @type {HTMLButtonElement} */
     this.approveAll = h("button", {
       type: "button",
       class: "secondary small",
       onclick: () => run(() => this.handlers.approveMany(this.shownPending.map((q) => q.id))),
     });
+    /** @type {HTMLParagraphElement} */
     this.bulkError = h("p", { class: "error", role: "alert", hidden: true });
+    /** @type {Question[]} */
     this.shownPending = [];
     return h(
       "div",
@@ -274,6 +289,7 @@ export class RoomBoard {
     );
   }
 
+  /** @param {string} filter */
   setFilter(filter) {
     this.filter = filter;
     this.order = null;
@@ -288,6 +304,7 @@ export class RoomBoard {
     this.search.focus();
   }
 
+  /** @param {string} view */
   setView(view) {
     this.view = view;
     this.order = null;
@@ -305,7 +322,7 @@ export class RoomBoard {
     this.composer.textarea.focus();
   }
 
-  /** Show `text` as a passing notice of its own; it goes after a while or when dismissed. */
+  /** Show `text` as a passing notice of its own; it goes after a while or when dismissed. @param {string} text */
   toast(text) {
     const element = h("div", { class: "toast" });
     const close = () => element.remove();
@@ -314,18 +331,21 @@ export class RoomBoard {
       h("button", { type: "button", class: "icon-button", "aria-label": "Close this notice", onclick: close }, icon("close")),
     );
     this.toasts.append(element);
-    while (this.toasts.children.length > TOASTS_SHOWN) this.toasts.firstElementChild.remove();
+    while (this.toasts.children.length > TOASTS_SHOWN) this.toasts.firstElementChild?.remove();
     // Not while someone points at it or has its button focused (WCAG 2.2.1): they are reading it.
-    const expire = () => (element.matches(":hover, :focus-within") ? setTimeout(expire, TOAST_MS) : close());
+    const expire = () => {
+      if (element.matches(":hover, :focus-within")) setTimeout(expire, TOAST_MS);
+      else close();
+    };
     setTimeout(expire, TOAST_MS);
   }
 
-  /** Put a notice (a node with its own dismiss button) above the questions. */
+  /** Put a notice (a node with its own dismiss button) above the questions. @param {Node} node */
   notice(node) {
     this.notices.append(node);
   }
 
-  /** Render `state`. */
+  /** Render `state`. @param {Loaded} state */
   render(state) {
     this.state = state;
     const { room, me } = state;
@@ -342,7 +362,7 @@ export class RoomBoard {
     this.composer.setRoom(room, banned);
 
     const now = Date.now();
-    const context = (question) => ({
+    const context = (/** @type {Question} */ question) => ({
       voted: state.votes.get(question.id) ?? false,
       mine: state.mine.has(question.id),
       isHost,
@@ -354,12 +374,12 @@ export class RoomBoard {
     });
     const questions = [...state.questions.values()];
     const arranged = arrange(questions, this.view);
-    const mine = (question) => state.mine.has(question.id);
+    const mine = (/** @type {Question} */ question) => state.mine.has(question.id);
     const narrowing = { filter: this.filter, query: this.query };
     const { pending, list } = applyFilter(arranged, { ...narrowing, mine, asker: (q) => askerName(q, mine(q)) });
     const filtering = isFiltering(narrowing);
     const total = arranged.pending.length + arranged.list.length;
-    const waitingFilter = this.filters.find((button) => button.dataset.filter === "waiting");
+    const waitingFilter = /** @type {HTMLButtonElement} */ (this.filters.find((button) => button.dataset.filter === "waiting"));
     waitingFilter.hidden = this.filter !== "waiting" && arranged.pending.length === 0 && !(isHost && room.moderation);
     for (const button of this.filters) button.setAttribute("aria-pressed", String(button.dataset.filter === this.filter));
     setText(this.count, filtering ? countText(pending.length + list.length, total) : "");
@@ -386,6 +406,7 @@ export class RoomBoard {
     this.renderNow(state);
   }
 
+  /** @param {boolean} isHost @param {Question[]} pending */
   renderBulk(isHost, pending) {
     this.shownPending = pending;
     const hide = !isHost || pending.length === 0;
@@ -406,6 +427,7 @@ export class RoomBoard {
   /**
    * `list` in Top's fresh order while the reader is at the top of it; once they scrolled into
    * it, in the order they are reading (new questions last), with a button to re-sort.
+   * @param {Question[]} list
    */
   keepPlace(list) {
     let shown = list;
@@ -420,6 +442,7 @@ export class RoomBoard {
     return shown;
   }
 
+  /** @param {boolean} empty @param {boolean} roomEmpty @param {boolean} filtered @param {boolean} banned */
   renderEmpty(empty, roomEmpty, filtered, banned) {
     this.empty.hidden = !empty;
     const kind = !empty ? "" : filtered ? "filtered" : roomEmpty || this.view !== "answered" ? "room" : "answered";
@@ -441,6 +464,7 @@ export class RoomBoard {
     this.empty.replaceChildren(...lines.map((line) => h("p", { text: line })));
   }
 
+  /** @param {Loaded} state */
   renderNow(state) {
     const id = state.room.highlightedQuestionId;
     const question = id ? state.questions.get(id) : null;
@@ -448,10 +472,10 @@ export class RoomBoard {
     if (!question) return;
     setText(this.nowText, question.text);
     const edited = editedNote(question);
-    setText(this.nowMeta, `asked by ${askerName(question, state.mine.has(id))} · ${votes(question.upvotes)}${edited ? ` · ${edited}` : ""}`);
+    setText(this.nowMeta, `asked by ${askerName(question, state.mine.has(question.id))} · ${votes(question.upvotes)}${edited ? ` · ${edited}` : ""}`);
   }
 
-  /** Refresh relative times on every card. */
+  /** Refresh relative times on every card. @param {number} now */
   tick(now) {
     for (const card of this.cards.values()) card.tick(now);
   }

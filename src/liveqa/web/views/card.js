@@ -1,11 +1,14 @@
+// @ts-check
 /** One question card: created once, then updated in place as the question changes. */
 
 import { h, icon, setText } from "../dom.js";
 import { relativeTime, absoluteTime } from "../reltime.js";
 import { votes } from "../words.js";
+/** @import { CardActions, CardContext, Question, Timer } from "../types.js" */
 
 const ERROR_SHOWN_MS = 8_000;
 
+/** @param {HTMLTimeElement} element @param {number} ms @param {number} now */
 function setTime(element, ms, now) {
   const iso = new Date(ms).toISOString();
   if (element.dateTime !== iso) {
@@ -15,14 +18,17 @@ function setTime(element, ms, now) {
   setText(element, relativeTime(ms, now));
 }
 
-/** What a card says about changed words: a host's change is always named as one. */
+/** What a card says about changed words: a host's change is always named as one. @param {Question} question */
 export function editedNote(question) {
   if (question.editedBy === "host") return "edited by a host";
   if (question.editedBy === "author") return "edited";
   return "";
 }
 
-/** The name shown for who asked: theirs, "Anonymous", or "you (anonymous)" for my own. */
+/**
+ * The name shown for who asked: theirs, "Anonymous", or "you (anonymous)" for my own.
+ * @param {Question} question @param {boolean} mine
+ */
 export function askerName(question, mine) {
   if (question.author) return question.author.name;
   return mine ? "you (anonymous)" : "Anonymous";
@@ -32,6 +38,7 @@ export function askerName(question, mine) {
  * Whether my own question is still mine alone to change: no answer, nobody else's vote, no
  * host's edit, the room not closed and me not banned (the server checks the same; this only
  * decides which buttons to offer).
+ * @param {Question} question @param {CardContext} ctx
  */
 export function authorMayChange(question, ctx) {
   const othersVotes = question.upvotes - (ctx.voted ? 1 : 0);
@@ -49,11 +56,15 @@ export class QuestionCard {
   /**
    * `actions`: vote(question, upvoted), reply, remove, highlight(question, on), approve, dismiss,
    * mark(question, answered), select(question, ticked), edit, ban.
+   * @param {Question} question @param {CardActions} actions
    */
   constructor(question, actions) {
     this.id = question.id;
     this.actions = actions;
-    this.question = null;
+    // update() runs right after (QuestionList); the empty key makes it render.
+    this.question = question;
+    /** @type {CardContext} */
+    this.ctx = /** @type {any} */ (null);
     this.key = "";
     const textId = `q-${question.id}`;
     this.text = h("p", { class: "q-text", id: textId, dir: "auto" });
@@ -105,7 +116,8 @@ export class QuestionCard {
         this.error,
       ),
     );
-    this.errorTimer = null;
+    /** @type {Timer | undefined} */
+    this.errorTimer = undefined;
     this.hostKey = "";
   }
 
@@ -113,7 +125,7 @@ export class QuestionCard {
     this.actions.vote(this.question, !this.ctx.voted, this);
   }
 
-  /** Show `question` with `ctx` = {voted, mine, isHost, banned, highlighted, roomState, now}. */
+  /** Show `question` with `ctx` = {voted, mine, isHost, banned, highlighted, roomState, now}. @param {Question} question @param {CardContext} ctx */
   update(question, ctx) {
     const key = [ctx.voted, ctx.mine, ctx.isHost, ctx.banned, ctx.highlighted, ctx.roomState, ctx.selected].join("|");
     if (question === this.question && key === this.key) return;
@@ -147,7 +159,7 @@ export class QuestionCard {
     setText(this.answerLead, written ? "— " : "Marked answered by ");
     setText(this.answerer, question.answerAuthor?.name ?? "a host");
     this.answeredWhen.hidden = !answered;
-    if (answered) setTime(this.answeredAt, question.answeredAt, ctx.now);
+    if (question.answeredAt !== null) setTime(this.answeredAt, question.answeredAt, ctx.now);
     this.selectBox.checked = Boolean(ctx.selected);
 
     setText(this.voteCount, String(question.upvotes));
@@ -161,6 +173,7 @@ export class QuestionCard {
     this.renderHostButtons(question, ctx);
   }
 
+  /** @param {Question} question @param {CardContext} ctx */
   renderHostButtons(question, ctx) {
     const written = question.answerText !== null;
     const authorMay = authorMayChange(question, ctx);
@@ -169,7 +182,9 @@ export class QuestionCard {
     const key = [ctx.isHost, ctx.roomState, question.pending, question.answeredAt !== null, written, ctx.highlighted, authorMay, bannable].join("|");
     if (key === this.hostKey) return;
     this.hostKey = key;
+    /** @type {HTMLElement[]} */
     const buttons = [];
+    /** @param {string} label @param {Parameters<typeof icon>[0]} iconName @param {() => void} onclick */
     const button = (label, iconName, onclick, extra = {}) =>
       h("button", { type: "button", class: "tool", onclick, ...extra }, icon(iconName), h("span", { text: label }));
     const edit = () => button("Edit", "edit", () => this.actions.edit(this.question, this));
@@ -202,8 +217,9 @@ export class QuestionCard {
     }
     // Keep the focused button when its card re-renders, so keyboard users are not thrown out.
     // A button that turns into another (Mark answered, Reopen) shares a slot with it.
-    const name = (element) => element.dataset.slot ?? element.textContent;
-    const focused = this.hostButtons.contains(document.activeElement) ? name(document.activeElement) : null;
+    const name = (/** @type {HTMLElement} */ element) => element.dataset.slot ?? element.textContent;
+    const active = /** @type {HTMLElement} */ (document.activeElement);
+    const focused = this.hostButtons.contains(active) ? name(active) : null;
     this.hostButtons.replaceChildren(...buttons);
     if (focused !== null) {
       const same = buttons.find((b) => name(b) === focused) ?? buttons.find((b) => b.tagName === "BUTTON");
@@ -211,14 +227,13 @@ export class QuestionCard {
     }
   }
 
-  /** Refresh relative times. */
+  /** Refresh relative times. @param {number} now */
   tick(now) {
-    if (!this.question) return;
     setText(this.askedAt, relativeTime(this.question.askedAt, now));
     if (this.question.answeredAt !== null) setText(this.answeredAt, relativeTime(this.question.answeredAt, now));
   }
 
-  /** Show a server error next to this question for a while. */
+  /** Show a server error next to this question for a while. @param {string} message */
   showError(message) {
     setText(this.error, message);
     this.error.hidden = false;

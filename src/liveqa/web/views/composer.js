@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The "Add your question!" form. Drafts and questions not yet confirmed by the server are kept
  * in sessionStorage, so neither going offline nor reloading loses what someone typed; each post
@@ -6,7 +7,9 @@
 
 import { h, setText, randomId } from "../dom.js";
 import { LIMITS, textProblem } from "../validate.js";
+/** @import { Outgoing, Room, Send } from "../types.js" */
 
+/** @type {Record<string, string>} */
 const STATE_NOTES = {
   voting: "This room takes no new questions right now, only votes.",
   closed: "This room is closed: questions and votes are read-only.",
@@ -14,14 +17,16 @@ const STATE_NOTES = {
 
 const BANNED_NOTE = "A host has banned you from this room: you cannot ask questions here.";
 
+/** @template T @param {string} key @param {T} fallback @returns {T} */
 function load(key, fallback) {
   try {
-    return JSON.parse(sessionStorage.getItem(key)) ?? fallback;
+    return JSON.parse(sessionStorage.getItem(key) ?? "null") ?? fallback;
   } catch {
     return fallback;
   }
 }
 
+/** @param {string} key @param {unknown} value */
 function save(key, value) {
   try {
     sessionStorage.setItem(key, JSON.stringify(value));
@@ -31,12 +36,12 @@ function save(key, value) {
 }
 
 export class Composer {
-  /** `send(message)` → promise of the ACK, rejected with the server's reason. */
+  /** `send(message)` → promise of the ACK, rejected with the server's reason. @param {string} roomId @param {Send} send */
   constructor(roomId, send) {
     this.send = send;
     this.draftKey = `liveqa.draft.${roomId}`;
     this.queueKey = `liveqa.outbox.${roomId}`;
-    this.queued = load(this.queueKey, []);
+    this.queued = load(this.queueKey, /** @type {Outgoing[]} */ ([]));
 
     this.textarea = h("textarea", {
       id: "ask",
@@ -87,7 +92,7 @@ export class Composer {
     for (const entry of this.queued) this.deliver(entry);
   }
 
-  /** Follow the room's settings (state, anonymous questions) and whether I am `banned` there. */
+  /** Follow the room's settings (state, anonymous questions) and whether I am `banned` there. @param {Room} room */
   setRoom(room, banned = false) {
     const note = banned ? BANNED_NOTE : (STATE_NOTES[room.state] ?? "");
     setText(this.note, note);
@@ -110,6 +115,7 @@ export class Composer {
     save(this.draftKey, this.textarea.value);
   }
 
+  /** @param {string | null} message */
   showError(message) {
     setText(this.error, message ?? "");
     this.error.hidden = !message;
@@ -139,6 +145,7 @@ export class Composer {
     this.deliver(entry);
   }
 
+  /** @param {Outgoing} entry */
   async deliver(entry) {
     try {
       await this.send({ type: "QUESTION_POST_TO_ROOM", ...entry });
@@ -150,10 +157,11 @@ export class Composer {
         this.textarea.value = entry.questionText;
         this.changed();
       }
-      this.showError(`Your question was not posted: ${error.message}`);
+      this.showError(`Your question was not posted: ${/** @type {Error} */ (error).message}`);
     }
   }
 
+  /** @param {Outgoing} entry */
   forget(entry) {
     this.queued = this.queued.filter((e) => e.nonce !== entry.nonce);
     save(this.queueKey, this.queued);

@@ -1,10 +1,15 @@
+// @ts-check
 /** "Edit Question": hosts fix any question's words (typos, personal data); authors their own. */
 
 import { h } from "../dom.js";
 import { LIMITS, textProblem } from "../validate.js";
 import { openDialog, field } from "./dialog.js";
+/** @import { Question, Send } from "../types.js" */
 
-/** Open the dialog prefilled with the question's text; `send` saves through the socket. */
+/**
+ * Open the dialog prefilled with the question's text; `send` saves through the socket.
+ * @param {Question} question @param {{isHost: boolean, send: Send}} ctx
+ */
 export function openEdit(question, { isHost, send }) {
   const textarea = h("textarea", { rows: 4, dir: "auto" });
   textarea.value = question.text;

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The projector view `/{roomId}/present`: the highlighted question large, the top questions,
  * the join link with its QR code. Read-only; readable from the back of the room.
@@ -13,9 +14,11 @@ import { RoomSync } from "../sync.js";
 import { askerName, editedNote } from "./card.js";
 import { votes } from "../words.js";
 import { loopbackWarning } from "../links.js";
+/** @import { App, Room, State } from "../types.js" */
 
 const TOP_COUNT = 5;
 // What the big screen invites people to do, by room state: [idle text, join label].
+/** @type {Record<string, string[]>} */
 const INVITATIONS = {
   open: ["Ask your questions now!", "Join and ask at"],
   voting: ["Vote for the questions you want answered!", "Join and vote at"],
@@ -29,7 +32,7 @@ function addStylesheet() {
   document.head.append(h("link", { rel: "stylesheet", href, "data-present": "" }));
 }
 
-/** What the big screen shows for a room id nobody uses: no empty boxes, no join link. */
+/** What the big screen shows for a room id nobody uses: no empty boxes, no join link. @param {HTMLElement} container */
 function missing(container) {
   const start = h("a", { href: "/", text: "Go to the start page" });
   container.replaceChildren(
@@ -37,7 +40,10 @@ function missing(container) {
   );
 }
 
-/** Mount the projector view; returns the function that leaves it. */
+/**
+ * Mount the projector view; returns the function that leaves it.
+ * @param {HTMLElement} container @param {App} app @param {string} roomId
+ */
 export function mountPresent(container, app, roomId) {
   addStylesheet();
   let joinUrl = new URL(roomPath(roomId), location.origin).href;
@@ -62,15 +68,15 @@ export function mountPresent(container, app, roomId) {
     width: 240,
     height: 240,
     // Without a code the link below still works; a broken-image icon would only distract.
-    onerror: (event) => {
-      event.target.hidden = true;
+    onerror: () => {
+      qr.hidden = true;
     },
   });
   const joinText = h("p", { class: "join-url", dir: "auto" });
   const joinLabel = h("p", { class: "join-label", text: INVITATIONS.open[1] });
   const joinWarning = h("div");
   // The server's link (its --public-url, or the address this page came from) once known.
-  const showJoin = (url) => {
+  const showJoin = (/** @type {string} */ url) => {
     joinUrl = url;
     setText(joinText, url.replace(/^https?:\/\//, ""));
     qr.alt = `QR code that opens ${url}`;
@@ -96,10 +102,13 @@ export function mountPresent(container, app, roomId) {
   setText(roomName, "Loading…");
   showJoin(joinUrl);
 
+  /** @type {RoomSync | null} */
   let sync = null;
   let alive = true;
+  /** @param {State} state */
   const render = (state) => {
-    const { room } = state;
+    // Called once a snapshot came, so the room is known.
+    const room = /** @type {Room} */ (state.room);
     applyTheme(room.themeColor);
     document.title = `${room.displayName} · Projector`;
     setText(roomName, room.displayName);
@@ -129,7 +138,7 @@ export function mountPresent(container, app, roomId) {
       ),
     );
     topSection.hidden = list.length === 0;
-    if (typeof state.attendees === "number" && sync.realtime.status === "open") {
+    if (typeof state.attendees === "number" && sync?.realtime.status === "open") {
       attendees.hidden = false;
       setText(attendees, `${state.attendees} ${state.attendees === 1 ? "person" : "people"} here`);
     }
@@ -144,7 +153,7 @@ export function mountPresent(container, app, roomId) {
     try {
       await app.participant();
     } catch (error) {
-      setText(roomName, `Could not load the room: ${error.message}`);
+      setText(roomName, `Could not load the room: ${/** @type {Error} */ (error).message}`);
       if (alive) setTimeout(start, 3_000);
       return;
     }

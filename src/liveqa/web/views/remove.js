@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Confirmations before deleting a question (hosts, or its author while it is theirs alone), or
  * dismissing several waiting ones.
@@ -7,9 +8,14 @@ import { h } from "../dom.js";
 import { relativeTime } from "../reltime.js";
 import { openDialog } from "./dialog.js";
 import { questionSummary } from "./reply.js";
+/** @import { Child, Question, Send } from "../types.js" */
 
-/** Ask "Really delete this question?"; deletes through `send` when confirmed. */
+/**
+ * Ask "Really delete this question?"; deletes through `send` when confirmed.
+ * @param {Question} question @param {{mine: boolean, send: Send}} ctx
+ */
 export function openRemove(question, { mine, send }) {
+  /** @type {Child[]} */
   const body = [questionSummary(question, mine)];
   if (question.answerText !== null) {
     const when = question.answeredAt === null ? "" : ` (${relativeTime(question.answeredAt, Date.now())})`;
@@ -26,10 +32,13 @@ export function openRemove(question, { mine, send }) {
     destructive: true,
     onSubmit: () => send({ type: "QUESTION_DELETE", questionId: question.id }),
   });
-  dialog.element.querySelector("button.secondary").focus();
+  /** @type {HTMLElement} */ (dialog.element.querySelector("button.secondary")).focus();
 }
 
-/** Ask before dismissing `count` waiting questions at once; `dismiss()` does it when confirmed. */
+/**
+ * Ask before dismissing `count` waiting questions at once; `dismiss()` does it when confirmed.
+ * @param {number} count @param {() => unknown} dismiss
+ */
 export function openDismissMany(count, dismiss) {
   const what = count === 1 ? "this waiting question" : `these ${count} waiting questions`;
   const dialog = openDialog({
@@ -39,5 +48,5 @@ export function openDismissMany(count, dismiss) {
     destructive: true,
     onSubmit: dismiss,
   });
-  dialog.element.querySelector("button.secondary").focus();
+  /** @type {HTMLElement} */ (dialog.element.querySelector("button.secondary")).focus();
 }

@@ -4,7 +4,7 @@
 import { h } from "../dom.js";
 import { LIMITS, textProblem } from "../validate.js";
 import { openDialog, field } from "./dialog.js";
-/** @import { Notice, RoomPage } from "../types.js" */
+/** @import { Notice, Room, RoomPage } from "../types.js" */
 
 /**
  * Ask for a display name prefilled with `current`; `rename(name)` saves it or rejects with the reason.
@@ -39,7 +39,8 @@ export function welcome(page, notice) {
   const { app } = page;
   app.markNamed();
   const element = notice(
-    `Welcome to ${page.sync.state.room.displayName}!`,
+    // Offered once the board shows the loaded room.
+    `Welcome to ${/** @type {Room} */ (page.sync.state.room).displayName}!`,
     h("p", {}, "Others see you as ", h("strong", { text: app.cachedName() }), "."),
     h("button", {
       type: "button",
@@ -51,5 +52,5 @@ export function welcome(page, notice) {
       },
     }),
   );
-  page.board.notice(element);
+  page.board?.notice(element);
 }

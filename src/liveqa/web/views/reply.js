@@ -1,3 +1,4 @@
+// @ts-check
 /** Hosts' "Reply to Question" dialog, also used to edit an answer. */
 
 import { h } from "../dom.js";
@@ -6,8 +7,9 @@ import { relativeTime } from "../reltime.js";
 import { votes } from "../words.js";
 import { askerName } from "./card.js";
 import { openDialog, field } from "./dialog.js";
+/** @import { Question, Send } from "../types.js" */
 
-/** Summary of a question as dialogs show it: text, who asked when, votes. */
+/** Summary of a question as dialogs show it: text, who asked when, votes. @param {Question} question @param {boolean} mine */
 export function questionSummary(question, mine) {
   return h(
     "div",
@@ -19,7 +21,10 @@ export function questionSummary(question, mine) {
   );
 }
 
-/** Open the dialog; `send(message)` resolves on ACK and rejects with the server's error. */
+/**
+ * Open the dialog; `send(message)` resolves on ACK and rejects with the server's error.
+ * @param {Question} question @param {{mine: boolean, send: Send}} ctx
+ */
 export function openReply(question, { mine, send }) {
   const editing = question.answerText !== null;
   const textarea = h("textarea", { rows: 5 });

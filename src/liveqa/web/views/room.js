@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The room route: join (host link, name prompt), create an unknown room, then keep the board
  * in step with the server and turn clicks into messages.
@@ -12,6 +13,7 @@ import { sentence } from "../words.js";
 import { announcements, personalNews } from "../announce.js";
 import { RoomBoard } from "./board.js";
 import { batches } from "../batch.js";
+/** @import { ApiError, App, Child, Loaded, Me, QuestionCard, RoomEvent, ServerError, State, Status, StatusDetail, Timer } from "../types.js" */
 
 const TICK_MS = 10_000;
 
@@ -27,7 +29,10 @@ const loaders = {
   settings: () => import("./settings.js"),
 };
 
-/** Mount the room `roomId` into `container`; returns the function that leaves it. */
+/**
+ * Mount the room `roomId` into `container`; returns the function that leaves it.
+ * @param {HTMLElement} container @param {App} app @param {string} roomId
+ */
 export function mountRoom(container, app, roomId) {
   const problems = roomIdProblems(roomId);
   if (problems.length > 0) {
@@ -43,34 +48,48 @@ function closeDialogs() {
   for (const dialog of document.querySelectorAll("dialog")) dialog.close();
 }
 
+/** @param {string} text @param {...Child} extra */
 function message(text, ...extra) {
   return h("main", { id: "main", class: "page" }, h("div", { class: "panel" }, h("h1", { text }), extra));
 }
 
-/** A dismissible notice block. */
+/** A dismissible notice block; a null or false part of `body` is left out. @param {string} title @param {...Child} body */
 function notice(title, ...body) {
-  const element = h("section", { class: "notice", role: "region", "aria-label": title });
-  element.append(
+  const element = h(
+    "section",
+    { class: "notice", role: "region", "aria-label": title },
     h("h2", { text: title }),
-    ...body,
+    body,
     h("button", { type: "button", class: "secondary small", text: "Dismiss", onclick: () => element.remove() }),
   );
   return element;
 }
 
 class RoomPage {
+  /** @param {HTMLElement} container @param {App} app @param {string} roomId */
   constructor(container, app, roomId) {
     this.container = container;
     this.app = app;
     this.roomId = roomId;
     this.alive = true;
-    this.sync = null;
+    // Made by connect(), before anything but leave() reads it.
+    /** @type {RoomSync} */
+    this.sync = /** @type {any} */ (null);
+    /** @type {RoomBoard | null} */
     this.board = null;
+    /** @type {Timer[]} */
     this.timers = [];
     this.renderQueued = false;
+    /** @type {(() => void)[]} */
     this.listeners = [];
     // Questions this page deleted: their deletion is no news to tell me about.
+    /** @type {Set<string>} */
     this.deletedByMe = new Set();
+    /** @type {HTMLElement[]} */
+    this.notices = [];
+    this.wasHost = false;
+    /** @type {boolean | undefined} */
+    this.wasBanned = undefined;
   }
 
   async load() {
@@ -85,7 +104,8 @@ class RoomPage {
         history.replaceState(history.state, "", location.pathname + location.search);
         try {
           await app.api.becomeHost(roomId, key);
-        } catch (error) {
+        } catch (caught) {
+          const error = /** @type {ApiError} */ (caught);
           if (error.status === 403) {
             this.notices.push(notice("This host link no longer works", h("p", { text: "The host key may have been rotated. You are in the room as an attendee." })));
           } else if (error.status !== 404) {
@@ -94,12 +114,13 @@ class RoomPage {
         }
       }
     } catch (error) {
-      if (this.alive) this.failed(error);
+      if (this.alive) this.failed(/** @type {Error} */ (error));
       return;
     }
     if (this.alive) this.connect();
   }
 
+  /** @param {Error} error */
   failed(error) {
     const retry = h("button", { type: "button", class: "primary", text: "Try again", onclick: () => this.load() });
     this.container.replaceChildren(message(`The room could not be loaded. ${sentence(error.message)}`, retry));
@@ -123,6 +144,7 @@ class RoomPage {
     this.sync.start();
   }
 
+  /** @param {Status} status @param {StatusDetail} detail */
   status(status, detail) {
     if (this.board) this.board.status.update(status, detail, this.sync.realtime.unsent);
     else if (status === "reconnecting") {
@@ -138,10 +160,11 @@ class RoomPage {
     if (this.alive) offerCreate(this, notice);
   }
 
+  /** @param {State} state */
   show(state) {
     const { app, roomId } = this;
-    const announce = (text) => app.announcer.say(text);
-    this.board = new RoomBoard(roomId, {
+    const announce = (/** @type {string} */ text) => app.announcer.say(text);
+    const board = new RoomBoard(roomId, {
       exit: () => app.navigate("/"),
       rename: () => this.rename(),
       settings: () => this.settings(),
@@ -177,29 +200,34 @@ class RoomPage {
           openBan(q, { mine: this.sync.state.mine.has(q.id), send: (msg) => this.send(msg) }),
         ),
     });
-    for (const node of this.notices) this.board.notice(node);
-    this.container.replaceChildren(this.board.element);
+    this.board = board;
+    for (const node of this.notices) board.notice(node);
+    this.container.replaceChildren(board.element);
     this.status(this.sync.realtime.status, {});
     // Its name first; Tab then reaches the skip link.
-    this.board.roomName.focus({ preventScroll: true });
+    board.roomName.focus({ preventScroll: true });
     this.render();
-    this.board.composer.resume();
-    this.timers.push(setInterval(() => this.board.tick(Date.now()), TICK_MS));
+    board.composer.resume();
+    this.timers.push(setInterval(() => board.tick(Date.now()), TICK_MS));
     this.listen(window, "online", () => this.sync.realtime.retryNow());
     this.listen(document, "visibilitychange", () => {
       if (document.visibilityState === "visible") this.sync.realtime.retryNow();
     });
     if (!app.isNamed()) loaders.rename().then(({ welcome }) => this.alive && welcome(this, notice), () => {});
     // Hosts will need their tools, so fetch them while the network is there.
-    if (state.me?.isHost) for (const name of ["reply", "remove", "edit", "ban", "rename", "settings"]) loaders[name]().catch(() => {});
+    if (state.me?.isHost) for (const name of /** @type {const} */ (["reply", "remove", "edit", "ban", "rename", "settings"])) loaders[name]().catch(() => {});
   }
 
+  /** @param {EventTarget} target @param {string} type @param {() => void} handler */
   listen(target, type, handler) {
     target.addEventListener(type, handler);
     this.listeners.push(() => target.removeEventListener(type, handler));
   }
 
-  /** Run `use(module)` once `load()` has fetched it; offline, say so next to the cause. */
+  /**
+   * Run `use(module)` once `load()` has fetched it; offline, say so next to the cause.
+   * @template M @param {() => Promise<M>} load @param {QuestionCard | null} card @param {(module: M) => void} use
+   */
   async withModule(load, card, use) {
     let module;
     try {
@@ -213,19 +241,26 @@ class RoomPage {
     if (this.alive) use(module);
   }
 
-  /** Send a message; errors come back as exceptions carrying the server's words. */
+  /**
+   * Send a message; errors come back as exceptions carrying the server's words.
+   * @param {RoomEvent} msg @returns {Promise<RoomEvent>}
+   */
   async send(msg) {
     if (msg.type === "QUESTION_DELETE") this.deletedByMe.add(msg.questionId);
     try {
       return await this.sync.send(msg);
-    } catch (error) {
+    } catch (caught) {
+      const error = /** @type {ServerError} */ (caught);
       // A delete resent after a reconnect finds the question already gone: that is success.
-      if (msg.type === "QUESTION_DELETE" && error.code === "unknown_question") return {};
+      if (msg.type === "QUESTION_DELETE" && error.code === "unknown_question") return /** @type {RoomEvent} */ ({});
       throw new Error(sentence(error.message));
     }
   }
 
-  /** Approve or dismiss `ids` in messages the server takes; says how many it changed. */
+  /**
+   * Approve or dismiss `ids` in messages the server takes; says how many it changed.
+   * @param {string} type @param {string[]} ids @param {string} verb
+   */
   async bulk(type, ids, verb) {
     let count = 0;
     for (const questionIds of batches(ids)) {
@@ -235,12 +270,15 @@ class RoomPage {
     this.app.announcer.say(`${count} ${count === 1 ? "question" : "questions"} ${verb}.`);
   }
 
-  /** Send a message for a card; a refusal is shown on that card. */
+  /**
+   * Send a message for a card; a refusal is shown on that card.
+   * @param {RoomEvent} msg @param {QuestionCard} card @param {string} failure
+   */
   async perform(msg, card, failure) {
     try {
       await this.send(msg);
     } catch (error) {
-      const text = `${failure}: ${error.message}`;
+      const text = `${failure}: ${/** @type {Error} */ (error).message}`;
       if (card?.root.isConnected) card.showError(text);
       this.app.announcer.say(text);
     }
@@ -254,7 +292,8 @@ class RoomPage {
   }
 
   settings() {
-    const { room, me } = this.sync.state;
+    // Only a host of a loaded room has the settings button.
+    const { room, me } = /** @type {Loaded & {me: Me}} */ (this.sync.state);
     this.withModule(loaders.settings, null, ({ openSettings }) =>
       openSettings(room, me, {
         send: (msg) => this.send(msg),
@@ -277,7 +316,7 @@ class RoomPage {
     if (!this.alive) return;
     closeDialogs();
     const back = h("a", { href: "/", class: "button-link", text: "Back to the start page" });
-    back.addEventListener("click", (event) => {
+    back.addEventListener("click", (/** @type {Event} */ event) => {
       event.preventDefault();
       this.app.navigate("/");
     });
@@ -299,7 +338,8 @@ class RoomPage {
 
   render() {
     if (!this.alive || !this.board) return;
-    const state = this.sync.state;
+    // The board is shown with the first snapshot, so the room is loaded.
+    const state = /** @type {Loaded} */ (this.sync.state);
     const isHost = Boolean(state.me?.isHost);
     if (this.wasHost && !isHost) this.revoked();
     this.wasHost = isHost;

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Hosts' room settings: name, colour, state, moderation, anonymity, blocked words, bans, hosts,
  * host link, export.
@@ -11,6 +12,7 @@ import { roomPath } from "../router.js";
 import { LIMITS, textProblem } from "../validate.js";
 import { openDialog, field } from "./dialog.js";
 import { palette } from "./palette.js";
+/** @import { Api, Ban, HostKey, Hosts, Me, Participant, Room, Rules, Send } from "../types.js" */
 
 const STATES = [
   ["open", "Open", "Anyone can ask and vote."],
@@ -18,7 +20,10 @@ const STATES = [
   ["closed", "Closed", "Read-only."],
 ];
 
-/** A read-only link with a Copy button (the button is left out where the clipboard is not available). */
+/**
+ * A read-only link with a Copy button (the button is left out where the clipboard is not available).
+ * @param {string} label @param {string} url @param {string} [hint]
+ */
 export function shareLink(label, url, hint) {
   const input = h("input", { type: "text", readonly: true, class: "link" });
   input.value = url;
@@ -45,7 +50,10 @@ export function shareLink(label, url, hint) {
   return { element, input };
 }
 
-/** Absolute URL of a path such as `/room#host=KEY`, on the server's join URL when known. */
+/**
+ * Absolute URL of a path such as `/room#host=KEY`, on the server's join URL when known.
+ * @param {string} path @param {string | null} [joinUrl]
+ */
 export function absoluteLink(path, joinUrl) {
   return new URL(path, joinUrl ?? location.origin).href;
 }
@@ -54,6 +62,8 @@ export function absoluteLink(path, joinUrl) {
  * Open the settings of `room` for `me`: `send` applies changes through the socket, `api` is the
  * REST client, `joinUrl` the room's link as the server gives it, `rules` the hosts' view of the
  * blocked words and bans.
+ * @param {Room} room @param {Me} me
+ * @param {{send: Send, api: Api, joinUrl: string | null, rules: Rules | null}} options
  */
 export function openSettings(room, me, { send, api, joinUrl, rules }) {
   const attendeeLink = joinUrl ?? absoluteLink(roomPath(room.roomId));
@@ -126,17 +136,18 @@ export function openSettings(room, me, { send, api, joinUrl, rules }) {
       const wanted = {
         displayName: name.value.trim(),
         themeColor: colours.value(),
-        state: stateRadios.map((label) => label.querySelector("input")).find((input) => input.checked).value,
+        // One radio is always checked.
+        state: /** @type {HTMLInputElement} */ (stateRadios.map((label) => label.querySelector("input")).find((input) => input?.checked)).value,
         moderation: moderation.checked,
         allowAnonymous: anonymous.checked,
       };
-      const changes = Object.fromEntries(Object.entries(wanted).filter(([key, value]) => room[key] !== value));
+      const changes = Object.fromEntries(Object.entries(wanted).filter(([key, value]) => room[/** @type {keyof Room} */ (key)] !== value));
       if (Object.keys(changes).length > 0) await send({ type: "ROOMINFO_UPDATE", ...changes });
     },
   });
 }
 
-/** The room's blocked words and phrases, one a line, saved on their own. */
+/** The room's blocked words and phrases, one a line, saved on their own. @param {string[]} words @param {Send} send */
 function blockedWordsPanel(words, send) {
   const textarea = h("textarea", { rows: 4, dir: "auto", autocapitalize: "none", spellcheck: "false" });
   textarea.value = words.join("\n");
@@ -152,7 +163,7 @@ function blockedWordsPanel(words, send) {
         textarea.value = ack.words.join("\n");
         setText(status, ack.words.length === 1 ? "1 word or phrase blocked." : `${ack.words.length} words or phrases blocked.`);
       } catch (error) {
-        setText(status, `The blocked words were not saved: ${error.message}`);
+        setText(status, `The blocked words were not saved: ${/** @type {Error} */ (error).message}`);
       } finally {
         button.disabled = false;
       }
@@ -171,11 +182,14 @@ function blockedWordsPanel(words, send) {
   );
 }
 
-/** Who is banned from the room, each with the question they were banned from and a way back. */
+/**
+ * Who is banned from the room, each with the question they were banned from and a way back.
+ * @param {Ban[]} bans @param {Send} send
+ */
 function bansPanel(bans, send) {
   const list = h("ul", { class: "bans" });
   const status = h("p", { class: "note", role: "status" });
-  const render = (current) => {
+  const render = (/** @type {Ban[]} */ current) => {
     if (current.length === 0) {
       list.replaceChildren(h("li", { class: "note", text: "Nobody is banned." }));
       return;
@@ -197,7 +211,7 @@ function bansPanel(bans, send) {
               setText(status, `${name} is no longer banned.`);
             } catch (error) {
               lift.disabled = false;
-              setText(status, `The ban was not lifted: ${error.message}`);
+              setText(status, `The ban was not lifted: ${/** @type {Error} */ (error).message}`);
             }
           },
         });
@@ -217,7 +231,7 @@ function bansPanel(bans, send) {
   return h("section", { class: "bans-panel", "aria-label": "Banned people" }, h("h3", { text: "Banned people" }), list, status);
 }
 
-/** Delete all questions, or the answered ones, once the host ticked that they mean it. */
+/** Delete all questions, or the answered ones, once the host ticked that they mean it. @param {Send} send */
 function clearPanel(send) {
   const answered = h("input", { type: "radio", name: "clear-which", checked: true });
   const all = h("input", { type: "radio", name: "clear-which" });
@@ -238,7 +252,7 @@ function clearPanel(send) {
         sure.checked = false;
         setText(status, cleared === 1 ? "1 question deleted." : `${cleared} questions deleted.`);
       } catch (error) {
-        setText(status, `Nothing was cleared: ${error.message}`);
+        setText(status, `Nothing was cleared: ${/** @type {Error} */ (error).message}`);
       } finally {
         button.disabled = false;
       }
@@ -256,7 +270,7 @@ function clearPanel(send) {
   );
 }
 
-/** Delete the room for good: the owner types its id to confirm. */
+/** Delete the room for good: the owner types its id to confirm. @param {string} roomId @param {(typed: string) => Promise<unknown>} deleteRoom */
 function deletePanel(roomId, deleteRoom) {
   const typed = h("input", { type: "text", autocomplete: "off", autocapitalize: "none", spellcheck: "false" });
   const status = h("p", { class: "note", role: "status" });
@@ -275,7 +289,7 @@ function deletePanel(roomId, deleteRoom) {
         await deleteRoom(typed.value.trim());
         setText(status, "The room was deleted.");
       } catch (error) {
-        setText(status, `The room was not deleted: ${error.message}`);
+        setText(status, `The room was not deleted: ${/** @type {Error} */ (error).message}`);
         button.disabled = false;
       }
     },
@@ -292,12 +306,13 @@ function deletePanel(roomId, deleteRoom) {
 /**
  * The owner's host key: fetched only when asked for (it is a secret that makes anyone a host),
  * and rotated, which by default takes host rights away from every co-host.
+ * @param {{hostKey: () => Promise<HostKey>, rotate: (keep: boolean) => Promise<HostKey & {revoked: Participant[]}>, refreshHosts: () => void, joinUrl: string | null}} options
  */
 function keyPanel({ hostKey, rotate, refreshHosts, joinUrl }) {
   const hostLink = shareLink("Host link", "", "Anyone who opens it becomes a co-host of this room: share it with co-hosts only.");
   hostLink.element.hidden = true;
   const status = h("p", { class: "note", role: "status" });
-  const fill = (key) => {
+  const fill = (/** @type {HostKey} */ key) => {
     hostLink.input.value = absoluteLink(key.hostLink, joinUrl);
     hostLink.element.hidden = false;
   };
@@ -312,7 +327,7 @@ function keyPanel({ hostKey, rotate, refreshHosts, joinUrl }) {
         show.hidden = true;
         hostLink.input.focus();
       } catch (error) {
-        setText(status, `The host link could not be loaded: ${error.message}`);
+        setText(status, `The host link could not be loaded: ${/** @type {Error} */ (error).message}`);
       } finally {
         show.disabled = false;
       }
@@ -334,7 +349,7 @@ function keyPanel({ hostKey, rotate, refreshHosts, joinUrl }) {
         setText(status, `New host key made: the old host link no longer works. ${lost}`);
         refreshHosts();
       } catch (error) {
-        setText(status, `The host key was not rotated: ${error.message}`);
+        setText(status, `The host key was not rotated: ${/** @type {Error} */ (error).message}`);
       } finally {
         rotateButton.disabled = false;
       }
@@ -351,11 +366,14 @@ function keyPanel({ hostKey, rotate, refreshHosts, joinUrl }) {
   );
 }
 
-/** Who hosts the room; the owner can take a co-host's rights away. Returns `{element, refresh}`. */
+/**
+ * Who hosts the room; the owner can take a co-host's rights away. Returns `{element, refresh}`.
+ * @param {Me} me @param {{hosts: () => Promise<Hosts>, removeHost: (id: string) => Promise<Hosts>}} api
+ */
 function hostsPanel(me, { hosts, removeHost }) {
   const list = h("ul", { class: "hosts" });
   const status = h("p", { class: "note", role: "status" });
-  const render = (current) => {
+  const render = (/** @type {Hosts["hosts"]} */ current) => {
     list.replaceChildren(
       ...current.map((host) => {
         const role = host.role === "owner" ? "owner" : "co-host";
@@ -367,13 +385,13 @@ function hostsPanel(me, { hosts, removeHost }) {
                 class: "danger small",
                 text: "Remove",
                 "aria-label": `Remove ${host.displayName} as host`,
-                onclick: async (event) => {
-                  event.currentTarget.disabled = true;
+                onclick: async (/** @type {Event} */ event) => {
+                  /** @type {HTMLButtonElement} */ (event.currentTarget).disabled = true;
                   try {
                     render((await removeHost(host.participantId)).hosts);
                     setText(status, `${host.displayName} is no longer a host.`);
                   } catch (error) {
-                    setText(status, `${host.displayName} was not removed: ${error.message}`);
+                    setText(status, `${host.displayName} was not removed: ${/** @type {Error} */ (error).message}`);
                     refresh();
                   }
                 },
@@ -387,7 +405,7 @@ function hostsPanel(me, { hosts, removeHost }) {
     try {
       render((await hosts()).hosts);
     } catch (error) {
-      setText(status, `The hosts could not be loaded: ${error.message}`);
+      setText(status, `The hosts could not be loaded: ${/** @type {Error} */ (error).message}`);
     }
   };
   refresh();
