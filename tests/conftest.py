@@ -7,10 +7,16 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from hypothesis import settings
 
 from liveqa import logs
 from liveqa.store import Database
 from support.database import create_database, drop_database, empty_tables, migrate
+
+# No time limit per example: timings are the benchmark's to check, and on a busy two-core machine
+# one example can take a second (Hypothesis's 200 ms deadline failed a parser test under load).
+settings.register_profile("liveqa", deadline=None)
+settings.load_profile("liveqa")
 
 
 @pytest.fixture(scope="session")

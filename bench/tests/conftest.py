@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
+from hypothesis import settings
 
 from liveqa_bench.client_pool import ClientPool
 from liveqa_bench.ports import free_port
@@ -14,6 +15,11 @@ from liveqa_bench.processes import ChildProcess, stub_origin_process
 from liveqa_bench.pushpin import Pushpin
 from liveqa_bench.rig import Rig, Target
 from liveqa_bench.usage import ProcessGroup
+
+# No time limit per example: timings are the benchmark's to check, and on a busy two-core machine
+# one example can take a second (Hypothesis's 200 ms deadline failed a parser test under load).
+settings.register_profile("liveqa", deadline=None)
+settings.load_profile("liveqa")
 
 # PyJWT warns (an error under filterwarnings) about HMAC keys shorter than 32 bytes.
 SIG_KEY = "liveqa-bench-tests-grip-sig-key-0123456789"
