@@ -408,7 +408,9 @@ async def test_pings_the_edge_answers_to_a_client_that_does_not_read_close_it_wi
         # Detached: the edge answers pings itself. 8 MB of pings, 3.4 MB of pongs nobody reads.
         pings = client_frame(0x9, b"p") * ((8 << 20) // 7)
         loop = asyncio.get_running_loop()
-        with contextlib.suppress(ConnectionError):
+        # The edge closes the client long before it has read them all; on a busy machine the
+        # send may also still be going when WAIT is up: what it sent is enough either way.
+        with contextlib.suppress(ConnectionError, TimeoutError):
             await asyncio.wait_for(loop.sock_sendall(sock, pings), WAIT)
         await wait_for(lambda: edge.metrics.slow_closed_total == 1, "the client to be closed")
         await wait_for(lambda: not edge.connections, "the client to be dropped")
