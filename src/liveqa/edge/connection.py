@@ -25,6 +25,7 @@ from liveqa.edge.handshake import (
 from liveqa.edge.session import MAX_REJECTION_BODY, Session
 from liveqa.edge.upstream import OriginResponse
 from liveqa.grip import events as ev
+from liveqa.websocket import CloseCode
 
 if TYPE_CHECKING:
     from liveqa.edge.hub import Hub
@@ -372,7 +373,7 @@ class ClientConnection(asyncio.Protocol):
         send a reset, which can destroy the close frame before the client reads it.
         """
         self._parser = None
-        if exc.code == 1009:
+        if exc.code == CloseCode.MESSAGE_TOO_BIG:
             self.edge.metrics.oversize_closed_total += 1
         self.close_for(exc.code, str(exc))
         self._eof_after_flush = True
@@ -424,7 +425,7 @@ class ClientConnection(asyncio.Protocol):
             return
         self.edge.metrics.slow_closed_total += 1
         log.info("closing a client that does not read fast enough (1013)")
-        self.close_for(1013, "client too slow")
+        self.close_for(CloseCode.TRY_AGAIN_LATER, "client too slow")
 
     # -- closing -----------------------------------------------------------------------------
 
@@ -462,7 +463,7 @@ class ClientConnection(asyncio.Protocol):
         """The origin broke the session: close the client with 1011."""
         if self.state in (OPEN, CLIENT_CLOSING):
             self.hub.remove(self)
-            self._send_close(1011, "origin error")
+            self._send_close(CloseCode.INTERNAL_ERROR, "origin error")
 
     def broken(self) -> None:
         """Something unexpected failed: refuse the handshake, or close an open socket with 1011."""

@@ -32,6 +32,7 @@ from liveqa.edge.proxy import (
 )
 from liveqa.edge.publish import RecentIds, publish_app
 from liveqa.edge.upstream import Upstream
+from liveqa.websocket import CloseCode
 
 log = logging.getLogger("liveqa.edge")
 
@@ -300,7 +301,7 @@ class Edge:
         if self._tasks:
             await asyncio.wait(list(self._tasks))
         for connection in list(self.connections):
-            connection.close_for(1001, "server shutting down")
+            connection.close_for(CloseCode.GOING_AWAY, "server shutting down")
         sessions = [c.session.wait_idle() for c in self.connections if c.session is not None]
         if sessions:
             await asyncio.wait([asyncio.ensure_future(s) for s in sessions], timeout=SHUTDOWN_GRACE)
