@@ -120,6 +120,22 @@ async def test_a_bad_handshake_does_not_hurt_other_clients() -> None:
         assert await ws.receive_str(timeout=WAIT) == "still here"
 
 
+async def test_a_head_this_parser_refuses_is_answered_here_and_never_upgraded() -> None:
+    # aiohttp's parser takes the doubled space; handed on, this head became a WebSocket.
+    head = upgrade_request("/live").replace(b"GET /live ", b"GET  /live ")
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(head)
+        answer = await read_answer(reader)
+        assert answer.status == 400
+        assert answer.body == b"malformed request line\n"
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""
+        assert origin.seen == []
+
+
 async def dropped(reader: asyncio.StreamReader) -> bytes:
     """Everything the edge sends before it ends the connection (a reset counts as an end)."""
     try:

@@ -168,9 +168,10 @@ class ClientConnection(asyncio.Protocol):
             return
         try:
             head = parse_request_head(buffer[:end])
-        except HandshakeError:
-            # Not ours to judge: aiohttp answers malformed HTTP with the right error.
-            self._hand_over(buffer)
+        except HandshakeError as exc:
+            # Answered here: a head handed on would be judged again by aiohttp's parser, which
+            # takes some this one refuses, and one of those could still become a WebSocket.
+            self._finish(error_response(exc))
             return
         if not head.is_websocket:
             if self.edge.config.trust_forwarded_for:
@@ -184,6 +185,15 @@ class ClientConnection(asyncio.Protocol):
             return
         self._buffer = buffer[end + 4 :]
         self.start_websocket(head)
+
+    def adopt(self, head: bytes) -> None:
+        """Take an upgrade that came on a kept-alive HTTP connection, judged by this parser too."""
+        try:
+            parsed = parse_request_head(head)
+        except HandshakeError as exc:
+            self._finish(error_response(exc))
+            return
+        self.start_websocket(parsed)
 
     def start_websocket(self, head: RequestHead) -> None:
         """Check the handshake and ask the origin whether to accept it."""

@@ -20,7 +20,7 @@ from liveqa.edge.addresses import AddressLimit
 from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
 from liveqa.edge.connection import HANDSHAKE_TIMEOUT, ClientConnection
-from liveqa.edge.handshake import DEFAULT_WEBSOCKET_PATHS, RequestHead
+from liveqa.edge.handshake import DEFAULT_WEBSOCKET_PATHS
 from liveqa.edge.hub import Hub
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.pool import ConnectionPool
@@ -262,12 +262,13 @@ class Edge:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         protocol = request.protocol
         protocol.set_parser(cast(Any, _Feed(connection, done)))
-        version = f"HTTP/{request.version.major}.{request.version.minor}"
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.raw_headers
+        version = request.version
+        line = f"{request.method} {request.raw_path} HTTP/{version.major}.{version.minor}"
+        head = [
+            line.encode("latin-1"),
+            *(name + b": " + value for name, value in request.raw_headers),
         ]
-        head = RequestHead(request.method, request.raw_path, version, headers)
-        connection.start_websocket(head)
+        connection.adopt(b"\r\n".join(head))
         await done
         return web.Response()
 
