@@ -30,7 +30,7 @@ from test_server import (
 )
 
 from liveqa.edge import connection as connection_module
-from liveqa.edge import frames
+from liveqa.edge import frames, protocol
 from liveqa.edge.connection import ClientConnection
 from liveqa.edge.session import Session
 from liveqa.grip import events as ev
@@ -377,7 +377,7 @@ async def never_reading(port: int, path: str) -> AsyncIterator[socket.socket]:
 async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everything(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(connection_module, "CLOSE_TIMEOUT", 0.2)
+    monkeypatch.setattr(protocol, "CLOSE_TIMEOUT", 0.2)
     # 6 MB: more than the kernel's largest send buffer (tcp_wmem, 4 MiB by default) can absorb.
     contents = [f"{index:04d}" + "m" * 60_000 for index in range(100)]
     async with (
@@ -414,7 +414,7 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
 async def test_pings_the_edge_answers_to_a_client_that_does_not_read_close_it_with_1013(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(connection_module, "CLOSE_TIMEOUT", 0.2)
+    monkeypatch.setattr(protocol, "CLOSE_TIMEOUT", 0.2)
     async with (
         origin_running(detaching) as origin,
         edge_running(origin.url, max_client_buffer=64 * 1024) as edge,

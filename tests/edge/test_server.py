@@ -25,7 +25,7 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from liveqa.edge import frames
-from liveqa.edge.connection import CLOSE_TIMEOUT
+from liveqa.edge.protocol import CLOSE_TIMEOUT
 from liveqa.edge.server import Edge, EdgeConfig
 from liveqa.edge.session import BACKLOG_HIGH
 from liveqa.grip import events as ev

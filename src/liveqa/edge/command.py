@@ -11,8 +11,8 @@ import signal
 from typing import Any
 
 from liveqa.edge.bus import DEFAULT_PREFIX
-from liveqa.edge.connection import HANDSHAKE_TIMEOUT
 from liveqa.edge.handshake import ANY_ORIGIN, DEFAULT_WEBSOCKET_PATHS, normal_origin
+from liveqa.edge.protocol import HANDSHAKE_TIMEOUT
 from liveqa.edge.proxy import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_RESPONSE_TIMEOUT
 from liveqa.edge.server import (
     DEFAULT_CONNECTIONS_PER_ADDRESS,

@@ -19,11 +19,12 @@ from liveqa.addresses import is_loopback
 from liveqa.edge.addresses import AddressLimit
 from liveqa.edge.bus import DEFAULT_PREFIX, Bus
 from liveqa.edge.cache import ResponseCache
-from liveqa.edge.connection import HANDSHAKE_TIMEOUT, ClientConnection
+from liveqa.edge.connection import ClientConnection
 from liveqa.edge.handshake import DEFAULT_WEBSOCKET_PATHS
 from liveqa.edge.hub import Hub
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.pool import ConnectionPool
+from liveqa.edge.protocol import HANDSHAKE_TIMEOUT
 from liveqa.edge.proxy import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_MAX_BODY,
