@@ -32,7 +32,7 @@ from test_server import (
 from liveqa.edge import connection as connection_module
 from liveqa.edge import frames, protocol
 from liveqa.edge.connection import ClientConnection
-from liveqa.edge.session import Session
+from liveqa.edge.relay import Relay
 from liveqa.grip import events as ev
 
 CLOSE, TEXT = 0x8, 0x1
@@ -269,11 +269,11 @@ def recording_connections(monkeypatch: pytest.MonkeyPatch) -> list[ClientConnect
     """The connections whose handshake reaches the origin, as they do."""
     made: list[ClientConnection] = []
 
-    def session(conn: ClientConnection, *args: Any) -> Session:
+    def relay(conn: ClientConnection, *args: Any) -> Relay:
         made.append(conn)
-        return Session(conn, *args)
+        return Relay(conn, *args)
 
-    monkeypatch.setattr(connection_module, "Session", session)
+    monkeypatch.setattr(connection_module, "Relay", relay)
     return made
 
 
@@ -344,10 +344,10 @@ async def test_frames_past_a_turns_share_are_read_on_later_turns(
         expected = [*messages, b"in pieces"]
         await origin.next_with(ev.TEXT)
         (connection,) = edge.connections
-        session = connection.session
-        assert session is not None
+        relay = connection.relay
+        assert relay is not None
         queued = sum(len(ev.encode_event(ev.WebSocketEvent(ev.TEXT, m))) for m in expected)
-        await wait_for(lambda: session.backlog == queued, "every message to be read")
+        await wait_for(lambda: relay.backlog == queued, "every message to be read")
         release.set()
         assert [await read_frame(reader) for _ in expected] == [(TEXT, m) for m in expected]
 

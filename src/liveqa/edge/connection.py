@@ -29,7 +29,7 @@ from liveqa.edge.protocol import (
     Refuse,
     keepalive_wait,
 )
-from liveqa.edge.session import MAX_REJECTION_BODY, Session
+from liveqa.edge.relay import Relay
 from liveqa.edge.upstream import OriginResponse
 from liveqa.grip import events as ev
 from liveqa.websocket import CloseCode
@@ -46,6 +46,7 @@ ADDRESS_RETRY_AFTER = 10
 FRAMES_PER_TURN = 128
 
 _EVENT_TYPES = {opcode: kind for kind, opcode in frames.OPCODES.items() if kind.isupper()}
+MAX_REJECTION_BODY = 100_000
 _NOT_IN_REJECTION = frozenset(("content-length", "transfer-encoding", "connection", "keep-alive"))
 
 
@@ -67,7 +68,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         "hub",
         "last_write",
         "outbox",
-        "session",
+        "relay",
         "transport",
     )
 
@@ -78,7 +79,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.outbox: bytes | list[bytes] | None = None
         self.channels: set[str] = set()
-        self.session: Session | None = None
+        self.relay: Relay | None = None
         self.last_write = 0.0
         self._paused = False
         self._next_read: asyncio.Handle | None = None
@@ -135,9 +136,9 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         if previous in (OPEN, CLOSING, CLIENT_CLOSING):
             self.hub.remove(self)
             self.edge.forget(self)
-        # A refused or rejected handshake (CLOSED here) never opened an origin session.
-        if self.session is not None and previous not in (OPENING, CLOSED):
-            self.session.disconnect()
+        # A refused or rejected handshake (CLOSED here) never opened an origin exchange.
+        if self.relay is not None and previous not in (OPENING, CLOSED):
+            self.relay.disconnect()
 
     # -- handshake ---------------------------------------------------------------------------
 
@@ -188,8 +189,14 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         peer = self.transport.get_extra_info("peername")
         if self.early_data_over_limit:
             self._pause_reading()
-        self.session = Session(self, self.edge.upstream, head, peer[0] if peer else None)
-        self.edge.spawn(self.session.open())
+        self.relay = Relay(
+            self,
+            self.edge.upstream,
+            head,
+            peer[0] if peer else None,
+            config.trust_forwarded_proto,
+        )
+        self.edge.spawn(self.relay.open())
 
     def _forwarded_client(self, head: RequestHead) -> str | None:
         """The client the trusted proxy names in the last X-Forwarded-For entry."""
@@ -270,16 +277,16 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
     def _read_frames(self) -> None:
         """Handle the messages the parser holds while the origin keeps up, a turn's share at once.
 
-        The socket is not read while the session's backlog is over its high-water mark (the
-        session calls `backlog_drained`) or while the rest of this turn's share waits for the
+        The socket is not read while the relay's backlog is over its high-water mark (the
+        relay calls `backlog_drained`) or while the rest of this turn's share waits for the
         next turn, so what one client sends costs bounded memory and time.
         """
-        parser, session = self.parser, self.session
-        if parser is None or session is None or self.state == CLOSED:
+        parser, relay = self.parser, self.relay
+        if parser is None or relay is None or self.state == CLOSED:
             return
         stop = parser.frames + FRAMES_PER_TURN
         while True:
-            if session.backlogged:
+            if relay.backlogged:
                 self._pause_reading()
                 return
             try:
@@ -303,7 +310,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         self._read_frames()
 
     def backlog_drained(self) -> None:
-        """The session's backlog is low again: carry on reading the client."""
+        """The relay's backlog is low again: carry on reading the client."""
         if self._paused and self._next_read is None:
             self._read_frames()
 
@@ -318,16 +325,16 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
             self.transport.resume_reading()
 
     def _message(self, opcode: int, payload: bytes) -> None:
-        session = self.session
-        assert session is not None
+        relay = self.relay
+        assert relay is not None
         if opcode == frames.CLOSE:
             self._client_close(payload)
         elif self.state != OPEN:
             return
-        elif opcode == frames.PING and (session.detached or session.finished):
+        elif opcode == frames.PING and not relay.origin_listens:
             self.send(frames.PONG, payload)
         else:
-            session.client_event(ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload)))
+            relay.client_event(ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload)))
 
     def _protocol_error(self, exc: frames.ProtocolError) -> None:
         """Send the close frame `ClientProtocol.fail` gives, and read on only to drop the rest."""
@@ -337,7 +344,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         self._resume_reading()
 
     def _client_close(self, payload: bytes) -> None:
-        assert self.session is not None
+        assert self.relay is not None
         closing = self.state == CLOSING
         try:
             event = self.receive_close(payload)
@@ -347,9 +354,9 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         if event is None:
             return
         if closing:
-            self.session.client_close(event)
+            self.relay.client_close(event)
             self._close_transport()
-        elif not self.session.client_close(event):
+        elif not self.relay.client_close(event):
             self._end_close(self.answer_client_close())
 
     # -- frames to the client ----------------------------------------------------------------
@@ -394,8 +401,8 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         if frame is None:
             return
         self.hub.remove(self)
-        if self.session is not None:
-            self.session.disconnect()
+        if self.relay is not None:
+            self.relay.disconnect()
         self._send_close(frame)
 
     def close_by_origin(self, code: int | None, reason: str) -> None:
@@ -425,7 +432,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
             self._end_close(frame)
 
     def origin_failed(self) -> None:
-        """The origin broke the session: close the client with 1011."""
+        """The origin broke the exchange: close the client with 1011."""
         frame = self.origin_failure()
         if frame is not None:
             self.hub.remove(self)
@@ -438,6 +445,19 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         else:
             self.origin_failed()
 
+    @property
+    def gone(self) -> bool:
+        """The client has left (or its socket went to the HTTP server)."""
+        return self.transport is None
+
+    def subscribe(self, channel: str) -> bool:
+        """Subscribe to a channel; False at the subscription limit."""
+        return self.hub.subscribe(self, channel)
+
+    def unsubscribe(self, channel: str) -> None:
+        """Unsubscribe from a channel."""
+        self.hub.unsubscribe(self, channel)
+
     def abort(self) -> None:
         """Drop the client without a close handshake (the origin sent DISCONNECT)."""
         if self.transport is not None:
@@ -445,8 +465,8 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
 
     def refresh(self) -> None:
         """A publish with `action: refresh`: ask the origin what to send."""
-        if self.session is not None and self.state == OPEN:
-            self.session.poll()
+        if self.relay is not None and self.state == OPEN:
+            self.relay.poll()
 
     def _send_close(self, frame: bytes) -> None:
         self.hub.queue(self, frame)

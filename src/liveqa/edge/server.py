@@ -304,9 +304,9 @@ class Edge:
             await asyncio.wait(list(self._tasks))
         for connection in list(self.connections):
             connection.close_for(CloseCode.GOING_AWAY, "server shutting down")
-        sessions = [c.session.wait_idle() for c in self.connections if c.session is not None]
-        if sessions:
-            await asyncio.wait([asyncio.ensure_future(s) for s in sessions], timeout=SHUTDOWN_GRACE)
+        relays = [c.relay.wait_idle() for c in self.connections if c.relay is not None]
+        if relays:
+            await asyncio.wait([asyncio.ensure_future(r) for r in relays], timeout=SHUTDOWN_GRACE)
         for connection in list(self.connections):
             connection.abort()
         if self._publish_runner is not None:
