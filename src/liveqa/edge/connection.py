@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 from liveqa.addresses import is_loopback
 from liveqa.edge import frames
-from liveqa.edge.addresses import forwarded_client
+from liveqa.edge.addresses import AddressLimit, forwarded_client
 from liveqa.edge.handshake import (
     CrossSiteError,
     HandshakeError,
@@ -17,6 +18,8 @@ from liveqa.edge.handshake import (
     http_response,
     parse_request_head,
 )
+from liveqa.edge.hub import Hub
+from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.protocol import (
     CLIENT_CLOSING,
     CLOSED,
@@ -30,13 +33,9 @@ from liveqa.edge.protocol import (
     keepalive_wait,
 )
 from liveqa.edge.relay import Relay
-from liveqa.edge.upstream import OriginResponse
+from liveqa.edge.upstream import OriginResponse, Upstream
 from liveqa.grip import events as ev
 from liveqa.websocket import CloseCode
-
-if TYPE_CHECKING:
-    from liveqa.edge.hub import Hub
-    from liveqa.edge.server import Edge
 
 log = logging.getLogger("liveqa.edge")
 
@@ -48,6 +47,60 @@ FRAMES_PER_TURN = 128
 _EVENT_TYPES = {opcode: kind for kind, opcode in frames.OPCODES.items() if kind.isupper()}
 MAX_REJECTION_BODY = 100_000
 _NOT_IN_REJECTION = frozenset(("content-length", "transfer-encoding", "connection", "keep-alive"))
+
+
+class ClientSettings(Protocol):
+    """The options a client connection reads."""
+
+    @property
+    def head_timeout(self) -> float:
+        """Seconds a client has to send its request head."""
+
+    @property
+    def trust_forwarded_for(self) -> bool:
+        """Whether the proxy in front names each client in X-Forwarded-For."""
+
+    @property
+    def trust_forwarded_proto(self) -> bool:
+        """Whether the proxy in front says in X-Forwarded-Proto how the client came."""
+
+    @property
+    def websocket_paths(self) -> tuple[str, ...]:
+        """Where WebSocket handshakes are taken."""
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The other sites whose pages may open sockets here."""
+
+
+class EdgeSide(Protocol):
+    """What a client connection needs of the edge that holds it."""
+
+    hub: Hub
+    metrics: EdgeMetrics
+    addresses: AddressLimit
+    max_message_size: int
+    max_client_buffer: int
+
+    @property
+    def config(self) -> ClientSettings:
+        """The edge's options."""
+
+    @property
+    def upstream(self) -> Upstream:
+        """The origin client."""
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a background task that shutdown waits for."""
+
+    def register(self, connection: ClientConnection) -> None:
+        """The client's socket was accepted."""
+
+    def forget(self, connection: ClientConnection) -> None:
+        """An accepted client's socket ended."""
+
+    def http_protocol(self, key: str | None) -> asyncio.Protocol:
+        """A plain HTTP protocol for a socket, counted under `key`."""
 
 
 class ClientConnection(ClientProtocol, asyncio.Protocol):
@@ -72,7 +125,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         "transport",
     )
 
-    def __init__(self, edge: Edge) -> None:
+    def __init__(self, edge: EdgeSide) -> None:
         super().__init__(edge.max_message_size, edge.config.head_timeout)
         self.edge = edge
         self.hub: Hub = edge.hub
