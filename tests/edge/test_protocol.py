@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -294,6 +295,45 @@ def test_nothing_closes_twice_or_before_it_opened() -> None:
     assert protocol.origin_close(1000, "") is None
     assert protocol.receive_close(b"") is None
     assert state(protocol) == State.HEAD
+
+
+def client_close(protocol: ClientProtocol) -> None:
+    """The client's close: it yields an event for the origin, never a frame for the client."""
+    protocol.receive_close(struct.pack("!H", 4000))
+
+
+CALLS: dict[str, Callable[[ClientProtocol], bytes | None]] = {
+    "client close": client_close,
+    "edge close": lambda p: p.close_frame(CloseCode.GOING_AWAY, ""),
+    "publisher close": lambda p: p.publisher_close(4001, ""),
+    "origin close": lambda p: p.origin_close(4002, ""),
+    "unanswered": lambda p: p.unanswered_close(),
+    "origin failure": lambda p: p.origin_failure(),
+}
+
+
+@given(st.lists(st.sampled_from(sorted(CALLS)), max_size=12))
+def test_the_edge_sends_at_most_one_close_frame_whatever_happens(calls: list[str]) -> None:
+    protocol = opened()
+    sent = [frame for name in calls if (frame := CALLS[name](protocol)) is not None]
+    assert len(sent) <= 1
+    if sent:
+        assert protocol.state in (State.CLOSING, State.CLIENT_CLOSING)
+        assert protocol.state == State.CLOSING or protocol.close_after_send
+
+
+def test_an_origin_close_crossing_the_clients_is_answered_once() -> None:
+    protocol = opened()
+    protocol.receive_close(struct.pack("!H", 4000))
+    assert protocol.origin_close(4002, "") is not None
+    assert protocol.origin_close(4000, "") is None
+
+
+def test_a_shutdown_after_the_client_close_was_answered_sends_nothing_more() -> None:
+    protocol = opened()
+    protocol.receive_close(struct.pack("!H", 4000))
+    assert protocol.origin_close(4000, "") is not None
+    assert protocol.close_frame(CloseCode.GOING_AWAY, "server shutting down") is None
 
 
 # -- GRIP keep-alive ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from liveqa.edge import frames
@@ -172,6 +174,36 @@ def test_events_go_in_batches_one_request_at_a_time() -> None:
     assert exchange.next_body() is None
     assert exchange.answered(one + two, answer(text(b"ack")))
     assert client.calls[-2:] == [("send", frames.TEXT, b"ack"), ("backlog_drained",)]
+
+
+@given(st.lists(st.one_of(st.binary(max_size=30_000), st.none()), max_size=40))
+def test_every_event_reaches_the_origin_once_in_order_in_whole_events(
+    steps: list[bytes | None],
+) -> None:
+    # A step is a client message, or None: the origin answers the request in flight.
+    exchange, _ = opened()
+    sent, queued = [], []
+    in_flight: bytes | None = None
+    for step in steps:
+        if step is not None:
+            event = ev.encode_event(text(step))
+            exchange.client_event(event)
+            queued.append(event)
+        elif in_flight is not None:
+            exchange.answered(in_flight, answer())
+            in_flight = None
+        if in_flight is None:
+            in_flight = exchange.next_body()
+            if in_flight is not None:
+                sent.append(in_flight)
+    while in_flight is not None:
+        exchange.answered(in_flight, answer())
+        in_flight = exchange.next_body()
+        if in_flight is not None:
+            sent.append(in_flight)
+    assert b"".join(sent) == b"".join(queued)
+    assert all(ev.decode_events(body) for body in sent)
+    assert exchange.backlog == 0
 
 
 def test_a_poll_sends_an_empty_body() -> None:

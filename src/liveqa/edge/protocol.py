@@ -206,7 +206,9 @@ class ClientProtocol:
 
     def close_frame(self, code: int | None, reason: str) -> bytes | None:
         """The edge ends the socket (too slow, shutting down): its close frame, None if too late."""
-        if self.state == OPEN or self.state == CLIENT_CLOSING:
+        # An answered client close already ends the socket: a second close frame would break
+        # RFC 6455 (section 5.5.1), as when a shutdown comes in the same tick as the answer.
+        if (self.state == OPEN or self.state == CLIENT_CLOSING) and not self.close_after_send:
             return self.start_close(code, reason)
         return None
 
@@ -231,7 +233,8 @@ class ClientProtocol:
     def origin_close(self, code: int | None, reason: str) -> bytes | None:
         """The origin sent CLOSE: answer the client's close or start one; None when too late."""
         if self.state == CLIENT_CLOSING:
-            return self.answer_close(code, reason)
+            # Answered once already when the origin's CLOSE crossed the client's.
+            return None if self.close_after_send else self.answer_close(code, reason)
         if self.state == OPEN:
             return self.start_close(code, reason)
         return None
