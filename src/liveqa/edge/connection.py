@@ -1,4 +1,7 @@
-"""One client socket: the opening handshake, RFC 6455 frames in and out, and closing."""
+"""One client socket's I/O: bytes in and out, timers, the hub and the origin relay.
+
+What the bytes mean and which state comes next is `ClientProtocol`'s (edge/protocol.py).
+"""
 
 from __future__ import annotations
 
@@ -44,8 +47,10 @@ ADDRESS_RETRY_AFTER = 10
 # Frames handled for one client in one turn of the event loop before the other clients get theirs.
 FRAMES_PER_TURN = 128
 
-_EVENT_TYPES = {opcode: kind for kind, opcode in frames.OPCODES.items() if kind.isupper()}
+# The most of an origin's refusal body passed on to the client.
 MAX_REJECTION_BODY = 100_000
+
+_EVENT_TYPES = {opcode: kind for kind, opcode in frames.OPCODES.items() if kind.isupper()}
 _NOT_IN_REJECTION = frozenset(("content-length", "transfer-encoding", "connection", "keep-alive"))
 
 
