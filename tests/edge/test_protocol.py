@@ -59,9 +59,9 @@ def head_of(protocol: ClientProtocol, data: bytes = UPGRADE) -> RequestHead:
 
 def opened(early: bytes = b"") -> ClientProtocol:
     """A protocol whose handshake the origin accepted."""
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     protocol.upgrade(head_of(protocol, UPGRADE + early), PATHS, ())
-    assert protocol.switch_protocols([]) is not None
+    assert protocol.switch_protocols([], 1 << 20) is not None
     return protocol
 
 
@@ -82,27 +82,27 @@ def messages(protocol: ClientProtocol) -> list[tuple[int, bytes]]:
 
 
 def test_a_head_in_pieces_is_waited_for_then_upgraded_and_switched() -> None:
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     assert state(protocol) == State.HEAD
-    assert protocol.timeout() == protocol.head_timeout
+    assert protocol.timeout(3.0) == 3.0
     assert protocol.receive_head(UPGRADE[:30]) is None
     head = head_of(protocol, UPGRADE[30:])
     assert (head.method, head.target) == ("GET", "/live")
     protocol.upgrade(head, PATHS, ())
     assert state(protocol) == State.OPENING
     assert protocol.timeout() is None
-    response = protocol.switch_protocols([("Sec-WebSocket-Protocol", "chat")])
+    response = protocol.switch_protocols([("Sec-WebSocket-Protocol", "chat")], 1 << 20)
     assert response is not None
     assert response.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
     assert b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n" in response
     assert b"Sec-WebSocket-Protocol: chat\r\n" in response
     assert state(protocol) == State.OPEN
-    assert protocol.switch_protocols([]) is None  # only once
+    assert protocol.switch_protocols([], 1 << 20) is None  # only once
 
 
 def test_a_plain_request_is_handed_over_with_every_byte_read() -> None:
     data = b"GET /page HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\n"
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     outcome = protocol.receive_head(data)
     assert isinstance(outcome, HandOver)
     assert outcome.data == data
@@ -120,7 +120,7 @@ def test_a_plain_request_is_handed_over_with_every_byte_read() -> None:
     ],
 )
 def test_a_head_this_parser_refuses_is_answered_400_here(data: bytes) -> None:
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     outcome = protocol.receive_head(data)
     assert isinstance(outcome, Refuse)
     assert status(outcome.response) == 400
@@ -130,7 +130,7 @@ def test_a_head_this_parser_refuses_is_answered_400_here(data: bytes) -> None:
 
 @pytest.mark.parametrize("end", [b"", b"\r\n\r\n"])
 def test_a_head_over_the_limit_is_refused_with_431_finished_or_not(end: bytes) -> None:
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     outcome = protocol.receive_head(b"GET / HTTP/1.1\r\nX: " + b"a" * MAX_HEAD_SIZE + end)
     assert isinstance(outcome, Refuse)
     assert status(outcome.response) == 431
@@ -139,7 +139,7 @@ def test_a_head_over_the_limit_is_refused_with_431_finished_or_not(end: bytes) -
 
 @given(st.binary(max_size=300), st.integers(1, 50))
 def test_any_bytes_in_any_pieces_end_in_one_outcome_or_wait(data: bytes, piece: int) -> None:
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     outcomes = []
     for start in range(0, len(data), piece):
         outcome = protocol.receive_head(data[start : start + piece])
@@ -165,7 +165,7 @@ def test_any_bytes_in_any_pieces_end_in_one_outcome_or_wait(data: bytes, piece: 
     ],
 )
 def test_a_bad_handshake_raises_with_its_status(replace: bytes, with_: bytes, code: int) -> None:
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     head = head_of(protocol, UPGRADE.replace(replace, with_))
     with pytest.raises(HandshakeError) as refused:
         protocol.upgrade(head, PATHS, ())
@@ -176,7 +176,7 @@ def test_a_bad_handshake_raises_with_its_status(replace: bytes, with_: bytes, co
 
 
 def test_a_cross_site_handshake_is_told_apart() -> None:
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     head = head_of(protocol, UPGRADE.replace(b"Host:", b"Origin: https://evil.example\r\nHost:"))
     with pytest.raises(CrossSiteError):
         protocol.upgrade(head, PATHS, ())
@@ -185,14 +185,14 @@ def test_a_cross_site_handshake_is_told_apart() -> None:
 
 
 def test_bytes_sent_before_the_101_reach_the_parser_and_are_bounded() -> None:
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     head = head_of(protocol, UPGRADE + client_frame(frames.TEXT, b"early"))
     protocol.upgrade(head, PATHS, ())
     protocol.receive_early(client_frame(frames.TEXT, b"later"))
     assert not protocol.early_data_over_limit
-    assert protocol.switch_protocols([]) is not None
+    assert protocol.switch_protocols([], 1 << 20) is not None
     assert messages(protocol) == [(frames.TEXT, b"early"), (frames.TEXT, b"later")]
-    held = ClientProtocol(1 << 20)
+    held = ClientProtocol()
     held.upgrade(head_of(held), PATHS, ())
     held.receive_early(b"x" * MAX_EARLY_DATA)
     assert not held.early_data_over_limit
@@ -215,8 +215,9 @@ def test_a_client_close_the_origin_answers() -> None:
 
 def test_a_client_close_nobody_answers_is_echoed_or_ended_bare() -> None:
     protocol = opened()
-    protocol.receive_close(struct.pack("!H", 4001) + b"x")
-    assert protocol.answer_client_close() == frames.encode_close(4001, "x")
+    payload = struct.pack("!H", 4001) + b"x"
+    protocol.receive_close(payload)
+    assert protocol.answer_client_close(payload) == frames.encode_close(4001, "x")
     protocol = opened()
     protocol.receive_close(struct.pack("!H", 4001))
     assert protocol.unanswered_close() == frames.encode_close(None)
@@ -264,9 +265,9 @@ def test_an_origin_failure_closes_with_1011_unless_already_closing() -> None:
     ids=["bad-utf8", "unfinished-ping", "too-big", "unmasked"],
 )
 def test_bad_frames_fail_the_connection_with_the_right_code(data: bytes, code: CloseCode) -> None:
-    protocol = ClientProtocol(100)
+    protocol = ClientProtocol()
     protocol.upgrade(head_of(protocol), PATHS, ())
-    protocol.switch_protocols([])
+    protocol.switch_protocols([], 100)
     assert protocol.parser is not None
     protocol.parser.receive(data)
     with pytest.raises(frames.ProtocolError) as failed:
@@ -289,7 +290,7 @@ def test_a_malformed_client_close_is_a_protocol_error(payload: bytes) -> None:
 
 
 def test_nothing_closes_twice_or_before_it_opened() -> None:
-    protocol = ClientProtocol(1 << 20)
+    protocol = ClientProtocol()
     assert protocol.close_frame(CloseCode.GOING_AWAY, "") is None
     assert protocol.publisher_close(1000, "") is None
     assert protocol.origin_close(1000, "") is None

@@ -131,7 +131,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
     )
 
     def __init__(self, edge: EdgeSide) -> None:
-        super().__init__(edge.max_message_size, edge.config.head_timeout)
+        super().__init__()
         self.edge = edge
         self.hub: Hub = edge.hub
         self.transport: asyncio.Transport | None = None
@@ -321,7 +321,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         """Complete the handshake with 101; False when the client has already gone."""
         if self.transport is None:
             return False
-        response = self.switch_protocols(headers)
+        response = self.switch_protocols(headers, self.edge.max_message_size)
         if response is None:
             return False
         self._cancel_timers()
@@ -415,7 +415,7 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
             self.relay.client_close(event)
             self._close_transport()
         elif not self.relay.client_close(event):
-            self._end_close(self.answer_client_close())
+            self._end_close(self.answer_client_close(payload))
 
     # -- frames to the client ----------------------------------------------------------------
 
@@ -543,13 +543,13 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
 
     def _arm_timeout(self) -> None:
         """Drop the socket if it stays in this state longer than `ClientProtocol.timeout` says."""
-        timeout = self.timeout()
+        timeout = self.timeout(self.edge.config.head_timeout)
         if timeout is not None:
             self._timer = asyncio.get_running_loop().call_later(timeout, self._timed_out)
 
     def _timed_out(self) -> None:
         self._timer = None
-        if self.timeout() is not None:
+        if self.timeout(self.edge.config.head_timeout) is not None:
             self.abort()
 
     # -- GRIP keep-alive and delayed messages -----------------------------------------------

@@ -72,23 +72,20 @@ class ClientProtocol:
     reads (`close_after_send`, `eof_after_send`) cost fan-out no extra indirection.
     """
 
+    # No more slots than the connection had before this class: fan-out walks thousands of these
+    # objects, and a bigger one costs it measurably in cache misses.
     __slots__ = (
-        "_close_received",
         "_early",
         "_key",
         "close_after_send",
         "eof_after_send",
-        "head_timeout",
-        "max_message_size",
         "parser",
         "publisher_closed",
         "state",
     )
 
-    def __init__(self, max_message_size: int, head_timeout: float = HANDSHAKE_TIMEOUT) -> None:
+    def __init__(self) -> None:
         self.state = HEAD
-        self.max_message_size = max_message_size
-        self.head_timeout = head_timeout
         self.parser: frames.FrameParser | None = None
         # Set once the close handshake leaves nothing more to send: end the socket once the
         # queued bytes are written (or half-close it, after a protocol error).
@@ -98,12 +95,11 @@ class ClientProtocol:
         self.publisher_closed = False
         self._early = b""
         self._key = ""
-        self._close_received: tuple[int | None, str] = (None, "")
 
-    def timeout(self) -> float | None:
+    def timeout(self, head_timeout: float = HANDSHAKE_TIMEOUT) -> float | None:
         """Seconds the current state may last before the socket is dropped, None for no limit."""
         if self.state == HEAD:
-            return self.head_timeout
+            return head_timeout
         if self.state == CLOSING:
             return CLOSE_TIMEOUT
         return None
@@ -161,12 +157,14 @@ class ClientProtocol:
         """True while the client has sent more than `MAX_EARLY_DATA` before its 101."""
         return len(self._early) > MAX_EARLY_DATA
 
-    def switch_protocols(self, headers: list[tuple[str, str]]) -> bytes | None:
+    def switch_protocols(
+        self, headers: list[tuple[str, str]], max_message_size: int
+    ) -> bytes | None:
         """The origin accepted: the 101 to write, or None when the socket is no longer opening."""
         if self.state != OPENING:
             return None
         self.state = OPEN
-        self.parser = frames.FrameParser(self.max_message_size)
+        self.parser = frames.FrameParser(max_message_size)
         if self._early:
             early, self._early = self._early, b""
             self.parser.receive(early)
@@ -179,20 +177,19 @@ class ClientProtocol:
 
         A malformed one raises frames.ProtocolError (see `fail`).
         """
-        code, reason = frames.parse_close(payload)
+        frames.parse_close(payload)
         if self.state == CLOSING:
             # The client answered the edge's close: the origin hears the reply, the socket ends.
             self.close_after_send = True
             return _BARE_CLOSE if self.publisher_closed else close_event(payload)
         if self.state == OPEN:
             self.state = CLIENT_CLOSING
-            self._close_received = (code, reason)
             return close_event(payload)
         return None
 
-    def answer_client_close(self) -> bytes:
-        """Nobody at the origin will answer the client's close: echo its code and reason."""
-        return self.answer_close(*self._close_received)
+    def answer_client_close(self, payload: bytes) -> bytes:
+        """Nobody at the origin will answer the client close `payload`: echo its code and reason."""
+        return self.answer_close(*frames.parse_close(payload))
 
     def answer_close(self, code: int | None, reason: str) -> bytes:
         """The close frame that completes a close the client started; the socket ends after it."""
