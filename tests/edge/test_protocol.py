@@ -7,7 +7,7 @@ import struct
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liveqa.edge import frames
@@ -137,6 +137,7 @@ def test_a_head_over_the_limit_is_refused_with_431_finished_or_not(end: bytes) -
     assert state(protocol) == State.CLOSED
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=300), st.integers(1, 50))
 def test_any_bytes_in_any_pieces_end_in_one_outcome_or_wait(data: bytes, piece: int) -> None:
     protocol = ClientProtocol()
@@ -313,6 +314,7 @@ CALLS: dict[str, Callable[[ClientProtocol], bytes | None]] = {
 }
 
 
+@settings(deadline=None)
 @given(st.lists(st.sampled_from(sorted(CALLS)), max_size=12))
 def test_the_edge_sends_at_most_one_close_frame_whatever_happens(calls: list[str]) -> None:
     protocol = opened()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
@@ -176,6 +176,8 @@ def test_events_go_in_batches_one_request_at_a_time() -> None:
     assert client.calls[-2:] == [("send", frames.TEXT, b"ack"), ("backlog_drained",)]
 
 
+# No deadline: an example queues up to a megabyte, and a busy machine must not fail it.
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.binary(max_size=30_000), st.none()), max_size=40))
 def test_every_event_reaches_the_origin_once_in_order_in_whole_events(
     steps: list[bytes | None],
@@ -305,13 +307,12 @@ def test_control_messages_reach_the_client_side() -> None:
         ("unsubscribe", "old"),
         ("set_keepalive", frames.encode_frame(frames.TEXT, b"ka"), 30, False),
     ]
-    assert exchange.origin_listens
+    assert exchange.phase == Phase.OPEN
 
 
 def test_a_detach_ends_the_origins_side_with_a_bare_close() -> None:
     exchange, _ = opened(text(encode_control(Detach())))
     assert exchange.phase == Phase.DETACHED
-    assert not exchange.origin_listens
     assert not exchange.client_event(b"dropped")
     assert exchange.next_body() == b"CLOSE\r\n"
     assert exchange.keepalive_due(0.0) is None

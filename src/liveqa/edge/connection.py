@@ -387,12 +387,11 @@ class ClientConnection(ClientProtocol, asyncio.Protocol):
         assert relay is not None
         if opcode == frames.CLOSE:
             self._client_close(payload)
-        elif self.state != OPEN:
-            return
-        elif opcode == frames.PING and not relay.origin_listens:
-            self.send(frames.PONG, payload)
-        else:
-            relay.client_event(ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload)))
+        elif self.state == OPEN:
+            event = ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload))
+            if not relay.client_event(event) and opcode == frames.PING:
+                # Nobody at the origin listens any more (detached): the edge answers, as Pushpin.
+                self.send(frames.PONG, payload)
 
     def _protocol_error(self, exc: frames.ProtocolError) -> None:
         """Send the close frame `ClientProtocol.fail` gives, and read on only to drop the rest."""

@@ -205,11 +205,6 @@ class WsOverHttp:
         self._sending = 0
 
     @property
-    def origin_listens(self) -> bool:
-        """False once the origin's side is over (detached or finished)."""
-        return self.phase < Phase.DETACHED
-
-    @property
     def backlog(self) -> int:
         """Event bytes queued for the origin or in flight to it."""
         return self.pending.size + self._sending
@@ -222,7 +217,7 @@ class WsOverHttp:
     # -- from the client: True when a request is due -----------------------------------------
 
     def client_event(self, event: bytes) -> bool:
-        """Queue an encoded event for the origin (dropped once the origin's side is over)."""
+        """Queue an encoded event for the origin; False once the origin's side is over."""
         if self.phase >= Phase.DETACHED:
             return False
         self.pending.append(event)
