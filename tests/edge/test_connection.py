@@ -29,9 +29,9 @@ from test_server import (
 )
 
 from liveqa.edge import connection as connection_module
-from liveqa.edge import frames
+from liveqa.edge import frames, protocol
 from liveqa.edge.connection import ClientConnection
-from liveqa.edge.session import Session
+from liveqa.edge.relay import Relay
 from liveqa.grip import events as ev
 from support.frames import read_frame
 
@@ -118,6 +118,22 @@ async def test_a_bad_handshake_does_not_hurt_other_clients() -> None:
         assert (await read_answer(reader)).status == 400
         await ws.send_str("still here")
         assert await ws.receive_str(timeout=WAIT) == "still here"
+
+
+async def test_a_head_this_parser_refuses_is_answered_here_and_never_upgraded() -> None:
+    # aiohttp's parser takes the doubled space; handed on, this head became a WebSocket.
+    head = upgrade_request("/live").replace(b"GET /live ", b"GET  /live ")
+    async with (
+        origin_running() as origin,
+        edge_running(origin.url) as edge,
+        raw_client(edge) as (reader, writer),
+    ):
+        writer.write(head)
+        answer = await read_answer(reader)
+        assert answer.status == 400
+        assert answer.body == b"malformed request line\n"
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""
+        assert origin.seen == []
 
 
 async def dropped(reader: asyncio.StreamReader) -> bytes:
@@ -253,11 +269,11 @@ def recording_connections(monkeypatch: pytest.MonkeyPatch) -> list[ClientConnect
     """The connections whose handshake reaches the origin, as they do."""
     made: list[ClientConnection] = []
 
-    def session(conn: ClientConnection, *args: Any) -> Session:
+    def relay(conn: ClientConnection, *args: Any) -> Relay:
         made.append(conn)
-        return Session(conn, *args)
+        return Relay(conn, *args)
 
-    monkeypatch.setattr(connection_module, "Session", session)
+    monkeypatch.setattr(connection_module, "Relay", relay)
     return made
 
 
@@ -328,10 +344,10 @@ async def test_frames_past_a_turns_share_are_read_on_later_turns(
         expected = [*messages, b"in pieces"]
         await origin.next_with(ev.TEXT)
         (connection,) = edge.connections
-        session = connection.session
-        assert session is not None
+        relay = connection.relay
+        assert relay is not None
         queued = sum(len(ev.encode_event(ev.WebSocketEvent(ev.TEXT, m))) for m in expected)
-        await wait_for(lambda: session.backlog == queued, "every message to be read")
+        await wait_for(lambda: relay.backlog == queued, "every message to be read")
         release.set()
         assert [await read_frame(reader) for _ in expected] == [(TEXT, m) for m in expected]
 
@@ -361,7 +377,7 @@ async def never_reading(port: int, path: str) -> AsyncIterator[socket.socket]:
 async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everything(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(connection_module, "CLOSE_TIMEOUT", 0.2)
+    monkeypatch.setattr(protocol, "CLOSE_TIMEOUT", 0.2)
     # 6 MB: more than the kernel's largest send buffer (tcp_wmem, 4 MiB by default) can absorb.
     contents = [f"{index:04d}" + "m" * 60_000 for index in range(100)]
     async with (
@@ -398,7 +414,7 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
 async def test_pings_the_edge_answers_to_a_client_that_does_not_read_close_it_with_1013(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(connection_module, "CLOSE_TIMEOUT", 0.2)
+    monkeypatch.setattr(protocol, "CLOSE_TIMEOUT", 0.2)
     async with (
         origin_running(detaching) as origin,
         edge_running(origin.url, max_client_buffer=64 * 1024) as edge,

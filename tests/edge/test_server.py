@@ -25,9 +25,9 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from liveqa.edge import frames
-from liveqa.edge.connection import CLOSE_TIMEOUT
+from liveqa.edge.protocol import CLOSE_TIMEOUT
 from liveqa.edge.server import Edge, EdgeConfig
-from liveqa.edge.session import BACKLOG_HIGH
+from liveqa.edge.wsoverhttp import BACKLOG_HIGH
 from liveqa.grip import events as ev
 from support.frames import read_frame
 
@@ -514,18 +514,18 @@ async def test_a_socket_upgraded_after_a_plain_request_is_held_back_like_any_oth
         writer.write(upgrade_request("/live"))
         assert (await read_answer(reader, body=False)).status == 101
         (connection,) = edge.connections
-        session = connection.session
-        assert session is not None
+        relay = connection.relay
+        assert relay is not None
         assert connection.transport is not None
         transport = connection.transport
         writer.write(client_frame(0x1, b"first"))
         await origin.next_with(ev.TEXT)
         messages = [b"%04d" % n + b"h" * 9996 for n in range(100)]
         writer.write(b"".join(client_frame(0x1, message) for message in messages))
-        await wait_for(lambda: session.backlog > BACKLOG_HIGH, "the backlog to fill")
+        await wait_for(lambda: relay.backlog > BACKLOG_HIGH, "the backlog to fill")
         await asyncio.sleep(0.2)
         assert not transport.is_reading()
-        assert session.backlog <= BACKLOG_HIGH + 10_010
+        assert relay.backlog <= BACKLOG_HIGH + 10_010
         release.set()
         echoed = [await read_frame(reader) for _ in range(len(messages) + 1)]
         assert echoed == [(0x1, b"first"), *((0x1, message) for message in messages)]

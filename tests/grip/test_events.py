@@ -26,7 +26,6 @@ from liveqa.grip.events import (
     decode_events,
     encode_event,
     encode_events,
-    is_sendable_close_code,
     parse_close_payload,
 )
 
@@ -228,17 +227,6 @@ def test_parse_close_payload_errors() -> None:
     with pytest.raises(EventsError, match="UTF-8") as info:
         parse_close_payload(b"\x03\xe8ok\xff")
     assert info.value.offset == 4
-
-
-@pytest.mark.parametrize(
-    ("code", "sendable"),
-    [
-        *[(999, False), (1000, True), (1004, False), (1005, False), (1006, False)],
-        *[(1011, True), (1015, False), (2999, False), (3000, True), (4999, True), (5000, False)],
-    ],
-)
-def test_sendable_close_codes(code: int, sendable: bool) -> None:
-    assert is_sendable_close_code(code) is sendable
 
 
 def test_pong_is_a_content_event() -> None:

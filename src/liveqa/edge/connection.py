@@ -1,102 +1,149 @@
-"""One client socket: the opening handshake, RFC 6455 frames in and out, and closing."""
+"""One client socket's I/O: bytes in and out, timers, the hub and the origin relay.
+
+What the bytes mean and which state comes next is `ClientProtocol`'s (edge/protocol.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 from liveqa.addresses import is_loopback
 from liveqa.edge import frames
-from liveqa.edge.addresses import forwarded_client
+from liveqa.edge.addresses import AddressLimit, forwarded_client
 from liveqa.edge.handshake import (
-    MAX_HEAD_SIZE,
+    CrossSiteError,
     HandshakeError,
     RequestHead,
-    check_origin,
-    check_route,
     error_response,
     http_response,
     parse_request_head,
-    switching_protocols,
-    websocket_key,
 )
-from liveqa.edge.session import MAX_REJECTION_BODY, Session
-from liveqa.edge.upstream import OriginResponse
+from liveqa.edge.hub import Hub
+from liveqa.edge.metrics import EdgeMetrics
+from liveqa.edge.protocol import (
+    CLIENT_CLOSING,
+    CLOSED,
+    CLOSING,
+    HEAD,
+    OPEN,
+    OPENING,
+    ClientProtocol,
+    HandOver,
+    Refuse,
+    keepalive_wait,
+)
+from liveqa.edge.relay import Relay
+from liveqa.edge.upstream import OriginResponse, Upstream
 from liveqa.grip import events as ev
-
-if TYPE_CHECKING:
-    from liveqa.edge.hub import Hub
-    from liveqa.edge.server import Edge
+from liveqa.websocket import CloseCode
 
 log = logging.getLogger("liveqa.edge")
 
-HANDSHAKE_TIMEOUT = 10.0
-CLOSE_TIMEOUT = 5.0
 # Seconds a client refused for the per-address limit is asked to wait before trying again.
 ADDRESS_RETRY_AFTER = 10
-# Bytes a client may send before the origin has accepted it (RFC 6455 has it wait for the 101);
-# past that its socket is not read until the origin answers.
-MAX_EARLY_DATA = 64 * 1024
 # Frames handled for one client in one turn of the event loop before the other clients get theirs.
 FRAMES_PER_TURN = 128
 
-# Connection states.
-HEAD, OPENING, OPEN, CLOSING, CLIENT_CLOSING, CLOSED = range(6)
+# The most of an origin's refusal body passed on to the client.
+MAX_REJECTION_BODY = 100_000
 
 _EVENT_TYPES = {opcode: kind for kind, opcode in frames.OPCODES.items() if kind.isupper()}
-_BARE_CLOSE = ev.encode_event(ev.WebSocketEvent(ev.CLOSE))
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_IN_REJECTION = frozenset(("content-length", "transfer-encoding", "connection", "keep-alive"))
 
 
-class ClientConnection(asyncio.Protocol):
-    """A client socket held by the edge; its traffic goes to the origin through a Session."""
+class ClientSettings(Protocol):
+    """The options a client connection reads."""
+
+    @property
+    def head_timeout(self) -> float:
+        """Seconds a client has to send its request head."""
+
+    @property
+    def trust_forwarded_for(self) -> bool:
+        """Whether the proxy in front names each client in X-Forwarded-For."""
+
+    @property
+    def trust_forwarded_proto(self) -> bool:
+        """Whether the proxy in front says in X-Forwarded-Proto how the client came."""
+
+    @property
+    def websocket_paths(self) -> tuple[str, ...]:
+        """Where WebSocket handshakes are taken."""
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The other sites whose pages may open sockets here."""
+
+
+class EdgeSide(Protocol):
+    """What a client connection needs of the edge that holds it."""
+
+    hub: Hub
+    metrics: EdgeMetrics
+    addresses: AddressLimit
+    max_message_size: int
+    max_client_buffer: int
+
+    @property
+    def config(self) -> ClientSettings:
+        """The edge's options."""
+
+    @property
+    def upstream(self) -> Upstream:
+        """The origin client."""
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a background task that shutdown waits for."""
+
+    def register(self, connection: ClientConnection) -> None:
+        """The client's socket was accepted."""
+
+    def forget(self, connection: ClientConnection) -> None:
+        """An accepted client's socket ended."""
+
+    def http_protocol(self, key: str | None) -> asyncio.Protocol:
+        """A plain HTTP protocol for a socket, counted under `key`."""
+
+
+class ClientConnection(ClientProtocol, asyncio.Protocol):
+    """A client socket held by the edge: moves its bytes, runs its timers, talks to the origin.
+
+    What to answer and which state comes next is decided by `ClientProtocol`.
+    """
 
     __slots__ = (
         "_address",
-        "_buffer",
-        "_close_after_flush",
         "_delayed",
-        "_eof_after_flush",
         "_keepalive",
-        "_key",
         "_next_read",
-        "_parser",
         "_paused",
-        "_publisher_closed",
         "_timer",
         "channels",
         "edge",
         "hub",
         "last_write",
         "outbox",
-        "session",
-        "state",
+        "relay",
         "transport",
     )
 
-    def __init__(self, edge: Edge) -> None:
+    def __init__(self, edge: EdgeSide) -> None:
+        super().__init__()
         self.edge = edge
         self.hub: Hub = edge.hub
         self.transport: asyncio.Transport | None = None
-        self.state = HEAD
         self.outbox: bytes | list[bytes] | None = None
         self.channels: set[str] = set()
-        self.session: Session | None = None
+        self.relay: Relay | None = None
         self.last_write = 0.0
-        self._buffer = b""
-        self._key = ""
-        self._parser: frames.FrameParser | None = None
         self._paused = False
         self._next_read: asyncio.Handle | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._keepalive: tuple[bytes, int, bool] | None = None
         self._delayed: tuple[bytes, asyncio.TimerHandle] | None = None
-        self._close_after_flush = False
-        self._eof_after_flush = False
-        self._publisher_closed = False
         self._address: str | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------
@@ -105,26 +152,27 @@ class ClientConnection(asyncio.Protocol):
         """Count the socket against its address, then wait for the request head."""
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        config = self.edge.config
-        if not config.trust_forwarded_for:
+        if not self.edge.config.trust_forwarded_for:
             # Counted now, head or not: sockets that never send one hold descriptors too.
             peer = transport.get_extra_info("peername")
             try:
                 self._count(peer[0] if peer else None)
             except HandshakeError as exc:
-                self._finish(error_response(exc))
+                self._finish(self.refuse_handshake(error_response(exc)))
                 return
-        self._timer = asyncio.get_running_loop().call_later(config.head_timeout, self._too_late)
+        self._arm_timeout()
 
     def data_received(self, data: bytes) -> None:
-        """Feed the handshake parser or the frame parser."""
-        if self.state == HEAD:
+        """Feed the request head, the bytes held until the 101, or the frame parser."""
+        state = self.state
+        if state == HEAD:
             self._head_data(data)
-        elif self.state == OPENING:
-            self._buffer += data
-            self._hold_early_data()
-        elif self.state != CLOSED and self._parser is not None:
-            self._parser.receive(data)
+        elif state == OPENING:
+            self.receive_early(data)
+            if self.early_data_over_limit:
+                self._pause_reading()
+        elif state != CLOSED and self.parser is not None:
+            self.parser.receive(data)
             self._read_frames()
 
     def eof_received(self) -> bool | None:
@@ -133,8 +181,7 @@ class ClientConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Clean up; tell the origin unless the close was a clean handshake."""
-        previous = self.state
-        self.state = CLOSED
+        previous = self.lost()
         self.transport = None
         self.outbox = None
         self._cancel_timers()
@@ -147,58 +194,46 @@ class ClientConnection(asyncio.Protocol):
         if previous in (OPEN, CLOSING, CLIENT_CLOSING):
             self.hub.remove(self)
             self.edge.forget(self)
-        # A refused or rejected handshake (CLOSED here) never opened an origin session.
-        if self.session is not None and previous not in (OPENING, CLOSED):
-            self.session.disconnect()
+        # A refused or rejected handshake (CLOSED here) never opened an origin exchange.
+        if self.relay is not None and previous not in (OPENING, CLOSED):
+            self.relay.disconnect()
 
     # -- handshake ---------------------------------------------------------------------------
 
     def _head_data(self, data: bytes) -> None:
-        buffer = self._buffer + data
-        end = buffer.find(b"\r\n\r\n")
-        if end < 0 and len(buffer) <= MAX_HEAD_SIZE:
-            self._buffer = buffer
+        outcome = self.receive_head(data)
+        if outcome is None:
             return
-        if end < 0 or end + 4 > MAX_HEAD_SIZE:
-            # Handing it to aiohttp would lift both this limit and the handshake timeout.
-            self._finish(
-                error_response(HandshakeError(f"request head over {MAX_HEAD_SIZE} bytes", 431))
-            )
-            return
-        try:
-            head = parse_request_head(buffer[:end])
-        except HandshakeError:
-            # Not ours to judge: aiohttp answers malformed HTTP with the right error.
-            self._hand_over(buffer)
-            return
-        if not head.is_websocket:
+        if isinstance(outcome, Refuse):
+            self._finish(outcome.response)
+        elif isinstance(outcome, HandOver):
             if self.edge.config.trust_forwarded_for:
                 # Counted under the client of its first request, whoever later reuses it.
                 try:
-                    self._count(self._forwarded_client(head))
+                    self._count(self._forwarded_client(outcome.head))
                 except HandshakeError as exc:
-                    self._finish(error_response(exc))
+                    self._finish(self.refuse_handshake(error_response(exc)))
                     return
-            self._hand_over(buffer)
+            self._hand_over(outcome.data)
+        else:
+            self.start_websocket(outcome)
+
+    def adopt(self, head: bytes) -> None:
+        """Take an upgrade that came on a kept-alive HTTP connection, judged by this parser too."""
+        try:
+            parsed = parse_request_head(head)
+        except HandshakeError as exc:
+            self._finish(self.refuse_handshake(error_response(exc)))
             return
-        self._buffer = buffer[end + 4 :]
-        self.start_websocket(head)
+        self.start_websocket(parsed)
 
     def start_websocket(self, head: RequestHead) -> None:
         """Check the handshake and ask the origin whether to accept it."""
+        config = self.edge.config
         try:
-            if not head.target.startswith("/") or _CONTROL.search(head.target):
-                # It is appended to the origin's URL: `@host/` or `http://host/` would go elsewhere,
-                # and aiohttp refuses to send control characters.
-                raise HandshakeError(
-                    "the request target must be a path: /, then no control characters"
-                )
-            config = self.edge.config
-            check_route(head, config.websocket_paths)
-            self._key = websocket_key(head)
             try:
-                check_origin(head, config.allowed_origins)
-            except HandshakeError:
+                self.upgrade(head, config.websocket_paths, config.allowed_origins)
+            except CrossSiteError:
                 self.edge.metrics.refused_origins_total += 1
                 raise
             if config.trust_forwarded_for:
@@ -206,14 +241,20 @@ class ClientConnection(asyncio.Protocol):
                 self._count(self._forwarded_client(head))
         except HandshakeError as exc:
             self.edge.metrics.handshakes_rejected_total += 1
-            self._finish(error_response(exc))
+            self._finish(self.refuse_handshake(error_response(exc)))
             return
         assert self.transport is not None
         peer = self.transport.get_extra_info("peername")
-        self.state = OPENING
-        self._hold_early_data()
-        self.session = Session(self, self.edge.upstream, head, peer[0] if peer else None)
-        self.edge.spawn(self.session.open())
+        if self.early_data_over_limit:
+            self._pause_reading()
+        self.relay = Relay(
+            self,
+            self.edge.upstream,
+            head,
+            peer[0] if peer else None,
+            config.trust_forwarded_proto,
+        )
+        self.edge.spawn(self.relay.open())
 
     def _forwarded_client(self, head: RequestHead) -> str | None:
         """The client the trusted proxy names in the last X-Forwarded-For entry."""
@@ -244,7 +285,6 @@ class ClientConnection(asyncio.Protocol):
         transport = self.transport
         assert transport is not None
         self._cancel_timers()
-        self.state = CLOSED
         self.transport = None
         key, self._address = self._address, None
         protocol = self.edge.http_protocol(key)
@@ -252,23 +292,17 @@ class ClientConnection(asyncio.Protocol):
         protocol.connection_made(transport)
         protocol.data_received(buffer)
 
-    def _too_late(self) -> None:
-        self._timer = None
-        if self.state == HEAD and self.transport is not None:
-            self.transport.abort()
-
     def _finish(self, response: bytes) -> None:
         """Write a final HTTP response and close."""
         if self.transport is not None:
             self.transport.write(response)
             self.transport.close()
-        self.state = CLOSED
 
     def refuse(self, status: int, text: str) -> None:
         """The origin cannot be used: answer the handshake with an error."""
         self.edge.metrics.handshakes_rejected_total += 1
         headers = [("Content-Type", "text/plain")]
-        self._finish(http_response(status, None, headers, text.encode()))
+        self._finish(self.refuse_handshake(http_response(status, None, headers, text.encode())))
 
     def reject(self, response: OriginResponse) -> None:
         """The origin refused the connection: pass its answer on to the client."""
@@ -279,42 +313,38 @@ class ClientConnection(asyncio.Protocol):
             if name.lower() not in _NOT_IN_REJECTION
         ]
         body = response.body[:MAX_REJECTION_BODY]
-        self._finish(http_response(response.status, response.reason, headers, body))
+        self._finish(
+            self.refuse_handshake(http_response(response.status, response.reason, headers, body))
+        )
 
     def accept(self, headers: list[tuple[str, str]]) -> bool:
         """Complete the handshake with 101; False when the client has already gone."""
-        if self.state != OPENING or self.transport is None:
+        if self.transport is None:
+            return False
+        response = self.switch_protocols(headers, self.edge.max_message_size)
+        if response is None:
             return False
         self._cancel_timers()
-        self.transport.write(switching_protocols(self._key, headers))
-        self.state = OPEN
-        self._parser = frames.FrameParser(self.edge.max_message_size)
+        self.transport.write(response)
         self.edge.register(self)
-        if self._buffer:
-            early, self._buffer = self._buffer, b""
-            self._parser.receive(early)
         self._read_frames()
         return True
 
     # -- frames from the client -------------------------------------------------------------
 
-    def _hold_early_data(self) -> None:
-        if len(self._buffer) > MAX_EARLY_DATA:
-            self._pause_reading()
-
     def _read_frames(self) -> None:
         """Handle the messages the parser holds while the origin keeps up, a turn's share at once.
 
-        The socket is not read while the session's backlog is over its high-water mark (the
-        session calls `backlog_drained`) or while the rest of this turn's share waits for the
+        The socket is not read while the relay's backlog is over its high-water mark (the
+        relay calls `backlog_drained`) or while the rest of this turn's share waits for the
         next turn, so what one client sends costs bounded memory and time.
         """
-        parser, session = self._parser, self.session
-        if parser is None or session is None or self.state == CLOSED:
+        parser, relay = self.parser, self.relay
+        if parser is None or relay is None or self.state == CLOSED:
             return
         stop = parser.frames + FRAMES_PER_TURN
         while True:
-            if session.backlogged:
+            if relay.backlogged:
                 self._pause_reading()
                 return
             try:
@@ -325,7 +355,7 @@ class ClientConnection(asyncio.Protocol):
             if message is None:
                 break
             self._message(*message)
-            if self.state == CLOSED or self._parser is None:
+            if self.state == CLOSED or self.parser is None:
                 return
         if parser.frames < stop:
             self._resume_reading()
@@ -338,7 +368,7 @@ class ClientConnection(asyncio.Protocol):
         self._read_frames()
 
     def backlog_drained(self) -> None:
-        """The session's backlog is low again: carry on reading the client."""
+        """The relay's backlog is low again: carry on reading the client."""
         if self._paused and self._next_read is None:
             self._read_frames()
 
@@ -353,47 +383,38 @@ class ClientConnection(asyncio.Protocol):
             self.transport.resume_reading()
 
     def _message(self, opcode: int, payload: bytes) -> None:
-        session = self.session
-        assert session is not None
+        relay = self.relay
+        assert relay is not None
         if opcode == frames.CLOSE:
             self._client_close(payload)
-        elif self.state != OPEN:
-            return
-        elif opcode == frames.PING and (session.detached or session.finished):
-            self.send(frames.PONG, payload)
-        else:
-            session.client_event(ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload)))
+        elif self.state == OPEN:
+            event = ev.encode_event(ev.WebSocketEvent(_EVENT_TYPES[opcode], payload))
+            if not relay.client_event(event) and opcode == frames.PING:
+                # Nobody at the origin listens any more (detached): the edge answers, as Pushpin.
+                self.send(frames.PONG, payload)
 
     def _protocol_error(self, exc: frames.ProtocolError) -> None:
-        """Fail the connection (RFC 6455 section 7.1.7): send a close frame, then parse no more.
-
-        The socket is half-closed after the close frame and what the client still sends is read
-        and dropped until it closes (or the close times out): closing with unread bytes would
-        send a reset, which can destroy the close frame before the client reads it.
-        """
-        self._parser = None
-        if exc.code == 1009:
+        """Send the close frame `ClientProtocol.fail` gives, and read on only to drop the rest."""
+        if exc.code == CloseCode.MESSAGE_TOO_BIG:
             self.edge.metrics.oversize_closed_total += 1
-        self.close_for(exc.code, str(exc))
-        self._eof_after_flush = True
+        self._close_with(self.fail(exc))
         self._resume_reading()
 
     def _client_close(self, payload: bytes) -> None:
-        assert self.session is not None
+        assert self.relay is not None
+        closing = self.state == CLOSING
         try:
-            code, reason = frames.parse_close(payload)
+            event = self.receive_close(payload)
         except frames.ProtocolError as exc:
             self._protocol_error(exc)
             return
-        if self.state == CLOSING:
-            # The client answered our close: the origin hears the reply, then the socket ends.
-            event = _BARE_CLOSE if self._publisher_closed else _close_event(payload)
-            self.session.client_close(event)
+        if event is None:
+            return
+        if closing:
+            self.relay.client_close(event)
             self._close_transport()
-        elif self.state == OPEN:
-            self.state = CLIENT_CLOSING
-            if not self.session.client_close(_close_event(payload)):
-                self._answer_close(code, reason)
+        elif not self.relay.client_close(event):
+            self._end_close(self.answer_client_close(payload))
 
     # -- frames to the client ----------------------------------------------------------------
 
@@ -411,9 +432,9 @@ class ClientConnection(asyncio.Protocol):
         transport.write(outbox if isinstance(outbox, bytes) else b"".join(outbox))
         if self._keepalive is not None:
             self.last_write = asyncio.get_running_loop().time()
-        if self._close_after_flush:
+        if self.close_after_send:
             transport.close()
-        elif self._eof_after_flush:
+        elif self.eof_after_send:
             transport.write_eof()
         elif transport.get_write_buffer_size() > self.edge.max_client_buffer:
             self._too_slow()
@@ -424,45 +445,55 @@ class ClientConnection(asyncio.Protocol):
             return
         self.edge.metrics.slow_closed_total += 1
         log.info("closing a client that does not read fast enough (1013)")
-        self.close_for(1013, "client too slow")
+        self.close_for(CloseCode.TRY_AGAIN_LATER, "client too slow")
 
     # -- closing -----------------------------------------------------------------------------
 
     def close_for(self, code: int, reason: str) -> None:
-        """The edge itself closes the client (protocol error, too slow, shutdown)."""
-        if self.state not in (OPEN, CLIENT_CLOSING):
+        """The edge itself closes the client (too slow, shutdown)."""
+        self._close_with(self.close_frame(code, reason))
+
+    def _close_with(self, frame: bytes | None) -> None:
+        """Send the edge's close frame, if one is due: the client and the origin are done."""
+        if frame is None:
             return
         self.hub.remove(self)
-        if self.session is not None:
-            self.session.disconnect()
-        self._send_close(code, reason)
+        if self.relay is not None:
+            self.relay.disconnect()
+        self._send_close(frame)
 
     def close_by_origin(self, code: int | None, reason: str) -> None:
         """The origin sent CLOSE: start the close handshake, or answer the client's close."""
-        if self.state == CLIENT_CLOSING:
-            self._answer_close(code, reason)
-        elif self.state == OPEN:
-            self._send_close(code, reason)
+        answering = self.state == CLIENT_CLOSING
+        frame = self.origin_close(code, reason)
+        if frame is None:
+            return
+        if answering:
+            self._end_close(frame)
+        else:
+            self._send_close(frame)
 
     def close_by_publisher(self, code: int | None, reason: str) -> None:
         """A publish with `action: close` reached this subscriber: nothing follows the close."""
-        if self.state == OPEN:
-            self._publisher_closed = True
+        frame = self.publisher_close(code, reason)
+        if frame is not None:
             # No data frame may follow a Close frame (RFC 6455 5.5.1), and a client that never
             # answers must not go on hearing its channels until the close times out.
             self.hub.remove(self)
-            self._send_close(code, reason)
+            self._send_close(frame)
 
     def close_unanswered(self) -> None:
-        """The origin did not answer the client's close: echo the client's code ourselves."""
-        if self.state == CLIENT_CLOSING and not self._close_after_flush:
-            self._answer_close(None, "")
+        """The origin did not answer the client's close: the edge ends it."""
+        frame = self.unanswered_close()
+        if frame is not None:
+            self._end_close(frame)
 
     def origin_failed(self) -> None:
-        """The origin broke the session: close the client with 1011."""
-        if self.state in (OPEN, CLIENT_CLOSING):
+        """The origin broke the exchange: close the client with 1011."""
+        frame = self.origin_failure()
+        if frame is not None:
             self.hub.remove(self)
-            self._send_close(1011, "origin error")
+            self._send_close(frame)
 
     def broken(self) -> None:
         """Something unexpected failed: refuse the handshake, or close an open socket with 1011."""
@@ -471,6 +502,19 @@ class ClientConnection(asyncio.Protocol):
         else:
             self.origin_failed()
 
+    @property
+    def gone(self) -> bool:
+        """The client has left (or its socket went to the HTTP server)."""
+        return self.transport is None
+
+    def subscribe(self, channel: str) -> bool:
+        """Subscribe to a channel; False at the subscription limit."""
+        return self.hub.subscribe(self, channel)
+
+    def unsubscribe(self, channel: str) -> None:
+        """Unsubscribe from a channel."""
+        self.hub.unsubscribe(self, channel)
+
     def abort(self) -> None:
         """Drop the client without a close handshake (the origin sent DISCONNECT)."""
         if self.transport is not None:
@@ -478,29 +522,34 @@ class ClientConnection(asyncio.Protocol):
 
     def refresh(self) -> None:
         """A publish with `action: refresh`: ask the origin what to send."""
-        if self.session is not None and self.state == OPEN:
-            self.session.poll()
+        if self.relay is not None and self.state == OPEN:
+            self.relay.poll()
 
-    def _send_close(self, code: int | None, reason: str) -> None:
-        self.hub.queue(self, frames.encode_close(code, reason))
-        self.state = CLOSING
+    def _send_close(self, frame: bytes) -> None:
+        self.hub.queue(self, frame)
         self._cancel_timers()
-        self._timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._close_timeout)
+        self._arm_timeout()
 
-    def _answer_close(self, code: int | None, reason: str) -> None:
-        self.hub.queue(self, frames.encode_close(code, reason))
+    def _end_close(self, frame: bytes) -> None:
+        self.hub.queue(self, frame)
         self.hub.remove(self)
-        self._close_after_flush = True
 
     def _close_transport(self) -> None:
         if self.outbox is None and self.transport is not None:
             self.transport.close()
-        else:
-            self._close_after_flush = True
 
-    def _close_timeout(self) -> None:
+    # -- timers ------------------------------------------------------------------------------
+
+    def _arm_timeout(self) -> None:
+        """Drop the socket if it stays in this state longer than `ClientProtocol.timeout` says."""
+        timeout = self.timeout(self.edge.config.head_timeout)
+        if timeout is not None:
+            self._timer = asyncio.get_running_loop().call_later(timeout, self._timed_out)
+
+    def _timed_out(self) -> None:
         self._timer = None
-        self.abort()
+        if self.timeout(self.edge.config.head_timeout) is not None:
+            self.abort()
 
     # -- GRIP keep-alive and delayed messages -----------------------------------------------
 
@@ -523,12 +572,11 @@ class ClientConnection(asyncio.Protocol):
             return
         frame, timeout, interval = self._keepalive
         loop = asyncio.get_running_loop()
-        idle = loop.time() - self.last_write
-        if interval or idle >= timeout - 0.05:
+        send, wait = keepalive_wait(loop.time() - self.last_write, timeout, interval)
+        if send:
             self.hub.queue(self, frame)
             self.last_write = loop.time()
-            idle = 0.0
-        self._timer = loop.call_later(timeout - idle, self._keepalive_due)
+        self._timer = loop.call_later(wait, self._keepalive_due)
 
     def send_delayed(self, frame: bytes | None, timeout: int) -> None:
         """Send `frame` after `timeout` s unless replaced or flushed first."""
@@ -556,7 +604,3 @@ class ClientConnection(asyncio.Protocol):
         if self._delayed is not None:
             self._delayed[1].cancel()
             self._delayed = None
-
-
-def _close_event(payload: bytes) -> bytes:
-    return ev.encode_event(ev.WebSocketEvent(ev.CLOSE, payload or None))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import struct
 
-from liveqa.grip.events import close_payload, is_sendable_close_code
+from liveqa.grip.events import close_payload
+from liveqa.websocket import CloseCode, is_sendable_close_code
 
 CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 DATA_OPCODES = frozenset((TEXT, BINARY))
@@ -24,7 +25,7 @@ MAX_FRAGMENTS = 1024
 class ProtocolError(Exception):
     """The client broke the protocol; close the connection with `code`."""
 
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: CloseCode, message: str):
         super().__init__(message)
         self.code = code
 
@@ -60,14 +61,14 @@ def parse_close(payload: bytes) -> tuple[int | None, str]:
     if not payload:
         return None, ""
     if len(payload) == 1:
-        raise ProtocolError(1002, "close frame with a 1-byte body")
+        raise ProtocolError(CloseCode.PROTOCOL_ERROR, "close frame with a 1-byte body")
     (code,) = struct.unpack_from("!H", payload)
     if not is_sendable_close_code(code):
-        raise ProtocolError(1002, f"invalid close code {code}")
+        raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"invalid close code {code}")
     try:
         reason = payload[2:].decode()
     except UnicodeDecodeError:
-        raise ProtocolError(1007, "close reason is not valid UTF-8") from None
+        raise ProtocolError(CloseCode.INVALID_DATA, "close reason is not valid UTF-8") from None
     return code, reason
 
 
@@ -137,9 +138,11 @@ class FrameParser:
             offset = self._offset
             first, second = buffer[offset], buffer[offset + 1]
             if first & 0x70:
-                raise ProtocolError(1002, "reserved bits set without a negotiated extension")
+                raise ProtocolError(
+                    CloseCode.PROTOCOL_ERROR, "reserved bits set without a negotiated extension"
+                )
             if not second & 0x80:
-                raise ProtocolError(1002, "client frames must be masked")
+                raise ProtocolError(CloseCode.PROTOCOL_ERROR, "client frames must be masked")
             size = second & 0x7F
             header = 6
             if size == 126:
@@ -170,18 +173,25 @@ class FrameParser:
         """Refuse a frame from its header, before its payload is buffered."""
         if opcode in CONTROL_OPCODES:
             if size > 125 or not final:
-                raise ProtocolError(1002, "control frames must be final and at most 125 bytes")
+                raise ProtocolError(
+                    CloseCode.PROTOCOL_ERROR, "control frames must be final and at most 125 bytes"
+                )
         elif opcode == CONTINUATION and self._fragment_opcode:
             # Each frame costs a parse however small: an endless run of empty fragments must
             # not be free.
             if self._fragment_count >= MAX_FRAGMENTS:
-                raise ProtocolError(1008, f"message in more than {MAX_FRAGMENTS} frames")
+                raise ProtocolError(
+                    CloseCode.POLICY_VIOLATION, f"message in more than {MAX_FRAGMENTS} frames"
+                )
             if self._message_size + header + size > self.max_size:
                 raise ProtocolError(
-                    1009, f"message larger than {self.max_size} bytes with its frame headers"
+                    CloseCode.MESSAGE_TOO_BIG,
+                    f"message larger than {self.max_size} bytes with its frame headers",
                 )
         elif size > self.max_size:
-            raise ProtocolError(1009, f"message larger than {self.max_size} bytes")
+            raise ProtocolError(
+                CloseCode.MESSAGE_TOO_BIG, f"message larger than {self.max_size} bytes"
+            )
 
     def _message(
         self, opcode: int, final: bool, header: int, payload: bytes
@@ -191,7 +201,9 @@ class FrameParser:
         if opcode == CONTINUATION:
             fragments = self._fragments
             if fragments is None:
-                raise ProtocolError(1002, "continuation frame without a message to continue")
+                raise ProtocolError(
+                    CloseCode.PROTOCOL_ERROR, "continuation frame without a message to continue"
+                )
             fragments += payload
             self._fragment_count += 1
             self._message_size += header + len(payload)
@@ -201,7 +213,9 @@ class FrameParser:
             self._fragments, self._fragment_opcode = None, 0
         elif opcode in DATA_OPCODES:
             if self._fragment_opcode:
-                raise ProtocolError(1002, "new message before the previous one was finished")
+                raise ProtocolError(
+                    CloseCode.PROTOCOL_ERROR, "new message before the previous one was finished"
+                )
             if not final:
                 self._fragment_opcode = opcode
                 self._fragments = bytearray(payload)
@@ -209,10 +223,12 @@ class FrameParser:
                 self._message_size = len(payload)
                 return None
         else:
-            raise ProtocolError(1002, f"unknown opcode {opcode:#x}")
+            raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"unknown opcode {opcode:#x}")
         if opcode == TEXT:
             try:
                 payload.decode()
             except UnicodeDecodeError:
-                raise ProtocolError(1007, "text message is not valid UTF-8") from None
+                raise ProtocolError(
+                    CloseCode.INVALID_DATA, "text message is not valid UTF-8"
+                ) from None
         return opcode, payload

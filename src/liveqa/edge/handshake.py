@@ -30,6 +30,10 @@ class HandshakeError(ValueError):
         self.headers = headers
 
 
+class CrossSiteError(HandshakeError):
+    """A browser's handshake from a site that may not open sockets here (403)."""
+
+
 @dataclass(slots=True)
 class RequestHead:
     """An HTTP/1.1 request line and its headers, in order, names as sent."""
@@ -152,7 +156,7 @@ def check_origin(head: RequestHead, allowed: tuple[str, ...]) -> None:
         scheme = normal.partition("://")[0]
         if normal == normal_origin(f"{scheme}://{host}") or normal in allowed:
             return
-    raise HandshakeError(f"cross-site WebSocket refused: Origin {origin} is not allowed", 403)
+    raise CrossSiteError(f"cross-site WebSocket refused: Origin {origin} is not allowed", 403)
 
 
 def accept_value(key: str) -> str:

@@ -18,12 +18,13 @@ from yarl import URL
 from liveqa.addresses import is_loopback
 from liveqa.edge.addresses import AddressLimit
 from liveqa.edge.cache import ResponseCache
-from liveqa.edge.connection import HANDSHAKE_TIMEOUT, ClientConnection
-from liveqa.edge.handshake import DEFAULT_WEBSOCKET_PATHS, RequestHead
+from liveqa.edge.connection import ClientConnection
+from liveqa.edge.handshake import DEFAULT_WEBSOCKET_PATHS
 from liveqa.edge.health import OriginsAnswer
 from liveqa.edge.hub import Hub
 from liveqa.edge.metrics import EdgeMetrics
 from liveqa.edge.pool import ConnectionPool
+from liveqa.edge.protocol import HANDSHAKE_TIMEOUT
 from liveqa.edge.proxy import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_MAX_BODY,
@@ -37,6 +38,7 @@ from liveqa.logs import ACCESS
 
 if TYPE_CHECKING:
     from liveqa.edge.bus import Bus
+from liveqa.websocket import CloseCode
 
 log = logging.getLogger("liveqa.edge")
 
@@ -276,12 +278,13 @@ class Edge:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         protocol = request.protocol
         protocol.set_parser(cast(Any, _Feed(connection, done)))
-        version = f"HTTP/{request.version.major}.{request.version.minor}"
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.raw_headers
+        version = request.version
+        line = f"{request.method} {request.raw_path} HTTP/{version.major}.{version.minor}"
+        head = [
+            line.encode("latin-1"),
+            *(name + b": " + value for name, value in request.raw_headers),
         ]
-        head = RequestHead(request.method, request.raw_path, version, headers)
-        connection.start_websocket(head)
+        connection.adopt(b"\r\n".join(head))
         await done
         return web.Response()
 
@@ -315,10 +318,10 @@ class Edge:
         if self._tasks:
             await asyncio.wait(list(self._tasks))
         for connection in list(self.connections):
-            connection.close_for(1001, "server shutting down")
-        sessions = [c.session.wait_idle() for c in self.connections if c.session is not None]
-        if sessions:
-            await asyncio.wait([asyncio.ensure_future(s) for s in sessions], timeout=SHUTDOWN_GRACE)
+            connection.close_for(CloseCode.GOING_AWAY, "server shutting down")
+        relays = [c.relay.wait_idle() for c in self.connections if c.relay is not None]
+        if relays:
+            await asyncio.wait([asyncio.ensure_future(r) for r in relays], timeout=SHUTDOWN_GRACE)
         for connection in list(self.connections):
             connection.abort()
         if self._publish_runner is not None:

@@ -36,7 +36,6 @@ from liveqa.grip.events import (
     decode_events,
     encode_event,
     encode_events,
-    is_sendable_close_code,
     parse_close_payload,
 )
 from liveqa.grip.gripurl import GripUrl, parse_grip_url, parse_grip_urls
@@ -91,7 +90,6 @@ __all__ = [
     "encode_control",
     "encode_event",
     "encode_events",
-    "is_sendable_close_code",
     "mint_sig",
     "parse_close_payload",
     "parse_control",

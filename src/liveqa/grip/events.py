@@ -22,11 +22,6 @@ EVENT_TYPES = frozenset({OPEN, TEXT, BINARY, PING, PONG, CLOSE, DISCONNECT})
 # Pushpin and every GRIP library write these bare; content on them means a confused peer.
 BARE_ONLY = frozenset({OPEN, DISCONNECT})
 
-# Close codes an endpoint may put on the wire (RFC 6455 §7.4, the IANA registry, 3000-4999).
-_SENDABLE_CLOSE_CODES = frozenset(
-    {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
-)
-
 
 class WebSocketEvent(NamedTuple):
     """One event; `content` is None for a bare event, `b""` for empty-but-present content."""
@@ -151,8 +146,3 @@ def parse_close_payload(payload: bytes | None) -> tuple[int | None, str]:
     except UnicodeDecodeError as exc:
         raise EventsError("close reason is not valid UTF-8", 2 + exc.start) from None
     return struct.unpack_from(">H", payload)[0], reason
-
-
-def is_sendable_close_code(code: int) -> bool:
-    """True for codes an endpoint may send in a close frame (1000-1003, 1007-1014, 3000-4999)."""
-    return code in _SENDABLE_CLOSE_CODES or 3000 <= code <= 4999

@@ -11,7 +11,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from liveqa.grip.control import MessageKind
-from liveqa.grip.events import is_sendable_close_code
+from liveqa.websocket import is_sendable_close_code
 
 Action = Literal["send", "close", "hint", "refresh"]
 Headers: TypeAlias = list[tuple[str, str]]

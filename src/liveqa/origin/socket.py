@@ -30,7 +30,6 @@ from liveqa.grip.events import (
     close_event,
     decode_events,
     encode_events,
-    is_sendable_close_code,
     parse_close_payload,
 )
 from liveqa.origin.api import error_response
@@ -45,6 +44,7 @@ from liveqa.origin.context import CONTEXT, OriginContext
 from liveqa.origin.errors import Refused
 from liveqa.origin.messages import Error, ServerMessage, decode, encode, peek_ref
 from liveqa.origin.throttle import ThrottledLog
+from liveqa.websocket import is_sendable_close_code
 
 log = logging.getLogger(__name__)
 failures = ThrottledLog(log)

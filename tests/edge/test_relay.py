@@ -27,15 +27,17 @@ from test_server import (
     ws_url,
 )
 
-from liveqa.edge import session as session_module
+from liveqa.edge import relay as relay_module
+from liveqa.edge import wsoverhttp
 from liveqa.edge.backlog import MAX_REQUEST_CONTENT, MAX_REQUEST_EVENTS
 from liveqa.edge.handshake import parse_request_head
-from liveqa.edge.session import BACKLOG_HIGH, MAX_RETRIES
+from liveqa.edge.relay import MAX_RETRIES
+from liveqa.edge.wsoverhttp import BACKLOG_HIGH
 from liveqa.grip import events as ev
 
 
 class FastAsyncio:
-    """Stands in for `asyncio` in the session module: sleeps are recorded, not waited out."""
+    """Stands in for `asyncio` in the relay module: sleeps are recorded, not waited out."""
 
     def __init__(self) -> None:
         self.delays: list[float] = []
@@ -55,7 +57,7 @@ class FastAsyncio:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FastAsyncio:
     fast = FastAsyncio()
-    monkeypatch.setattr(session_module, "asyncio", fast)
+    monkeypatch.setattr(relay_module, "asyncio", fast)
     return fast
 
 
@@ -252,10 +254,10 @@ async def test_queued_messages_are_batched_whole_and_in_order(
         for content in contents:
             await ws.send_str(content)
         (connection,) = edge.connections
-        session = connection.session
-        assert session is not None
+        relay = connection.relay
+        assert relay is not None
         queued = sum(len(ev.encode_event(ev.WebSocketEvent(ev.TEXT, c.encode()))) for c in contents)
-        await wait_for(lambda: session.pending.size == queued, "the messages to queue")
+        await wait_for(lambda: relay.pending.size == queued, "the messages to queue")
         release.set()
         requests: list[Seen] = []
         while sum(len(seen.events) for seen in requests) < len(contents):
@@ -278,7 +280,7 @@ async def test_an_unexpected_failure_refuses_only_that_handshake(
 
     async with origin_running() as origin, edge_running(origin.url) as edge:
         with monkeypatch.context() as patch:
-            patch.setattr(session_module, "parse_grip_extension", explode)
+            patch.setattr(wsoverhttp, "parse_grip_extension", explode)
             async with raw_client(edge) as (reader, writer):
                 writer.write(upgrade_request("/live"))
                 answer = await read_answer(reader)
@@ -301,7 +303,7 @@ def test_only_application_headers_of_the_handshake_reach_the_origin() -> None:
         b"X-Real-IP: 10.0.0.1\r\nX-Forwarded-Host: evil\r\nMeta-Participant: host\r\n"
         b"Grip-Sig: forged\r\nConnection-Id: forged\r\nAccept: */*\r\nSome-Future-Header: x"
     )
-    headers = session_module.forwarded_headers(head, "192.0.2.7", "cid-1")
+    headers = wsoverhttp.forwarded_headers(head, "192.0.2.7", "cid-1")
     assert headers == [
         ("Host", "q.example"),
         ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
@@ -359,16 +361,16 @@ async def test_a_client_faster_than_the_origin_is_held_back_and_loses_nothing(
             writer.write(client_frame(TEXT, b"first"))
             await origin.next_with(ev.TEXT)
             (connection,) = edge.connections
-            session = connection.session
-            assert session is not None
+            relay = connection.relay
+            assert relay is not None
             assert connection.transport is not None
             # A megabyte of messages while the origin is busy with the first one.
             writer.write(b"".join(client_frame(opcode, payload) for payload in payloads))
             transport = connection.transport
-            await wait_for(lambda: session.backlog > BACKLOG_HIGH, "the backlog to fill")
+            await wait_for(lambda: relay.backlog > BACKLOG_HIGH, "the backlog to fill")
             await origin.silence(0.2)
             assert not transport.is_reading()
-            assert session.backlog <= BACKLOG_HIGH + largest
+            assert relay.backlog <= BACKLOG_HIGH + largest
             release.set()
             received: list[bytes] = []
             while len(received) < len(payloads):
@@ -391,10 +393,10 @@ async def test_a_client_that_leaves_has_its_queued_events_dropped() -> None:
         writer.write(client_frame(TEXT, b"first"))
         await origin.next_with(ev.TEXT)
         (connection,) = edge.connections
-        session = connection.session
-        assert session is not None
+        relay = connection.relay
+        assert relay is not None
         writer.write(b"".join(client_frame(TEXT, b"queued %d" % n) for n in range(100)))
-        await wait_for(lambda: session.pending.size > 1000, "the messages to queue")
+        await wait_for(lambda: relay.pending.size > 1000, "the messages to queue")
         writer.transport.abort()
         await wait_for(lambda: not edge.connections, "the edge to see the client go")
         release.set()
