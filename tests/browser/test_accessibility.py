@@ -608,7 +608,7 @@ BUILDERS: dict[str, Callable[[Screens], Person]] = {
     **{f"host-{name}-theme": themed(colour) for name, colour in THEMES.items()},
     "deleted-room": deleted,
     "offline-first-load": offline_first_load,
-    # Moderator tools (issue 11 section 3).
+    # Moderator tools.
     "search": attendee_of("lived-in", searching("slides", "1 of 3 questions")),
     "search-no-match": attendee_of("lived-in", searching("nothing like this", "0 of 3 questions")),
     "filter-unanswered": attendee_of("lived-in", pressing("Unanswered")),

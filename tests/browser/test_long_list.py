@@ -1,5 +1,4 @@
-"""A long jump down a room of 200 questions: every frame shows the cards, nothing moves by itself
-(issue 11 §4.11)."""
+"""A long jump down a room of 200 questions: each frame shows the cards, nothing moves by itself."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Moderator tools (issue 11 §3): search and filters, bulk approve and dismiss, mark answered
+"""Moderator tools: search and filters, bulk approve and dismiss, mark answered
 and reopen, and the asker told on their own screen, on a phone and on a desktop."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Moderator rights (issue 11 §3): edits, authors' own changes, bans and blocked words, on a
+"""Moderator rights: edits, authors' own changes, bans and blocked words, on a
 phone in light mode and a desktop in dark mode."""
 
 from __future__ import annotations

@@ -910,7 +910,7 @@ async def test_a_waiting_question_is_approved_before_it_is_marked(board: Board) 
     assert unknown.code == "unknown_question"
 
 
-# Moderator rights: edits, authors' own changes, bans, blocked words (issue 11 §3)
+# Moderator rights: edits, authors' own changes, bans, blocked words
 
 
 async def test_a_host_edits_any_question_and_every_screen_hears_it(board: Board) -> None:

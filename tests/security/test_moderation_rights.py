@@ -1,6 +1,6 @@
 """Moderation messages are host-only, bounded, and never reach into another room.
 
-Issue 11 §3: bulk approve and dismiss, mark answered and reopen are checked on the server, so a
+Bulk approve and dismiss, mark answered and reopen are checked on the server, so a
 page that shows an attendee the buttons (or a hand-written message) changes nothing.
 """
 

@@ -1,4 +1,4 @@
-"""Moderator rights (issue 11 §3): every moderator message is checked on the server, and a ban
+"""Moderator rights: every moderator message is checked on the server, and a ban
 follows the participant (the signed cookie), not the socket it was made on."""
 
 from __future__ import annotations
