@@ -14,6 +14,7 @@ from liveqa.cli import main
 from liveqa.extras import MissingExtra, require
 from liveqa.store.engine import database_url
 from support.ports import free_port
+from support.serve import serving
 
 POSTGRES_LINE = "PostgreSQL needs the postgres extra: pip install 'liveqa[postgres]'\n"
 
@@ -113,27 +114,12 @@ def test_db_on_postgresql_without_the_extra(
 
 async def test_serve_runs_without_the_extras(tmp_path: Path) -> None:
     port = free_port()
-    process = await asyncio.create_subprocess_exec(
+    without = (
         sys.executable,
         "-c",
         f"{WITHOUT_EXTRAS}; from liveqa.cli import main; sys.exit(main())",
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "data"),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
     )
-    assert process.stdout is not None
-    try:
-        output = b""
-        async with asyncio.timeout(30):
-            while f"open http://127.0.0.1:{port}/".encode() not in output:
-                line = await process.stdout.readline()
-                assert line, f"liveqa serve exited early:\n{output.decode()}"
-                output += line
+    async with serving(port, tmp_path / "data", liveqa=without) as process:
         async with aiohttp.ClientSession() as http:
             url = f"http://127.0.0.1:{port}/api/session"
             async with http.post(url, json={"displayName": "Ada"}) as response:
@@ -141,9 +127,5 @@ async def test_serve_runs_without_the_extras(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(15):
             rest, _ = await process.communicate()
-        assert process.returncode == 0, (output + rest).decode()
-        assert b"Traceback" not in output + rest
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.communicate()
+        assert process.returncode == 0, rest.decode()
+        assert b"Traceback" not in rest

@@ -9,9 +9,6 @@ import re
 import signal
 import socket
 import stat
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +31,7 @@ from liveqa.serve import (
     welcome,
 )
 from support.ports import free_port
+from support.serve import serving
 
 
 def test_default_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -181,39 +179,6 @@ async def test_a_file_that_is_no_database_is_a_clear_error(tmp_path: Path) -> No
     (tmp_path / DATABASE_FILE).write_bytes(b"not a database, " * 512)
     with pytest.raises(ValueError, match=r"liveqa\.db cannot be used: file is not a database"):
         await start("127.0.0.1", 0, tmp_path)
-
-
-@asynccontextmanager
-async def serving(port: int, data_dir: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`liveqa serve` as a subprocess, once it printed its URL; killed if still running after."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "liveqa",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    assert process.stdout is not None
-    try:
-        output = b""
-        async with asyncio.timeout(30):
-            while f"open http://127.0.0.1:{port}/".encode() not in output:
-                line = await process.stdout.readline()
-                assert line, f"liveqa serve exited early:\n{output.decode()}"
-                output += line
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.communicate()
 
 
 async def test_the_command_keeps_questions_and_key_across_a_restart(tmp_path: Path) -> None:
