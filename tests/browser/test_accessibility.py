@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from .axe import assert_accessible
 from .conftest import DESKTOP, PHONE, Server
@@ -517,9 +518,19 @@ def asker_notices(screens: Screens) -> Person:
 
 
 def stop_clock(page: Page) -> None:
-    """Stop the page's (installed) clock where it is: no timer fires until it resumes."""
-    # Python's clock takes seconds; the page's Date.now() is in milliseconds.
-    page.clock.pause_at(page.evaluate("Date.now()") / 1_000 + 0.001)
+    """Stop the page's (installed) clock about where it is: no timer fires until it resumes."""
+    # The clock runs on while this asks for its time, and it cannot stop in its past: a busy
+    # machine may take longer than the first margin between the two calls.
+    for margin in (0.05, 0.5, 2.0):
+        # Python's clock takes seconds; the page's Date.now() is in milliseconds.
+        try:
+            page.clock.pause_at(page.evaluate("Date.now()") / 1_000 + margin)
+        except PlaywrightError as error:
+            if "to the past" not in error.message:
+                raise
+        else:
+            return
+    raise AssertionError("the page's clock could not be stopped")
 
 
 def open_edit(text: str) -> Callable[[Person], None]:
